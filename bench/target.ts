@@ -1,0 +1,31 @@
+// A server under test, in its own process so the load generator does not share its event loop.
+// Usage: tsx bench/target.ts bare | sqlite | postgres   — prints {"port": N} on stdout when ready.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateConfig } from '../src/config/generate.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createMxauth } from '../src/server.js';
+
+const kind = process.argv[2];
+
+if (kind === 'bare') {
+  // The baseline: what node:http alone costs for a small fixed JSON answer.
+  const body = JSON.stringify({ status: 'ok' });
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  server.listen(0, '127.0.0.1', () =>
+    console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })),
+  );
+} else {
+  const config = await generateConfig({ listen: '127.0.0.1:0' });
+  config.database = { uri: kind === 'postgres' ? (process.env.BENCH_POSTGRES_URI ?? '') : 'sqlite::memory:' };
+  config.matrix = { kind: 'none', homeserver: 'bench.test' };
+  // Request logging stays on at info level, as in production, written to /dev/null.
+  const { createWriteStream } = await import('node:fs');
+  const mxauth = createMxauth(config, { logger: createLogger('info', createWriteStream('/dev/null')) });
+  await mxauth.start({ listen: true });
+  console.log(JSON.stringify({ port: mxauth.listening[0]?.port }));
+  process.on('SIGTERM', () => void mxauth.close(0).then(() => process.exit(0)));
+}

@@ -1,0 +1,22 @@
+// Runs every test file under test/ with Node's test runner, TypeScript loaded through tsx.
+// Node 20 cannot expand globs itself, hence this list. Extra arguments pass through to node --test.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return find(path);
+    return entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const args = process.argv.slice(2);
+const files = args.some((a) => a.endsWith('.ts')) ? [] : find('test').sort();
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...args, ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

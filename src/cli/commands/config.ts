@@ -1,0 +1,61 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { configToYaml, generateConfig } from '../../config/generate.js';
+import { configJsonSchema } from '../../config/schema.js';
+import { configPath, loadConfigOrExit } from '../context.js';
+import { CliError, type CliIo, EXIT_USAGE } from '../io.js';
+
+export function configCommands(program: Command, io: CliIo): void {
+  const config = program.command('config').description('Create, check and describe configuration files');
+
+  config
+    .command('generate')
+    .description('Print a complete configuration with fresh secrets and signing keys')
+    .option('-o, --output <file>', 'write it to this file (mode 600) instead of standard output')
+    .option('--force', 'overwrite --output if it exists')
+    .option('--public-base <url>', 'URL where mxauth is reached', 'http://localhost:8080/')
+    .option('--server-name <name>', 'the Matrix server name (matrix.homeserver)', 'localhost:8008')
+    .option('--database-uri <uri>', 'sqlite:PATH or postgresql://…', 'sqlite:mxauth.db')
+    .option('--listen <address>', 'host:port to listen on', '[::]:8080')
+    .action(async (options) => {
+      const yaml = configToYaml(
+        await generateConfig({
+          publicBase: options.publicBase,
+          serverName: options.serverName,
+          databaseUri: options.databaseUri,
+          listen: options.listen,
+        }),
+      );
+      if (!options.output) return io.out(yaml);
+      const file = resolve(io.cwd, options.output);
+      if (existsSync(file) && !options.force)
+        throw new CliError(`${file} exists; pass --force to overwrite it`, EXIT_USAGE);
+      writeFileSync(file, yaml, { mode: 0o600 });
+      io.err(`wrote ${file}\n`);
+    });
+
+  config
+    .command('check')
+    .description('Validate a configuration file, naming every problem')
+    .option('-c, --config <file>', 'configuration file (default: $MXAUTH_CONFIG or config.yaml)')
+    .action((options) => {
+      const path = configPath(io, options.config);
+      const loaded = loadConfigOrExit(io, path);
+      io.out(
+        [
+          `${path}: the configuration is valid`,
+          `  public base:  ${loaded.http.publicBase.href}`,
+          `  homeserver:   ${loaded.matrix.homeserver} (${loaded.matrix.kind})`,
+          `  database:     ${loaded.database.uri.replace(/\/\/[^@/]*@/, '//…@')}`,
+          `  signing keys: ${loaded.secrets.keys.map((k) => `${k.kid} (${k.alg})`).join(', ')}`,
+          '',
+        ].join('\n'),
+      );
+    });
+
+  config
+    .command('schema')
+    .description('Print the JSON Schema of the configuration file (for editors and validators)')
+    .action(() => io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`));
+}

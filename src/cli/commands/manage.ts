@@ -1,0 +1,177 @@
+import type { Command } from 'commander';
+import { describeLocalpartProblem, localpartFromInput, validateLocalpart } from '../../domain/matrix-id.js';
+import { userStatus } from '../../domain/user.js';
+import { describeRegisterProblem, type PasswordProblem } from '../../services/users.js';
+import { withServices } from '../context.js';
+import { CliError, type CliIo, EXIT_USAGE, promptHidden, readAll } from '../io.js';
+
+const CONFIG_OPTION = [
+  '-c, --config <file>',
+  'configuration file (default: $MXAUTH_CONFIG or config.yaml)',
+] as const;
+
+export function manageCommands(program: Command, io: CliIo): void {
+  const manage = program.command('manage').description('Administer accounts');
+
+  manage
+    .command('register-user')
+    .description('Create an account (email addresses given here count as verified)')
+    .argument('<localpart>', 'the user id localpart, or the full @user:server of this server')
+    .option(...CONFIG_OPTION)
+    .option('-p, --password <password>', 'password (visible in the process list: prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('-e, --email <email>', 'email address')
+    .option('-d, --display-name <name>', 'display name')
+    .option('--admin', 'allow the user to request admin access to the homeserver')
+    .option('--ignore-password-complexity', 'accept a password below passwords.minimum_complexity')
+    .action(async (input: string, options) => {
+      const password = await passwordFrom(io, options, false);
+      await withServices(io, options.config, async ({ users }, config) => {
+        const localpart = toLocalpart(input, config.matrix.homeserver);
+        const result = await users.register({
+          localpart,
+          password,
+          email: options.email,
+          displayName: options.displayName,
+          canRequestAdmin: options.admin ?? false,
+          ignoreComplexity: options.ignorePasswordComplexity ?? false,
+        });
+        if (!result.ok)
+          throw new CliError(`cannot register ${localpart}: ${describeRegisterProblem(result.error)}`);
+        io.out(
+          `registered @${localpart}:${config.matrix.homeserver}${password === undefined ? ' (no password: it can sign in only through an upstream provider until one is set)' : ''}\n`,
+        );
+      });
+    });
+
+  manage
+    .command('set-password')
+    .description("Set a user's password (asks for it on a terminal)")
+    .argument('<localpart>', 'the user id localpart, or the full @user:server of this server')
+    .option(...CONFIG_OPTION)
+    .option('-p, --password <password>', 'password (visible in the process list: prefer --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--ignore-password-complexity', 'accept a password below passwords.minimum_complexity')
+    .action(async (input: string, options) => {
+      const password = await passwordFrom(io, options, true);
+      await withServices(io, options.config, async ({ users }, config) => {
+        const localpart = toLocalpart(input, config.matrix.homeserver);
+        const result = await users.setPassword(localpart, password!, {
+          ignoreComplexity: options.ignorePasswordComplexity ?? false,
+        });
+        if (!result.ok) {
+          const reason =
+            result.error.kind === 'unknown_user' ? 'no such user' : describePasswordProblem(result.error);
+          throw new CliError(`cannot set the password of ${localpart}: ${reason}`);
+        }
+        io.out(`password of @${localpart}:${config.matrix.homeserver} set\n`);
+      });
+    });
+
+  for (const [name, locked] of [
+    ['lock-user', true],
+    ['unlock-user', false],
+  ] as const) {
+    manage
+      .command(name)
+      .description(locked ? 'Lock an account: it can no longer sign in' : 'Unlock a locked account')
+      .argument('<localpart>', 'the user id localpart, or the full @user:server of this server')
+      .option(...CONFIG_OPTION)
+      .action(async (input: string, options) => {
+        await withServices(io, options.config, async ({ users }, config) => {
+          const localpart = toLocalpart(input, config.matrix.homeserver);
+          const result = await users.setLocked(localpart, locked);
+          if (!result.ok) throw new CliError(`cannot ${name.split('-')[0]} ${localpart}: no such user`);
+          io.out(`@${localpart}:${config.matrix.homeserver} ${locked ? 'locked' : 'unlocked'}\n`);
+        });
+      });
+  }
+
+  manage
+    .command('list-users')
+    .description('List accounts, by localpart')
+    .option(...CONFIG_OPTION)
+    .option('--json', 'one JSON object per line instead of a table')
+    .option('--limit <n>', 'at most this many', (v) => positiveInteger(v, '--limit'), 1000)
+    .option('--after <localpart>', 'start after this localpart (for paging)')
+    .action(async (options) => {
+      await withServices(io, options.config, async ({ users }) => {
+        const rows = await users.list({ after: options.after, limit: options.limit });
+        if (rows.length === 0 && !options.json) return io.out('no users\n');
+        if (options.json) {
+          for (const { user, emails } of rows) {
+            io.out(
+              `${JSON.stringify({
+                localpart: user.localpart,
+                status: userStatus(user),
+                can_request_admin: user.canRequestAdmin,
+                display_name: user.displayName,
+                emails: emails.map((e) => e.email),
+                created_at: user.createdAt.toISOString(),
+              })}\n`,
+            );
+          }
+          return;
+        }
+        const table = [
+          ['LOCALPART', 'STATUS', 'ADMIN', 'EMAILS', 'CREATED'],
+          ...rows.map(({ user, emails }) => [
+            user.localpart,
+            userStatus(user),
+            user.canRequestAdmin ? 'yes' : 'no',
+            emails.map((e) => e.email).join(',') || '-',
+            user.createdAt.toISOString().slice(0, 19).replace('T', ' '),
+          ]),
+        ];
+        const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+        io.out(
+          `${table
+            .map((r) =>
+              r
+                .map((c, i) => c.padEnd(widths[i]!))
+                .join('  ')
+                .trimEnd(),
+            )
+            .join('\n')}\n`,
+        );
+      });
+    });
+}
+
+function toLocalpart(input: string, serverName: string): string {
+  const localpart = localpartFromInput(input, serverName);
+  if (!localpart.ok) throw new CliError(`${input} is not a user of this server (${serverName})`, EXIT_USAGE);
+  const valid = validateLocalpart(localpart.value, serverName);
+  // Existing (imported) users may have historical localparts; only reject what can never be a localpart.
+  if (!valid.ok && valid.error.kind === 'empty')
+    throw new CliError(describeLocalpartProblem(valid.error), EXIT_USAGE);
+  return localpart.value;
+}
+
+async function passwordFrom(
+  io: CliIo,
+  options: { password?: string; passwordStdin?: boolean },
+  required: boolean,
+): Promise<string | undefined> {
+  if (options.password !== undefined && options.passwordStdin)
+    throw new CliError('give --password or --password-stdin, not both', EXIT_USAGE);
+  if (options.password !== undefined) return options.password;
+  if (options.passwordStdin) return (await readAll(io.stdin)).replace(/\r?\n$/, '');
+  if (!required) return undefined;
+  const first = await promptHidden(io, 'New password: ');
+  const second = await promptHidden(io, 'Repeat it: ');
+  if (first !== second) throw new CliError('the two passwords differ', EXIT_USAGE);
+  return first;
+}
+
+function describePasswordProblem(problem: PasswordProblem): string {
+  return problem.kind === 'weak_password'
+    ? problem.reason
+    : 'passwords are disabled (passwords.enabled is false)';
+}
+
+function positiveInteger(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} needs a whole number above 0`, EXIT_USAGE);
+  return n;
+}

@@ -1,0 +1,65 @@
+import type { Config } from './config/config.js';
+import { type Clock, systemClock } from './domain/clock.js';
+import { cryptoRng, type Rng } from './domain/random.js';
+import { recordQuery } from './observability/request-context.js';
+import { PasswordHasher } from './services/passwords/hasher.js';
+import { UserService } from './services/users.js';
+import { type Database, openDatabase } from './storage/database.js';
+import { migrateToLatest, pendingMigrations } from './storage/migrate.js';
+import { createStorage, type Storage } from './storage/storage.js';
+
+/** A failure to start that an operator can fix; its message is the whole explanation. */
+export class StartupError extends Error {}
+
+export interface Services {
+  database: Database;
+  storage: Storage;
+  users: UserService;
+  hasher: PasswordHasher;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  /** Run pending migrations (true), or refuse to start while any are pending (false). */
+  migrate: boolean;
+  clock?: Clock;
+  rng?: Rng;
+  onMigrated?: (applied: string[]) => void;
+}
+
+/** Opens the database and wires the services: everything a CLI command or the HTTP server needs below HTTP. */
+export async function openServices(config: Config, options: ServiceOptions): Promise<Services> {
+  const opened = await openDatabase(config.database.uri, {
+    maxConnections: config.database.maxConnections,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    idleTimeoutMs: config.database.idleTimeoutMs,
+    onQuery: recordQuery,
+  });
+  if (!opened.ok) throw new StartupError(opened.error);
+  const database = opened.value;
+  try {
+    if (options.migrate) {
+      const migrated = await migrateToLatest(database);
+      if (!migrated.ok) throw new StartupError(migrated.error);
+      if (migrated.value.applied.length > 0) options.onMigrated?.(migrated.value.applied);
+    } else {
+      const pending = await pendingMigrations(database);
+      if (pending.length > 0)
+        throw new StartupError(
+          `the database schema is out of date (${pending.length} migration(s) pending): run \`mxauth database migrate\``,
+        );
+    }
+  } catch (e) {
+    await database.close();
+    if (e instanceof StartupError) throw e;
+    throw new StartupError(`cannot prepare the database ${database.description}: ${(e as Error).message}`);
+  }
+  const storage = createStorage(database, options.clock ?? systemClock, options.rng ?? cryptoRng);
+  const hasher = new PasswordHasher(config.passwords.schemes);
+  const users = new UserService(storage, hasher, {
+    serverName: config.matrix.homeserver,
+    passwordsEnabled: config.passwords.enabled,
+    minimumComplexity: config.passwords.minimumComplexity,
+  });
+  return { database, storage, users, hasher, close: () => database.close() };
+}

@@ -1,0 +1,50 @@
+import type { PasswordScheme } from '../services/passwords/hasher.js';
+import type { ConfigFile, ResourceName } from './schema.js';
+import type { SigningKey } from './signing-keys.js';
+
+export type Bind = { host: string; port: number } | { socket: string };
+
+export interface ListenerConfig {
+  name: string;
+  resources: ReadonlySet<ResourceName>;
+  binds: Bind[];
+  /** Path prefix, without trailing slash, or '' */
+  prefix: string;
+}
+
+/**
+ * The configuration as the running service uses it: defaults applied, files read, keys parsed, relative
+ * paths resolved. The file format (snake_case, MAS-compatible) stays in schema.ts.
+ */
+export interface Config {
+  http: {
+    publicBase: URL;
+    issuer: string;
+    listeners: ListenerConfig[];
+    trustedProxies: string[];
+  };
+  database: {
+    /** `sqlite:` with an absolute path, `sqlite::memory:`, or a PostgreSQL URI */
+    uri: string;
+    maxConnections: number;
+    connectTimeoutMs: number;
+    idleTimeoutMs: number;
+  };
+  matrix: {
+    kind: ConfigFile['matrix']['kind'];
+    homeserver: string;
+    endpoint: URL;
+    secret: string | undefined;
+  };
+  secrets: {
+    encryption: Buffer;
+    keys: SigningKey[];
+  };
+  passwords: {
+    enabled: boolean;
+    schemes: PasswordScheme[];
+    minimumComplexity: number;
+  };
+  account: Omit<ConfigFile['account'], 'password_registration_token_required'>;
+  log: ConfigFile['log'];
+}

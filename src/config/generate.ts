@@ -1,0 +1,57 @@
+import { generateKeyPair, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { cryptoRng, randomAlphanumeric } from '../domain/random.js';
+import type { ConfigFileInput } from './schema.js';
+import { jwkThumbprint } from './signing-keys.js';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+export interface GenerateOptions {
+  publicBase?: string;
+  serverName?: string;
+  databaseUri?: string;
+  listen?: string;
+  matrixKind?: 'synapse' | 'synapse_legacy' | 'none';
+  homeserverEndpoint?: string;
+  passwordRegistration?: boolean;
+}
+
+/** A complete configuration with fresh secrets and keys; it passes `mxauth config check` as it is. */
+export async function generateConfig(options: GenerateOptions = {}): Promise<ConfigFileInput> {
+  const [rsa, ec] = await Promise.all([
+    generateKeyPairAsync('rsa', { modulusLength: 2048 }),
+    generateKeyPairAsync('ec', { namedCurve: 'P-256' }),
+  ]);
+  const pem = (key: typeof rsa.privateKey) => key.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return {
+    http: {
+      public_base: options.publicBase ?? 'http://localhost:8080/',
+      listeners: [{ name: 'web', binds: [{ address: options.listen ?? '[::]:8080' }] }],
+    },
+    database: { uri: options.databaseUri ?? 'sqlite:mxauth.db' },
+    matrix: {
+      kind: options.matrixKind ?? 'synapse',
+      homeserver: options.serverName ?? 'localhost:8008',
+      endpoint: options.homeserverEndpoint ?? 'http://localhost:8008/',
+      secret: randomAlphanumeric(cryptoRng, 48),
+    },
+    secrets: {
+      encryption: randomBytes(32).toString('hex'),
+      keys: [
+        { kid: jwkThumbprint(rsa.privateKey).slice(0, 12), key: pem(rsa.privateKey) },
+        { kid: jwkThumbprint(ec.privateKey).slice(0, 12), key: pem(ec.privateKey) },
+      ],
+    },
+    passwords: { enabled: true, schemes: [{ version: 1, algorithm: 'argon2id' }], minimum_complexity: 3 },
+    account: { password_registration_enabled: options.passwordRegistration ?? false },
+  };
+}
+
+export function configToYaml(config: ConfigFileInput): string {
+  return [
+    '# mxauth configuration. Every key is described in docs/configuration.md;',
+    '# `mxauth config check` validates this file. It holds secrets: keep it private (mode 600).',
+    stringify(config, { lineWidth: 0 }),
+  ].join('\n');
+}

@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { parseDocument } from 'yaml';
+import { err, ok, type Result } from '../domain/result.js';
+import type { PasswordScheme } from '../services/passwords/hasher.js';
+import type { Bind, Config, ListenerConfig } from './config.js';
+import { applyEnvOverrides } from './env.js';
+import { type ConfigProblem, problemsFromZod } from './problems.js';
+import { type ConfigFile, configSchema, RESOURCE_NAMES } from './schema.js';
+import { parseSigningKey, type SigningKey } from './signing-keys.js';
+
+export interface LoadOptions {
+  /** Environment whose `MXAUTH_SECTION__KEY` variables override the file; none when absent. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads, parses, validates and resolves a YAML configuration file; every problem is reported, not just the first. */
+export function loadConfigFile(file: string, options: LoadOptions = {}): Result<Config, ConfigProblem[]> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return err([{ path: '', message: `cannot read the configuration file ${file}: ${ioReason(e)}` }]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return err(
+      doc.errors.map((e) => ({
+        path: '',
+        message: `${file}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`,
+      })),
+    );
+  }
+  const raw = doc.toJS() ?? {};
+  return parseConfig(raw, { ...options, baseDir: dirname(resolvePath(file)) });
+}
+
+/** Validates and resolves a configuration given as data (embedded mode, tests). Relative paths are against `baseDir`. */
+export function parseConfig(
+  raw: unknown,
+  options: LoadOptions & { baseDir?: string } = {},
+): Result<Config, ConfigProblem[]> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return err([
+      { path: '', message: 'the configuration must be a mapping of sections (http, database, …)' },
+    ]);
+  const withEnv = options.env ? applyEnvOverrides(raw as Record<string, unknown>, options.env) : raw;
+  const parsed = configSchema.safeParse(withEnv);
+  if (!parsed.success) return err(problemsFromZod(parsed.error.issues, withEnv));
+  return resolveConfig(parsed.data, options.baseDir ?? process.cwd());
+}
+
+function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, ConfigProblem[]> {
+  const problems: ConfigProblem[] = [];
+  const at = (path: string) => (message: string) => problems.push({ path, message });
+  const path = (p: string) => (isAbsolute(p) ? p : resolvePath(baseDir, p));
+
+  /** Reads `key` or `key_file`: exactly one of them when `required`. */
+  const secret = (section: Record<string, unknown>, key: string, where: string, required: boolean) => {
+    const inline = section[key] as string | undefined;
+    const fromFile = section[`${key}_file`] as string | undefined;
+    if (inline !== undefined && fromFile !== undefined) {
+      at(`${where}.${key}`)(`set either ${key} or ${key}_file, not both`);
+      return undefined;
+    }
+    if (fromFile !== undefined) {
+      try {
+        return readFileSync(path(fromFile), 'utf8');
+      } catch (e) {
+        at(`${where}.${key}_file`)(`cannot read ${path(fromFile)}: ${ioReason(e)}`);
+        return undefined;
+      }
+    }
+    if (inline === undefined && required) at(`${where}.${key}`)(`is required (or ${key}_file)`);
+    return inline;
+  };
+
+  const matrixSecret = secret(file.matrix, 'secret', 'matrix', file.matrix.kind !== 'none');
+
+  const encryptionHex = secret(file.secrets, 'encryption', 'secrets', true)?.trim();
+  let encryption = Buffer.alloc(0);
+  if (encryptionHex !== undefined) {
+    if (/^[0-9a-fA-F]{64}$/.test(encryptionHex)) encryption = Buffer.from(encryptionHex, 'hex');
+    else
+      at('secrets.encryption')(
+        'must be 32 bytes written as 64 hex characters (mxauth config generate makes one)',
+      );
+  }
+
+  const keys: SigningKey[] = [];
+  file.secrets.keys.forEach((entry, i) => {
+    const where = `secrets.keys.${i}`;
+    const pem = secret(entry, 'key', where, true);
+    const passphrase = secret(entry, 'password', where, false);
+    if (pem === undefined) return;
+    const key = parseSigningKey(pem, passphrase, entry.kid);
+    if (!key.ok) at(`${where}.key`)(key.error);
+    else if (keys.some((k) => k.kid === key.value.kid))
+      at(`${where}.kid`)(`key id "${key.value.kid}" is used twice`);
+    else keys.push(key.value);
+  });
+  if (!keys.some((k) => k.alg === 'RS256'))
+    at('secrets.keys')('needs at least one RSA key (RS256 is mandatory in OpenID Connect)');
+  if (!keys.some((k) => k.alg === 'ES256')) at('secrets.keys')('needs at least one EC P-256 key (ES256)');
+
+  const schemes: PasswordScheme[] = [];
+  file.passwords.schemes.forEach((scheme, i) => {
+    const where = `passwords.schemes.${i}`;
+    if (schemes.some((s) => s.version === scheme.version))
+      at(`${where}.version`)(`version ${scheme.version} is used by another scheme`);
+    const pepper = secret(scheme, 'secret', where, false);
+    schemes.push({
+      version: scheme.version,
+      algorithm: scheme.algorithm,
+      cost: scheme.cost,
+      secret: pepper === undefined ? undefined : Buffer.from(pepper, 'utf8'),
+      unicodeNormalization: scheme.unicode_normalization,
+    });
+  });
+
+  const listeners: ListenerConfig[] = file.http.listeners.map((l, i) => ({
+    name: l.name ?? `listener${i}`,
+    resources: new Set(l.resources?.map((r) => (typeof r === 'string' ? r : r.name)) ?? RESOURCE_NAMES),
+    binds: l.binds.map(toBind),
+    prefix: l.prefix ?? '',
+  }));
+
+  if (problems.length > 0) return err(problems);
+
+  const { password_registration_token_required, ...account } = file.account;
+  return ok({
+    http: {
+      publicBase: new URL(
+        file.http.public_base.endsWith('/') ? file.http.public_base : `${file.http.public_base}/`,
+      ),
+      issuer: file.http.issuer ?? file.http.public_base,
+      listeners,
+      trustedProxies: file.http.trusted_proxies,
+    },
+    database: {
+      uri: resolveDatabaseUri(file.database.uri, baseDir),
+      maxConnections: file.database.max_connections,
+      connectTimeoutMs: file.database.connect_timeout * 1000,
+      idleTimeoutMs: file.database.idle_timeout * 1000,
+    },
+    matrix: {
+      kind: file.matrix.kind,
+      homeserver: file.matrix.homeserver,
+      endpoint: new URL(file.matrix.endpoint),
+      secret: matrixSecret,
+    },
+    secrets: { encryption, keys },
+    passwords: {
+      enabled: file.passwords.enabled,
+      schemes,
+      minimumComplexity: file.passwords.minimum_complexity,
+    },
+    account: {
+      ...account,
+      registration_token_required:
+        password_registration_token_required ?? account.registration_token_required,
+    },
+    log: file.log,
+  });
+}
+
+function toBind(bind: ConfigFile['http']['listeners'][number]['binds'][number]): Bind {
+  if ('socket' in bind) return { socket: bind.socket };
+  if ('port' in bind) return { host: bind.host ?? '::', port: bind.port };
+  const separator = bind.address.lastIndexOf(':');
+  const host = bind.address.slice(0, separator).replace(/^\[(.*)\]$/, '$1');
+  return { host: host || '::', port: Number(bind.address.slice(separator + 1)) };
+}
+
+/** SQLite paths in the config are relative to the config file, so a config and its database move together. */
+export function resolveDatabaseUri(uri: string, baseDir: string): string {
+  if (!uri.startsWith('sqlite:') || uri === 'sqlite::memory:') return uri;
+  const file = uri.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  return `sqlite:${isAbsolute(file) ? file : resolvePath(baseDir, file)}`;
+}
+
+function ioReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'it is a directory';
+  return (e as Error).message;
+}

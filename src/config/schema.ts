@@ -1,0 +1,237 @@
+import { z } from 'zod';
+
+/*
+ * The configuration file's schema. It is the single source of the config types, the defaults, the JSON
+ * Schema (`mxauth config schema`) and the table in docs/configuration.md (`npm run docs:config`).
+ * Key names follow MAS's wherever the concept is the same, so a MAS configuration reads the same here.
+ */
+
+const seconds = (description: string, fallback: number) =>
+  z.number().int().positive().default(fallback).describe(`${description} (seconds)`);
+
+const secretPair = <K extends string>(key: K, description: string) =>
+  ({
+    [key]: z.string().min(1).optional().describe(description),
+    [`${key}_file`]: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(`Path of a file holding \`${key}\` instead (read as is)`),
+  }) as Record<K | `${K}_file`, z.ZodOptional<z.ZodString>>;
+
+// host:port with the host a name, an IPv4 address or a bracketed IPv6 address.
+const ADDRESS = /^(?<host>\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(?<port>\d{1,5})$/;
+
+export const RESOURCE_NAMES = [
+  'health',
+  'prometheus',
+  'discovery',
+  'human',
+  'oauth',
+  'compat',
+  'adminapi',
+  'assets',
+  'connection-info',
+] as const;
+export type ResourceName = (typeof RESOURCE_NAMES)[number];
+
+const resource = z
+  .union([z.enum(RESOURCE_NAMES), z.strictObject({ name: z.enum(RESOURCE_NAMES) })])
+  .describe('A resource served on this listener: a name, or `{name: …}` as in MAS');
+
+const bind = z
+  .union([
+    z.strictObject({
+      address: z
+        .string()
+        .superRefine((address, ctx) => {
+          const port = ADDRESS.exec(address)?.groups?.port;
+          if (port === undefined)
+            ctx.addIssue({
+              code: 'custom',
+              message: 'expected host:port, e.g. "127.0.0.1:8080" or "[::]:8080"',
+            });
+          else if (Number(port) > 65535)
+            ctx.addIssue({ code: 'custom', message: 'the port must be 0–65535' });
+        })
+        .describe('`host:port` to listen on; `[::]:8080` for every interface; port 0 picks a free one'),
+    }),
+    z.strictObject({
+      host: z.string().min(1).optional().describe('Host name or address; every interface when absent'),
+      port: z.number().int().min(0).max(65535).describe('TCP port; 0 picks a free one'),
+    }),
+    z.strictObject({ socket: z.string().min(1).describe('Path of a Unix domain socket') }),
+  ])
+  .describe('Where a listener accepts connections: `address`, `host` + `port`, or `socket`');
+
+const listener = z.strictObject({
+  name: z.string().min(1).optional().describe('A name for logs'),
+  resources: z
+    .array(resource)
+    .min(1)
+    .optional()
+    .describe(
+      'What this listener serves; all resources when absent. Put `prometheus` on an internal listener.',
+    ),
+  binds: z.array(bind).min(1).describe('Addresses to listen on'),
+  prefix: z
+    .string()
+    .regex(/^\/[^?#]*[^/?#]$/, 'a path such as /auth, without a trailing slash')
+    .optional()
+    .describe('Path prefix under which everything is served, for reverse proxies that do not strip it'),
+});
+
+const http = z.strictObject({
+  public_base: z
+    .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+    .describe('The URL clients and browsers reach mxauth at'),
+  issuer: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('OpenID Connect issuer identifier; `public_base` when absent'),
+  listeners: z
+    .array(listener)
+    .min(1)
+    .default([{ name: 'web', binds: [{ address: '[::]:8080' }] }])
+    .describe('HTTP listeners'),
+  trusted_proxies: z
+    .array(z.string())
+    .default(['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/8', '127.0.0.0/8', 'fd00::/8', '::1/128'])
+    .describe('Networks whose `X-Forwarded-For` is believed when finding the client address'),
+});
+
+const database = z.strictObject({
+  uri: z
+    .string()
+    .superRefine((uri, ctx) => {
+      if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(uri))
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown database scheme "${uri.split(':')[0]}:"; use sqlite:PATH, sqlite::memory: or postgresql://…`,
+        });
+    })
+    .default('sqlite:mxauth.db')
+    .describe(
+      '`sqlite:PATH` (relative to the config file), `sqlite::memory:`, or `postgresql://user@host/db`',
+    ),
+  max_connections: z.number().int().min(1).default(10).describe('Connection pool size (PostgreSQL)'),
+  connect_timeout: seconds('How long to wait for a new connection', 30),
+  idle_timeout: seconds('Close a pooled connection after this long unused', 600),
+});
+
+const matrix = z.strictObject({
+  kind: z
+    .enum(['synapse', 'synapse_legacy', 'none'])
+    .default('synapse')
+    .describe(
+      'Homeserver connector: `synapse` (>= 1.136), `synapse_legacy` (admin API) or `none` (standalone)',
+    ),
+  homeserver: z
+    .string()
+    .min(1)
+    .default('localhost:8008')
+    .describe('The Matrix server name: the part after `:` in user ids'),
+  endpoint: z
+    .url({ protocol: /^https?$/ })
+    .default('http://localhost:8008/')
+    .describe("The homeserver's client-server API base URL"),
+  ...secretPair('secret', 'Shared secret with the homeserver; required unless `kind` is `none`'),
+});
+
+const signingKey = z.strictObject({
+  kid: z.string().min(1).optional().describe('Key id; derived from the key when absent'),
+  ...secretPair('key', 'PEM private key (PKCS#1, PKCS#8 or SEC1)'),
+  ...secretPair('password', 'Passphrase of an encrypted PEM key'),
+});
+
+const secrets = z.strictObject({
+  ...secretPair('encryption', '32 bytes as 64 hex characters: encrypts secrets kept in the database'),
+  keys: z
+    .array(signingKey)
+    .default([])
+    .describe('Signing keys for ID tokens; at least one RSA key and one EC P-256 key'),
+});
+
+const passwordScheme = z.strictObject({
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .describe('Stored beside each hash; the highest version hashes new passwords'),
+  algorithm: z.enum(['argon2id', 'bcrypt', 'pbkdf2']).default('argon2id').describe('Hash algorithm'),
+  cost: z.number().int().min(4).max(31).default(12).describe('bcrypt cost factor'),
+  unicode_normalization: z
+    .boolean()
+    .default(false)
+    .describe(
+      'NFKC-normalise passwords first, as Synapse does: set it on a scheme for imported Synapse hashes',
+    ),
+  ...secretPair('secret', 'Pepper mixed into every hash of this scheme (Synapse: `password_config.pepper`)'),
+});
+
+const passwords = z.strictObject({
+  enabled: z.boolean().default(true).describe('Allow password sign-in'),
+  schemes: z
+    .array(passwordScheme)
+    .min(1)
+    .prefault([{ version: 1 }])
+    .describe('Hashing schemes; older ones verify existing hashes, which are upgraded on the next sign-in'),
+  minimum_complexity: z
+    .number()
+    .int()
+    .min(0)
+    .max(4)
+    .default(3)
+    .describe('Minimum zxcvbn score (0–4) of a new password'),
+});
+
+const flag = (fallback: boolean, description: string) => z.boolean().default(fallback).describe(description);
+
+const account = z.strictObject({
+  password_registration_enabled: flag(false, 'Let people create accounts with a password'),
+  password_registration_email_required: flag(
+    true,
+    'Ask for a verified email address at password registration',
+  ),
+  registration_token_required: flag(false, 'Registration needs a token issued by an admin'),
+  password_registration_token_required: z
+    .boolean()
+    .optional()
+    .describe('MAS name of `registration_token_required`; overrides it when set'),
+  password_change_allowed: flag(true, 'Let users change their password'),
+  password_recovery_enabled: flag(false, 'Let users reset a forgotten password by email'),
+  email_change_allowed: flag(true, 'Let users add and remove email addresses'),
+  displayname_change_allowed: flag(true, 'Let users change their display name'),
+  account_deactivation_allowed: flag(true, 'Let users deactivate their own account'),
+  login_with_email_allowed: flag(
+    false,
+    'Accept a verified email address in place of the username at sign-in',
+  ),
+});
+
+const log = z.strictObject({
+  level: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Least severe level written'),
+});
+
+export const configSchema = z
+  .strictObject({
+    http: http.describe('Where mxauth listens and how it is reached'),
+    database: database.prefault({}).describe('Storage'),
+    matrix: matrix.prefault({}).describe('The homeserver mxauth authenticates for'),
+    secrets: secrets.describe('Keys and secrets'),
+    passwords: passwords.prefault({}).describe('Password sign-in and hashing'),
+    account: account.prefault({}).describe('What people may do with their account'),
+    log: log.prefault({}).describe('Logging'),
+  })
+  .describe('mxauth configuration');
+
+export type ConfigFile = z.output<typeof configSchema>;
+export type ConfigFileInput = z.input<typeof configSchema>;
+
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,22 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Per-request counters that deeper layers add to without knowing about HTTP (database time, for the request log). */
+export interface RequestStats {
+  dbMs: number;
+  dbQueries: number;
+}
+
+const storage = new AsyncLocalStorage<RequestStats>();
+
+export function runWithRequestStats<T>(fn: () => T): { stats: RequestStats; result: T } {
+  const stats: RequestStats = { dbMs: 0, dbQueries: 0 };
+  return { stats, result: storage.run(stats, fn) };
+}
+
+/** Adds a query's duration to the current request, if there is one (background work has none). */
+export function recordQuery(durationMs: number): void {
+  const stats = storage.getStore();
+  if (!stats) return;
+  stats.dbMs += durationMs;
+  stats.dbQueries += 1;
+}

@@ -1,0 +1,146 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { openServices, type Services, StartupError } from './compose.js';
+import type { Config } from './config/config.js';
+import { parseConfig } from './config/load.js';
+import { type ConfigProblem, formatProblem } from './config/problems.js';
+import type { ConfigFileInput, ResourceName } from './config/schema.js';
+import { RESOURCE_NAMES } from './config/schema.js';
+import type { Clock } from './domain/clock.js';
+import type { Rng } from './domain/random.js';
+import { buildApp } from './http/app.js';
+import { listen, type RunningServer } from './http/listen.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import type { UserService } from './services/users.js';
+
+/** The configuration is invalid; `problems` names each key at fault. */
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`invalid mxauth configuration:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+  }
+}
+
+export { StartupError };
+
+export interface MxauthOptions {
+  /** A pino logger to write to; by default one at the configured level on stdout. */
+  logger?: Logger;
+  clock?: Clock;
+  rng?: Rng;
+}
+
+export interface StartOptions {
+  /** Run pending database migrations first (default true). */
+  migrate?: boolean;
+  /** Bind the listeners of `http.listeners` (default false: the host serves `handler` itself). */
+  listen?: boolean;
+}
+
+export interface Mxauth {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Node request handler serving every resource; mount it in a host server. Answers 503 until started. */
+  readonly handler: RequestListener;
+  /** Where the listeners are bound, after `start({ listen: true })`. */
+  readonly listening: readonly RunningServer[];
+  /** Account operations, for hosts that embed mxauth. Available after start(). */
+  readonly users: UserService;
+  start(options?: StartOptions): Promise<void>;
+  /** Stops the listeners (finishing requests in flight) and closes the database. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Creates an mxauth instance from a configuration (validated here: a ConfigError lists every problem).
+ * Nothing is opened until `start()`.
+ */
+export function createMxauth(config: Config | ConfigFileInput, options: MxauthOptions = {}): Mxauth {
+  const resolved = isResolved(config) ? config : parsed(config);
+  const logger = options.logger ?? createLogger(resolved.log.level);
+  let services: Services | undefined;
+  const metrics = createMetrics(async () => (services ? services.storage.jobs.countByState() : {}));
+  const servers: RunningServer[] = [];
+  let state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+
+  const appFor = (resources: ReadonlySet<ResourceName>, prefix: string) =>
+    buildApp(
+      {
+        logger,
+        metrics,
+        trustedProxies: resolved.http.trustedProxies,
+        ping: () => (services ? services.storage.ping() : Promise.reject(new Error('not started'))),
+      },
+      { resources, prefix },
+    ).callback();
+
+  const all = appFor(new Set(RESOURCE_NAMES), '');
+  const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+    if (state !== 'started') {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(
+        JSON.stringify({ error: 'temporarily_unavailable', error_description: 'mxauth is not running' }),
+      );
+      return;
+    }
+    void all(req, res);
+  };
+
+  return {
+    config: resolved,
+    logger,
+    metrics,
+    handler,
+    listening: servers,
+    get users() {
+      if (!services) throw new Error('mxauth is not started: call start() first');
+      return services.users;
+    },
+    async start(startOptions = {}) {
+      if (state !== 'new') throw new Error(`mxauth cannot start: it is ${state}`);
+      state = 'starting';
+      try {
+        services = await openServices(resolved, {
+          migrate: startOptions.migrate ?? true,
+          clock: options.clock,
+          rng: options.rng,
+          onMigrated: (applied) => logger.info({ applied }, 'database migrated'),
+        });
+        if (startOptions.listen) {
+          for (const listener of resolved.http.listeners) {
+            const app = appFor(listener.resources, listener.prefix);
+            for (const bind of listener.binds) {
+              const server = await listen(bind, app);
+              servers.push(server);
+              logger.info({ listener: listener.name, address: server.address }, 'listening');
+            }
+          }
+        }
+        state = 'started';
+      } catch (e) {
+        await Promise.all(servers.splice(0).map((s) => s.close(0)));
+        await services?.close();
+        services = undefined;
+        state = 'closed';
+        throw e instanceof StartupError ? e : new StartupError((e as Error).message);
+      }
+    },
+    async close(graceMs = 10_000) {
+      if (state === 'closed') return;
+      state = 'closed';
+      await Promise.all(servers.splice(0).map((s) => s.close(graceMs)));
+      await services?.close();
+      services = undefined;
+    },
+  };
+}
+
+function isResolved(config: Config | ConfigFileInput): config is Config {
+  return (config as Config).http?.publicBase instanceof URL;
+}
+
+function parsed(input: ConfigFileInput): Config {
+  const result = parseConfig(input);
+  if (!result.ok) throw new ConfigError(result.error);
+  return result.value;
+}

@@ -1,0 +1,197 @@
+import { validateEmail } from '../domain/email.js';
+import { describeLocalpartProblem, type LocalpartProblem, validateLocalpart } from '../domain/matrix-id.js';
+import { checkPasswordComplexity } from '../domain/password-policy.js';
+import { err, ok, type Result } from '../domain/result.js';
+import { type User, type UserEmail, userStatus } from '../domain/user.js';
+import type { Storage } from '../storage/storage.js';
+import type { PasswordHasher } from './passwords/hasher.js';
+
+export interface UserServiceOptions {
+  serverName: string;
+  passwordsEnabled: boolean;
+  minimumComplexity: number;
+}
+
+export type PasswordProblem = { kind: 'passwords_disabled' } | { kind: 'weak_password'; reason: string };
+
+export type RegisterProblem =
+  | { kind: 'invalid_localpart'; problem: LocalpartProblem }
+  | { kind: 'localpart_taken' }
+  | { kind: 'invalid_email'; reason: string }
+  | { kind: 'email_taken' }
+  | PasswordProblem;
+
+export interface RegisterInput {
+  localpart: string;
+  password?: string;
+  email?: string;
+  displayName?: string;
+  canRequestAdmin?: boolean;
+  /** Admin override of the complexity policy (the CLI's --ignore-password-complexity). */
+  ignoreComplexity?: boolean;
+}
+
+/** Why a password sign-in failed. A wrong password and an unknown user are deliberately the same answer. */
+export type SignInProblem =
+  | { kind: 'invalid_credentials' }
+  | { kind: 'locked'; user: User }
+  | { kind: 'deactivated'; user: User };
+
+/** Account use cases: each one validates first, then changes storage in a single transaction. */
+export class UserService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly hasher: PasswordHasher,
+    private readonly options: UserServiceOptions,
+  ) {}
+
+  async register(input: RegisterInput): Promise<Result<User, RegisterProblem>> {
+    const localpart = validateLocalpart(input.localpart, this.options.serverName);
+    if (!localpart.ok) return err({ kind: 'invalid_localpart', problem: localpart.error });
+    let email: string | undefined;
+    if (input.email !== undefined) {
+      const valid = validateEmail(input.email);
+      if (!valid.ok) return err({ kind: 'invalid_email', reason: valid.error });
+      email = valid.value;
+    }
+    // Cheap checks before the expensive hash, and the hash before the transaction so it stays short.
+    if (await this.storage.users.findByLocalpart(localpart.value)) return err({ kind: 'localpart_taken' });
+    if (email && (await this.storage.emails.findByAddress(email))) return err({ kind: 'email_taken' });
+    let hashed: { version: number; hash: string } | undefined;
+    if (input.password !== undefined) {
+      const problem = this.#passwordProblem(input.password, input.ignoreComplexity ?? false, [
+        localpart.value,
+        email ?? '',
+        input.displayName ?? '',
+      ]);
+      if (problem) return err(problem);
+      hashed = await this.hasher.hash(input.password);
+    }
+
+    return this.storage
+      .transaction(async (tx) => {
+        const created = await tx.users.create({
+          localpart: localpart.value,
+          displayName: input.displayName ?? null,
+          canRequestAdmin: input.canRequestAdmin ?? false,
+        });
+        if (!created.ok) return err({ kind: 'localpart_taken' } as const);
+        if (hashed)
+          await tx.passwords.add({
+            userId: created.value.id,
+            hashedPassword: hashed.hash,
+            version: hashed.version,
+          });
+        if (email) {
+          const added = await tx.emails.add({ userId: created.value.id, email, confirmed: true });
+          // Thrown to roll the user back; turned into a value just below.
+          if (!added.ok) throw new EmailTaken();
+        }
+        return ok(created.value);
+      })
+      .catch((e: unknown) => {
+        if (e instanceof EmailTaken) return err({ kind: 'email_taken' } as const);
+        throw e;
+      });
+  }
+
+  async setPassword(
+    localpart: string,
+    password: string,
+    options: { ignoreComplexity?: boolean } = {},
+  ): Promise<Result<User, PasswordProblem | { kind: 'unknown_user' }>> {
+    const user = await this.storage.users.findByLocalpart(localpart);
+    if (!user) return err({ kind: 'unknown_user' });
+    const emails = await this.storage.emails.listForUser(user.id);
+    const problem = this.#passwordProblem(password, options.ignoreComplexity ?? false, [
+      user.localpart,
+      user.displayName ?? '',
+      ...emails.map((e) => e.email),
+    ]);
+    if (problem) return err(problem);
+    const hashed = await this.hasher.hash(password);
+    await this.storage.passwords.add({
+      userId: user.id,
+      hashedPassword: hashed.hash,
+      version: hashed.version,
+    });
+    return ok(user);
+  }
+
+  /**
+   * Checks a password sign-in. Unknown users cost as much time as known ones. A hash made by an older
+   * scheme is replaced by one of the current scheme once the password is proven right.
+   */
+  async checkPassword(localpart: string, password: string): Promise<Result<User, SignInProblem>> {
+    if (!this.options.passwordsEnabled) return err({ kind: 'invalid_credentials' });
+    const user = await this.storage.users.findByLocalpart(localpart);
+    const stored = user && (await this.storage.passwords.active(user.id));
+    if (!user || !stored) {
+      await this.hasher.verifyNothing(password);
+      return err({ kind: 'invalid_credentials' });
+    }
+    const check = await this.hasher.verify(
+      { version: stored.version, hash: stored.hashedPassword },
+      password,
+    );
+    if (check === 'invalid') return err({ kind: 'invalid_credentials' });
+    if (check === 'valid_needs_upgrade') {
+      const upgraded = await this.hasher.hash(password);
+      await this.storage.passwords.add({
+        userId: user.id,
+        hashedPassword: upgraded.hash,
+        version: upgraded.version,
+        upgradedFromId: stored.id,
+      });
+    }
+    // The account state is told only to someone who knows the password.
+    const status = userStatus(user);
+    if (status !== 'active') return err({ kind: status, user });
+    return ok(user);
+  }
+
+  async setLocked(localpart: string, locked: boolean): Promise<Result<User, { kind: 'unknown_user' }>> {
+    const user = await this.storage.users.findByLocalpart(localpart);
+    const updated = user && (await this.storage.users.setLocked(user.id, locked));
+    return updated ? ok(updated) : err({ kind: 'unknown_user' });
+  }
+
+  async list(options: { after?: string; limit: number }): Promise<{ user: User; emails: UserEmail[] }[]> {
+    const users = await this.storage.users.list(options);
+    const emails = await this.storage.emails.listForUsers(users.map((u) => u.id));
+    return users.map((user) => ({ user, emails: emails.filter((e) => e.userId === user.id) }));
+  }
+
+  #passwordProblem(
+    password: string,
+    ignoreComplexity: boolean,
+    userInputs: string[],
+  ): PasswordProblem | undefined {
+    if (!this.options.passwordsEnabled) return { kind: 'passwords_disabled' };
+    const complexity = checkPasswordComplexity(
+      password,
+      ignoreComplexity ? 0 : this.options.minimumComplexity,
+      userInputs,
+    );
+    return complexity.ok ? undefined : { kind: 'weak_password', reason: complexity.error.reason };
+  }
+}
+
+class EmailTaken extends Error {}
+
+export function describeRegisterProblem(problem: RegisterProblem): string {
+  switch (problem.kind) {
+    case 'invalid_localpart':
+      return describeLocalpartProblem(problem.problem);
+    case 'localpart_taken':
+      return 'this username is already taken';
+    case 'invalid_email':
+      return problem.reason;
+    case 'email_taken':
+      return 'this email address is already used by another account';
+    case 'passwords_disabled':
+      return 'passwords are disabled on this server (passwords.enabled is false)';
+    case 'weak_password':
+      return problem.reason;
+  }
+}

@@ -1,0 +1,142 @@
+import { type Selectable, sql } from 'kysely';
+import type { Job, JobState } from '../../domain/job.js';
+import type { JobRepository } from '../repositories.js';
+import type { JobsTable } from '../tables.js';
+import { newId, type RepositoryContext, toDate } from './context.js';
+
+export function kyselyJobs(ctx: RepositoryContext): JobRepository {
+  const { db } = ctx;
+  const now = () => ctx.clock.now().getTime();
+  return {
+    async enqueue(job) {
+      const row: JobsTable = {
+        id: newId(ctx),
+        queue: job.queue,
+        kind: job.kind,
+        payload: JSON.stringify(job.payload),
+        ordering_key: job.orderingKey ?? null,
+        state: 'pending',
+        attempts: 0,
+        run_at: (job.runAt ?? ctx.clock.now()).getTime(),
+        locked_until: null,
+        last_error: null,
+        created_at: now(),
+        finished_at: null,
+      };
+      await db.insertInto('jobs').values(row).execute();
+      return toJob(row);
+    },
+
+    async claim({ queue, limit, leaseMs }) {
+      const t = now();
+      let due = db
+        .selectFrom('jobs as j')
+        .select('j.id')
+        .where('j.queue', '=', queue)
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('j.state', '=', 'pending'), eb('j.run_at', '<=', t)]),
+            // A running job whose lease ran out belongs to a worker that died: take it over.
+            eb.and([eb('j.state', '=', 'running'), eb('j.locked_until', '<', t)]),
+          ]),
+        )
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('jobs as e')
+                .select(sql`1`.as('one'))
+                .whereRef('e.ordering_key', '=', 'j.ordering_key')
+                .whereRef('e.id', '<', 'j.id')
+                .where('e.state', '!=', 'done'),
+            ),
+          ),
+        )
+        .orderBy('j.id')
+        .limit(limit);
+      // PostgreSQL: concurrent workers skip each other's rows. SQLite has one writer, and the single
+      // UPDATE … WHERE id IN (…) statement is atomic there.
+      if (ctx.dialect === 'postgres') due = due.forUpdate().skipLocked();
+      const rows = await db
+        .updateTable('jobs')
+        .set({ state: 'running', attempts: sql`attempts + 1`, locked_until: t + leaseMs })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+      return rows.map(toJob).sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+
+    async complete(id) {
+      await db
+        .updateTable('jobs')
+        .set({ state: 'done', locked_until: null, last_error: null, finished_at: now() })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async retryLater(id, runAt, error) {
+      await db
+        .updateTable('jobs')
+        .set({ state: 'pending', locked_until: null, last_error: error, run_at: runAt.getTime() })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async fail(id, error) {
+      await db
+        .updateTable('jobs')
+        .set({ state: 'failed', locked_until: null, last_error: error, finished_at: now() })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async retry(id) {
+      const result = await db
+        .updateTable('jobs')
+        .set({ state: 'pending', run_at: now(), finished_at: null })
+        .where('id', '=', id)
+        .where('state', '=', 'failed')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async list({ states, limit }) {
+      if (states.length === 0) return [];
+      const rows = await db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('state', 'in', states)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map(toJob);
+    },
+
+    async countByState() {
+      const rows = await db
+        .selectFrom('jobs')
+        .select(['state', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .groupBy('state')
+        .execute();
+      const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
+      for (const row of rows) counts[row.state as JobState] = Number(row.n);
+      return counts;
+    },
+  };
+}
+
+function toJob(row: Selectable<JobsTable>): Job {
+  return {
+    id: row.id,
+    queue: row.queue,
+    kind: row.kind,
+    payload: JSON.parse(row.payload),
+    orderingKey: row.ordering_key,
+    state: row.state as JobState,
+    attempts: Number(row.attempts),
+    runAt: new Date(Number(row.run_at)),
+    lockedUntil: toDate(row.locked_until),
+    lastError: row.last_error,
+    createdAt: new Date(Number(row.created_at)),
+    finishedAt: toDate(row.finished_at),
+  };
+}

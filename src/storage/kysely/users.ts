@@ -1,0 +1,78 @@
+import type { Selectable } from 'kysely';
+import { err, ok } from '../../domain/result.js';
+import type { User } from '../../domain/user.js';
+import type { UserRepository } from '../repositories.js';
+import type { UsersTable } from '../tables.js';
+import { isUniqueViolation, newId, type RepositoryContext, toDate } from './context.js';
+
+export function kyselyUsers(ctx: RepositoryContext): UserRepository {
+  const { db } = ctx;
+  const update = async (id: string, values: Partial<UsersTable>) => {
+    const row = await db
+      .updateTable('users')
+      .set(values)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toUser(row);
+  };
+  return {
+    async create(input) {
+      const row: UsersTable = {
+        id: newId(ctx),
+        localpart: input.localpart,
+        display_name: input.displayName ?? null,
+        can_request_admin: input.canRequestAdmin ?? false,
+        created_at: ctx.clock.now().getTime(),
+        locked_at: null,
+        deactivated_at: null,
+      };
+      try {
+        await db.insertInto('users').values(row).execute();
+      } catch (e) {
+        if (isUniqueViolation(e)) return err('taken');
+        throw e;
+      }
+      return ok(toUser(row));
+    },
+    async findById(id) {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toUser(row);
+    },
+    async findByLocalpart(localpart) {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('localpart', '=', localpart)
+        .executeTakeFirst();
+      return row && toUser(row);
+    },
+    async list({ after, limit }) {
+      let query = db.selectFrom('users').selectAll().orderBy('localpart').limit(limit);
+      if (after !== undefined) query = query.where('localpart', '>', after);
+      return (await query.execute()).map(toUser);
+    },
+    async count() {
+      const row = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    setLocked: (id, locked) => update(id, { locked_at: locked ? ctx.clock.now().getTime() : null }),
+    setCanRequestAdmin: (id, canRequestAdmin) => update(id, { can_request_admin: canRequestAdmin }),
+    setDisplayName: (id, displayName) => update(id, { display_name: displayName }),
+  };
+}
+
+function toUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    localpart: row.localpart,
+    displayName: row.display_name,
+    canRequestAdmin: Boolean(row.can_request_admin),
+    createdAt: new Date(Number(row.created_at)),
+    lockedAt: toDate(row.locked_at),
+    deactivatedAt: toDate(row.deactivated_at),
+  };
+}

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../domain/clock.js';
+import type { Rng } from '../domain/random.js';
+import { ulidGenerator } from '../domain/ulid.js';
+import type { Database, DialectName } from './database.js';
+import type { RepositoryContext } from './kysely/context.js';
+import { kyselyEmails } from './kysely/emails.js';
+import { kyselyJobs } from './kysely/jobs.js';
+import { kyselyPasswords } from './kysely/passwords.js';
+import { kyselyUsers } from './kysely/users.js';
+import type { Repositories } from './repositories.js';
+import type { Tables } from './tables.js';
+
+/** The repositories, plus transactions: `transaction(fn)` gives `fn` repositories bound to one transaction. */
+export interface Storage extends Repositories {
+  readonly dialect: DialectName;
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Cheap round trip for health checks. */
+  ping(): Promise<void>;
+}
+
+export function createStorage(database: Database, clock: Clock, rng: Rng): Storage {
+  const newId = ulidGenerator(clock, rng);
+  const bind = (db: Kysely<Tables>): Repositories => {
+    const ctx: RepositoryContext = { db, dialect: database.dialect, clock, rng, newId };
+    return {
+      users: kyselyUsers(ctx),
+      passwords: kyselyPasswords(ctx),
+      emails: kyselyEmails(ctx),
+      jobs: kyselyJobs(ctx),
+    };
+  };
+  return {
+    ...bind(database.db),
+    dialect: database.dialect,
+    transaction: (fn) => database.db.transaction().execute((trx) => fn(bind(trx))),
+    ping: async () => {
+      await database.db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
+    },
+  };
+}
