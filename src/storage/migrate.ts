@@ -1,4 +1,4 @@
-import { type MigrationProvider, Migrator } from 'kysely';
+import { type MigrationProvider, Migrator, sql } from 'kysely';
 import { err, ok, type Result } from '../domain/result.js';
 import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
@@ -9,13 +9,25 @@ export interface MigrationReport {
   alreadyApplied: number;
 }
 
-function migrator(database: Database, provider: MigrationProvider = migrationProvider): Migrator {
+async function migrator(
+  database: Database,
+  provider: MigrationProvider = migrationProvider,
+): Promise<Migrator> {
   return new Migrator({
     db: database.db,
     provider,
     migrationTableName: 'mxauth_migrations',
     migrationLockTableName: 'mxauth_migrations_lock',
+    // Kysely looks for its tables in every schema unless told which; with two mxauth databases in one
+    // PostgreSQL database (schemas via search_path) it would find the other's.
+    migrationTableSchema: await currentSchema(database),
   });
+}
+
+async function currentSchema(database: Database): Promise<string | undefined> {
+  if (database.dialect !== 'postgres') return undefined;
+  const { rows } = await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(database.db);
+  return rows[0]?.schema;
 }
 
 /**
@@ -27,9 +39,10 @@ export async function migrateToLatest(
   database: Database,
   provider?: MigrationProvider,
 ): Promise<Result<MigrationReport, string>> {
-  const m = migrator(database, provider);
+  let m: Migrator;
   let before: number;
   try {
+    m = await migrator(database, provider);
     before = (await m.getMigrations()).filter((x) => x.executedAt).length;
   } catch (e) {
     return err(`cannot read the migration state: ${(e as Error).message}`);
@@ -48,5 +61,5 @@ export async function migrateToLatest(
 
 /** Names of migrations the code has that the database has not run. */
 export async function pendingMigrations(database: Database): Promise<string[]> {
-  return (await migrator(database).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+  return (await (await migrator(database)).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
 }
