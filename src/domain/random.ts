@@ -12,16 +12,21 @@ export function randomToken(rng: Rng, bytes = 32): string {
   return Buffer.from(rng.bytes(bytes)).toString('base64url');
 }
 
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export const UPPER_ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
-/** Random string over [A-Za-z0-9], without modulo bias. */
-export function randomAlphanumeric(rng: Rng, length: number): string {
+/** Random string over `alphabet` (at most 256 characters), each character equally likely. */
+export function randomString(rng: Rng, length: number, alphabet: string): string {
+  // Bytes at or above the largest multiple of the alphabet size would favour its first characters.
+  const limit = 256 - (256 % alphabet.length);
   let out = '';
   while (out.length < length) {
     for (const byte of rng.bytes(length)) {
-      // 248 = 4 * 62: bytes at or above it would favour the first characters.
-      if (byte < 248 && out.length < length) out += ALPHANUMERIC[byte % 62];
+      if (byte < limit && out.length < length) out += alphabet[byte % alphabet.length];
     }
   }
   return out;
 }
+
+export const randomAlphanumeric = (rng: Rng, length: number): string =>
+  randomString(rng, length, ALPHANUMERIC);
