@@ -1,4 +1,5 @@
 import type { Job, JobState, NewJob } from '../domain/job.js';
+import type { OAuthSession } from '../domain/oauth-session.js';
 import type { Result } from '../domain/result.js';
 import type { User, UserEmail, UserPassword } from '../domain/user.js';
 
@@ -68,9 +69,63 @@ export interface JobRepository {
   countByState(): Promise<Record<JobState, number>>;
 }
 
+/** A record of the OAuth engine, keyed by the SHA-256 of its id (the token or code value). */
+export interface OAuthRecord {
+  model: string;
+  idHash: string;
+  payload: Record<string, unknown>;
+  grantId: string | null;
+  uid: string | null;
+  userCodeHash: string | null;
+  accountId: string | null;
+  expiresAt: number | null;
+  consumedAt: number | null;
+}
+
+export interface OAuthRecordRepository {
+  upsert(record: OAuthRecord): Promise<void>;
+  /** Unexpired records only. */
+  find(model: string, idHash: string): Promise<OAuthRecord | undefined>;
+  findByUid(model: string, uid: string): Promise<OAuthRecord | undefined>;
+  findByUserCodeHash(model: string, userCodeHash: string): Promise<OAuthRecord | undefined>;
+  consume(model: string, idHash: string): Promise<void>;
+  destroy(model: string, idHash: string): Promise<void>;
+  /** Deletes every record of a grant (its tokens and codes and the grant itself). */
+  revokeByGrantId(grantId: string): Promise<number>;
+  /** Deletes up to `limit` records that expired before now; returns how many. */
+  deleteExpired(limit: number): Promise<number>;
+}
+
+export interface OAuthSessionRepository {
+  create(input: {
+    userId: string;
+    clientId: string;
+    grantId: string;
+    deviceId: string | null;
+    scope: string;
+    userAgent?: string | null;
+    ip?: string | null;
+  }): Promise<OAuthSession>;
+  findByGrantId(grantId: string): Promise<OAuthSession | undefined>;
+  findById(id: string): Promise<OAuthSession | undefined>;
+  /** Unfinished sessions of a user bound to this device id. */
+  activeForDevice(userId: string, deviceId: string): Promise<OAuthSession[]>;
+  listForUser(userId: string, options: { active: boolean }): Promise<OAuthSession[]>;
+  finish(id: string): Promise<OAuthSession | undefined>;
+  touch(id: string, ip: string | null): Promise<void>;
+}
+
+export interface ClientLocalizationRepository {
+  save(clientId: string, values: { field: string; language: string; value: string }[]): Promise<void>;
+  list(clientId: string): Promise<{ field: string; language: string; value: string }[]>;
+}
+
 export interface Repositories {
   users: UserRepository;
   passwords: PasswordRepository;
   emails: EmailRepository;
   jobs: JobRepository;
+  oauthRecords: OAuthRecordRepository;
+  oauthSessions: OAuthSessionRepository;
+  clientLocalizations: ClientLocalizationRepository;
 }

@@ -6,6 +6,8 @@ import type { Database, DialectName } from './database.js';
 import type { RepositoryContext } from './kysely/context.js';
 import { kyselyEmails } from './kysely/emails.js';
 import { kyselyJobs } from './kysely/jobs.js';
+import { kyselyOAuthRecords } from './kysely/oauth-records.js';
+import { kyselyClientLocalizations, kyselyOAuthSessions } from './kysely/oauth-sessions.js';
 import { kyselyPasswords } from './kysely/passwords.js';
 import { kyselyUsers } from './kysely/users.js';
 import type { Repositories } from './repositories.js';
@@ -28,6 +30,9 @@ export function createStorage(database: Database, clock: Clock, rng: Rng): Stora
       passwords: kyselyPasswords(ctx),
       emails: kyselyEmails(ctx),
       jobs: kyselyJobs(ctx),
+      oauthRecords: kyselyOAuthRecords(ctx),
+      oauthSessions: kyselyOAuthSessions(ctx),
+      clientLocalizations: kyselyClientLocalizations(ctx),
     };
   };
   return {

@@ -45,9 +45,45 @@ export interface JobsTable {
   finished_at: number | null;
 }
 
+export interface OAuthRecordsTable {
+  model: string;
+  id_hash: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code_hash: string | null;
+  account_id: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface OAuthSessionsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  grant_id: string;
+  device_id: string | null;
+  scope: string;
+  created_at: number;
+  last_active_at: number | null;
+  last_active_ip: string | null;
+  user_agent: string | null;
+  finished_at: number | null;
+}
+
+export interface OAuthClientLocalizationsTable {
+  client_id: string;
+  field: string;
+  language: string;
+  value: string;
+}
+
 export interface Tables {
   users: UsersTable;
   user_passwords: UserPasswordsTable;
   user_emails: UserEmailsTable;
   jobs: JobsTable;
+  oauth_records: OAuthRecordsTable;
+  oauth_sessions: OAuthSessionsTable;
+  oauth_client_localizations: OAuthClientLocalizationsTable;
 }

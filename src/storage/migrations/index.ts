@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial.js';
+import * as oauth from './0002_oauth.js';
 
 /** Every migration, by name; names sort in the order they run. */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_oauth': oauth,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../domain/clock.js';
+import type { SecretBox } from '../services/secret-box.js';
+import type { OAuthRecordRepository } from '../storage/repositories.js';
+
+/** What oidc-provider expects of a storage adapter (its `Adapter` interface). */
+export interface ProviderAdapter {
+  upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void>;
+  find(id: string): Promise<Record<string, unknown> | undefined>;
+  findByUserCode(userCode: string): Promise<Record<string, unknown> | undefined>;
+  findByUid(uid: string): Promise<Record<string, unknown> | undefined>;
+  consume(id: string): Promise<void>;
+  destroy(id: string): Promise<void>;
+  revokeByGrantId(grantId: string): Promise<void>;
+}
+
+export const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
+
+// Clients are read on nearly every request and change only when registered; a short in-process cache
+// saves a query per request without serving a deleted client for long.
+const CLIENT_CACHE_MS = 60_000;
+
+// Records the engine also looks up by something other than their id; their id is kept sealed so it can
+// be given back (a session found by uid is later destroyed by id).
+const SEALED_ID_MODELS = new Set(['Session', 'DeviceCode']);
+
+/**
+ * oidc-provider's storage on mxauth's database. Record ids are token and code values, so they are kept
+ * only as SHA-256 hashes, and the copies the engine puts in payloads (`jti`, a device flow's `userCode`)
+ * are removed before writing and restored on reading.
+ */
+export function adapterFactory(
+  records: OAuthRecordRepository,
+  clock: Clock,
+  box: SecretBox,
+): new (
+  model: string,
+) => ProviderAdapter {
+  const clientCache = new Map<string, { payload: Record<string, unknown>; until: number }>();
+
+  const restore = (
+    record: { payload: Record<string, unknown>; consumedAt: number | null },
+    extra: Record<string, unknown>,
+  ): Record<string, unknown> => {
+    const { _sealedId, ...payload } = record.payload;
+    const jti = extra.jti ?? (typeof _sealedId === 'string' ? box.open(_sealedId) : undefined);
+    return {
+      ...payload,
+      ...extra,
+      ...(jti !== undefined ? { jti } : {}),
+      ...(record.consumedAt !== null ? { consumed: Math.floor(record.consumedAt / 1000) } : {}),
+    };
+  };
+
+  return class DatabaseAdapter implements ProviderAdapter {
+    constructor(private readonly model: string) {}
+
+    async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
+      const { jti: _jti, userCode, ...stored } = payload;
+      if (SEALED_ID_MODELS.has(this.model)) stored._sealedId = box.seal(id);
+      if (this.model === 'Client') clientCache.delete(id);
+      await records.upsert({
+        model: this.model,
+        idHash: sha256(id),
+        payload: stored,
+        grantId: typeof payload.grantId === 'string' ? payload.grantId : null,
+        uid: typeof payload.uid === 'string' ? payload.uid : null,
+        userCodeHash: typeof userCode === 'string' ? sha256(userCode) : null,
+        accountId: typeof payload.accountId === 'string' ? payload.accountId : null,
+        expiresAt: expiresIn ? clock.now().getTime() + expiresIn * 1000 : null,
+        consumedAt: null,
+      });
+    }
+
+    async find(id: string): Promise<Record<string, unknown> | undefined> {
+      if (this.model === 'Client') {
+        const cached = clientCache.get(id);
+        if (cached && cached.until > Date.now()) return cached.payload;
+      }
+      const record = await records.find(this.model, sha256(id));
+      if (!record) return undefined;
+      const payload = restore(record, { jti: id });
+      if (this.model === 'Client') clientCache.set(id, { payload, until: Date.now() + CLIENT_CACHE_MS });
+      return payload;
+    }
+
+    async findByUserCode(userCode: string): Promise<Record<string, unknown> | undefined> {
+      const record = await records.findByUserCodeHash(this.model, sha256(userCode));
+      return record && restore(record, { userCode });
+    }
+
+    async findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
+      const record = await records.findByUid(this.model, uid);
+      return record && restore(record, {});
+    }
+
+    async consume(id: string): Promise<void> {
+      await records.consume(this.model, sha256(id));
+    }
+
+    async destroy(id: string): Promise<void> {
+      if (this.model === 'Client') clientCache.delete(id);
+      await records.destroy(this.model, sha256(id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await records.revokeByGrantId(grantId);
+    }
+  };
+}

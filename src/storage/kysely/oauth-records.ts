@@ -1,0 +1,93 @@
+import type { Selectable } from 'kysely';
+import type { OAuthRecord, OAuthRecordRepository } from '../repositories.js';
+import type { OAuthRecordsTable } from '../tables.js';
+import type { RepositoryContext } from './context.js';
+
+export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepository {
+  const { db } = ctx;
+  const now = () => ctx.clock.now().getTime();
+  const live = () =>
+    db
+      .selectFrom('oauth_records')
+      .selectAll()
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now())]));
+  return {
+    async upsert(record) {
+      const row: OAuthRecordsTable = {
+        model: record.model,
+        id_hash: record.idHash,
+        payload: JSON.stringify(record.payload),
+        grant_id: record.grantId,
+        uid: record.uid,
+        user_code_hash: record.userCodeHash,
+        account_id: record.accountId,
+        expires_at: record.expiresAt,
+        consumed_at: record.consumedAt,
+      };
+      // A consumed record stays consumed when the engine saves it again.
+      const { model, id_hash, consumed_at, ...changes } = row;
+      await db
+        .insertInto('oauth_records')
+        .values(row)
+        .onConflict((oc) => oc.columns(['model', 'id_hash']).doUpdateSet(changes))
+        .execute();
+    },
+    async find(model, idHash) {
+      const row = await live().where('model', '=', model).where('id_hash', '=', idHash).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async findByUid(model, uid) {
+      const row = await live().where('model', '=', model).where('uid', '=', uid).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async findByUserCodeHash(model, userCodeHash) {
+      const row = await live()
+        .where('model', '=', model)
+        .where('user_code_hash', '=', userCodeHash)
+        .executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async consume(model, idHash) {
+      await db
+        .updateTable('oauth_records')
+        .set({ consumed_at: now() })
+        .where('model', '=', model)
+        .where('id_hash', '=', idHash)
+        .execute();
+    },
+    async destroy(model, idHash) {
+      await db.deleteFrom('oauth_records').where('model', '=', model).where('id_hash', '=', idHash).execute();
+    },
+    async revokeByGrantId(grantId) {
+      const result = await db.deleteFrom('oauth_records').where('grant_id', '=', grantId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    async deleteExpired(limit) {
+      const expired = db
+        .selectFrom('oauth_records')
+        .select('id_hash')
+        .where('expires_at', '<', now())
+        .limit(limit);
+      const result = await db
+        .deleteFrom('oauth_records')
+        .where('id_hash', 'in', expired)
+        .where('expires_at', '<', now())
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+function toRecord(row: Selectable<OAuthRecordsTable>): OAuthRecord {
+  return {
+    model: row.model,
+    idHash: row.id_hash,
+    payload: JSON.parse(row.payload),
+    grantId: row.grant_id,
+    uid: row.uid,
+    userCodeHash: row.user_code_hash,
+    accountId: row.account_id,
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
+  };
+}

@@ -1,0 +1,46 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+
+const COOKIE = 'mxauth-csrf';
+
+/**
+ * Double-submit CSRF protection bound to a secret: a random value lives in an HttpOnly cookie, and forms
+ * carry an HMAC of it. A cross-site form can neither read the cookie nor forge the HMAC.
+ */
+export class Csrf {
+  constructor(
+    private readonly key: Buffer,
+    private readonly secureCookies: boolean,
+  ) {}
+
+  /** The token to put in a form's hidden `csrf` field; sets the cookie when there is none yet. */
+  token(ctx: Context): string {
+    let value = ctx.cookies.get(COOKIE);
+    if (!value || !/^[A-Za-z0-9_-]{43}$/.test(value)) {
+      value = randomBytes(32).toString('base64url');
+      ctx.cookies.set(COOKIE, value, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: this.secureCookies,
+        path: '/',
+        signed: false,
+        overwrite: true,
+      });
+      // Later reads within this request see the new value.
+      ctx.state.csrfCookie = value;
+    }
+    return this.#mac(value);
+  }
+
+  verify(ctx: Context, submitted: unknown): boolean {
+    const value = ctx.state.csrfCookie ?? ctx.cookies.get(COOKIE);
+    if (typeof submitted !== 'string' || !value) return false;
+    const expected = Buffer.from(this.#mac(value));
+    const given = Buffer.from(submitted);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  #mac(value: string): string {
+    return createHmac('sha256', this.key).update(`csrf:${value}`).digest('base64url');
+  }
+}

@@ -1,0 +1,47 @@
+import { html } from '../html.js';
+import { layout, type PageChrome } from '../layout.js';
+
+export interface ConsentView {
+  action: string;
+  csrf: string;
+  clientName: string;
+  clientHost: string | undefined;
+  logoUri: string | undefined;
+  userId: string;
+  deviceId: string | undefined;
+  fullAccess: boolean;
+  admin: boolean;
+  openid: boolean;
+  email: boolean;
+  switchUserUrl: string;
+}
+
+export function consentPage(chrome: PageChrome, view: ConsentView): string {
+  const { t } = chrome;
+  const grants = [
+    view.fullAccess && t('consent.full_access'),
+    view.deviceId && t('consent.device', { device: view.deviceId }),
+    view.admin && t('consent.admin'),
+    view.openid && t('consent.openid'),
+    view.email && t('consent.email'),
+  ].filter((g): g is string => typeof g === 'string');
+  return layout(
+    chrome,
+    t('consent.title'),
+    html`<div class="client">
+${view.logoUri ? html`<img src="${view.logoUri}" alt="">` : ''}
+<div><h1>${t('consent.title')}</h1>
+${view.clientHost ? html`<div class="muted">${t('consent.site', { host: view.clientHost })}</div>` : ''}</div>
+</div>
+<p>${t('consent.lead', { client: view.clientName, user: view.userId })}</p>
+<ul class="grants">${grants.map((g) => html`<li>${g}</li>`)}</ul>
+<form method="post" action="${view.action}">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<div class="actions">
+<button type="submit" name="decision" value="deny" class="secondary">${t('consent.deny')}</button>
+<button type="submit" name="decision" value="allow">${t('consent.allow')}</button>
+</div>
+</form>
+<p><a href="${view.switchUserUrl}">${t('consent.not_you')}</a></p>`,
+  );
+}

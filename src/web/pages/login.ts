@@ -1,0 +1,32 @@
+import { html } from '../html.js';
+import { layout, type PageChrome } from '../layout.js';
+
+export interface LoginView {
+  action: string;
+  csrf: string;
+  clientName: string;
+  username?: string;
+  error?: string;
+  allowEmail: boolean;
+  registerUrl?: string;
+}
+
+export function loginPage(chrome: PageChrome, view: LoginView): string {
+  const { t } = chrome;
+  return layout(
+    chrome,
+    t('login.title'),
+    html`<h1>${t('login.title')}</h1>
+<p class="lead">${t('login.lead', { client: view.clientName })}</p>
+${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
+<form method="post" action="${view.action}">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<label>${view.allowEmail ? t('login.username_or_email') : t('login.username')}
+<input type="text" name="username" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus></label>
+<label>${t('login.password')}
+<input type="password" name="password" autocomplete="current-password" required></label>
+<button type="submit">${t('login.submit')}</button>
+</form>
+${view.registerUrl ? html`<p><a href="${view.registerUrl}">${t('login.create_account')}</a></p>` : ''}`,
+  );
+}
