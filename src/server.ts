@@ -6,12 +6,16 @@ import { type ConfigProblem, formatProblem } from './config/problems.js';
 import type { ConfigFileInput, ResourceName } from './config/schema.js';
 import { RESOURCE_NAMES } from './config/schema.js';
 import type { Clock } from './domain/clock.js';
+import { systemClock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
+import { cryptoRng } from './domain/random.js';
 import { buildApp } from './http/app.js';
 import { listen, type RunningServer } from './http/listen.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import type { OAuthSessionService } from './services/oauth-sessions.js';
 import type { UserService } from './services/users.js';
+import type { Surfaces } from './surfaces.js';
 
 /** The configuration is invalid; `problems` names each key at fault. */
 export class ConfigError extends Error {
@@ -46,6 +50,8 @@ export interface Mxauth {
   readonly listening: readonly RunningServer[];
   /** Account operations, for hosts that embed mxauth. Available after start(). */
   readonly users: UserService;
+  /** Matrix device sessions signed in through OAuth. Available after start(). */
+  readonly sessions: OAuthSessionService;
   start(options?: StartOptions): Promise<void>;
   /** Stops the listeners (finishing requests in flight) and closes the database. */
   close(graceMs?: number): Promise<void>;
@@ -59,6 +65,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
   const resolved = isResolved(config) ? config : parsed(config);
   const logger = options.logger ?? createLogger(resolved.log.level);
   let services: Services | undefined;
+  let surfaces: Surfaces | undefined;
   const metrics = createMetrics(async () => (services ? services.storage.jobs.countByState() : {}));
   const servers: RunningServer[] = [];
   let state: 'new' | 'starting' | 'started' | 'closed' = 'new';
@@ -70,6 +77,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
         metrics,
         trustedProxies: resolved.http.trustedProxies,
         ping: () => (services ? services.storage.ping() : Promise.reject(new Error('not started'))),
+        surfaces: () => surfaces && ((resources) => surfaces!.middlewareFor(resources)),
       },
       { resources, prefix },
     ).callback();
@@ -96,6 +104,10 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
       if (!services) throw new Error('mxauth is not started: call start() first');
       return services.users;
     },
+    get sessions() {
+      if (!surfaces) throw new Error('mxauth is not started: call start() first');
+      return surfaces.sessions;
+    },
     async start(startOptions = {}) {
       if (state !== 'new') throw new Error(`mxauth cannot start: it is ${state}`);
       state = 'starting';
@@ -105,6 +117,13 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           clock: options.clock,
           rng: options.rng,
           onMigrated: (applied) => logger.info({ applied }, 'database migrated'),
+        });
+        // Loaded on start only: the OAuth engine is large, and CLI commands that never serve skip it.
+        const { buildSurfaces } = await import('./surfaces.js');
+        surfaces = buildSurfaces(resolved, services, {
+          clock: options.clock ?? systemClock,
+          rng: options.rng ?? cryptoRng,
+          logger,
         });
         if (startOptions.listen) {
           for (const listener of resolved.http.listeners) {
@@ -121,6 +140,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
         await Promise.all(servers.splice(0).map((s) => s.close(0)));
         await services?.close();
         services = undefined;
+        surfaces = undefined;
         state = 'closed';
         throw e instanceof StartupError ? e : new StartupError((e as Error).message);
       }
@@ -131,6 +151,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
       await Promise.all(servers.splice(0).map((s) => s.close(graceMs)));
       await services?.close();
       services = undefined;
+      surfaces = undefined;
     },
   };
 }

@@ -46,5 +46,11 @@ export interface Config {
     minimumComplexity: number;
   };
   account: Omit<ConfigFile['account'], 'password_registration_token_required'>;
+  tokens: {
+    /** Seconds. */
+    accessTokenTtl: number;
+    refreshTokenTtl: number;
+    browserSessionTtl: number;
+  };
   log: ConfigFile['log'];
 }

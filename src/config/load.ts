@@ -160,6 +160,11 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
       registration_token_required:
         password_registration_token_required ?? account.registration_token_required,
     },
+    tokens: {
+      accessTokenTtl: file.experimental.access_token_ttl ?? file.tokens.access_token_ttl,
+      refreshTokenTtl: file.tokens.refresh_token_ttl,
+      browserSessionTtl: file.tokens.browser_session_ttl,
+    },
     log: file.log,
   });
 }

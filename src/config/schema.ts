@@ -210,6 +210,40 @@ const account = z.strictObject({
   ),
 });
 
+const tokens = z.strictObject({
+  access_token_ttl: z
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .default(300)
+    .describe('Lifetime of access tokens, in seconds; clients refresh them'),
+  refresh_token_ttl: z
+    .number()
+    .int()
+    .min(3600)
+    .default(365 * 86_400)
+    .describe(
+      'Lifetime of a refresh token, renewed at every refresh; a device unused for longer is signed out (seconds)',
+    ),
+  browser_session_ttl: z
+    .number()
+    .int()
+    .min(300)
+    .default(30 * 86_400)
+    .describe('How long a browser stays signed in to mxauth itself (seconds)'),
+});
+
+const experimental = z.strictObject({
+  access_token_ttl: z
+    .number()
+    .int()
+    .min(60)
+    .max(86_400)
+    .optional()
+    .describe('MAS name of `tokens.access_token_ttl`'),
+});
+
 const log = z.strictObject({
   level: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -225,6 +259,10 @@ export const configSchema = z
     secrets: secrets.describe('Keys and secrets'),
     passwords: passwords.prefault({}).describe('Password sign-in and hashing'),
     account: account.prefault({}).describe('What people may do with their account'),
+    tokens: tokens.prefault({}).describe('Token and session lifetimes'),
+    experimental: experimental
+      .prefault({})
+      .describe('Keys MAS keeps under `experimental`, accepted for compatibility'),
     log: log.prefault({}).describe('Logging'),
   })
   .describe('mxauth configuration');

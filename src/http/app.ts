@@ -14,6 +14,8 @@ export interface AppDependencies {
   metrics: Metrics;
   trustedProxies: string[];
   ping: () => Promise<void>;
+  /** The protocol and page routes for a set of resources; absent until the services have started. */
+  surfaces?: () => ((resources: ReadonlySet<ResourceName>) => Middleware) | undefined;
 }
 
 export interface AppOptions {
@@ -42,6 +44,13 @@ export function buildApp(deps: AppDependencies, options: AppOptions): Koa {
   for (const router of routersFor(options.resources, deps)) {
     app.use(router.routes());
     app.use(router.allowedMethods());
+  }
+  if (deps.surfaces) {
+    const surfaces = deps.surfaces;
+    app.use((ctx, next) => {
+      const forResources = surfaces();
+      return forResources ? forResources(options.resources)(ctx, next) : next();
+    });
   }
   return app;
 }

@@ -41,16 +41,18 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
       }
     });
     await result;
+    // Responses handed to the OAuth engine are written by it, not by Koa.
+    const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const route =
       (ctx as { _matchedRoute?: string })._matchedRoute ?? (ctx.status === 404 ? 'unmatched' : ctx.path);
-    metrics.httpRequests.observe({ method: ctx.method, route, status: String(ctx.status) }, seconds);
+    metrics.httpRequests.observe({ method: ctx.method, route, status: String(status) }, seconds);
     metrics.dbQueries.inc(stats.dbQueries);
     const line = {
       method: ctx.method,
       path: ctx.path,
       route,
-      status: ctx.status,
+      status,
       duration_ms: Math.round(seconds * 100_000) / 100,
       db_ms: Math.round(stats.dbMs * 100) / 100,
       db_queries: stats.dbQueries,

@@ -15,7 +15,7 @@ main{flex:1;display:flex;justify-content:center;align-items:flex-start;padding:1
 .card.wide{max-width:48rem}
 h1{font-size:1.5rem;margin:0 0 1rem}
 p.lead{color:var(--muted);margin-top:0}
-form{display:grid;gap:1rem}
+form,.stack{display:grid;gap:1rem}
 label{display:grid;gap:.35rem;font-weight:600}
 input[type=text],input[type=password],input[type=email]{font:inherit;padding:.65rem .75rem;border:1px solid var(--border);border-radius:8px;background:var(--card);color:var(--fg);width:100%}
 input:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}

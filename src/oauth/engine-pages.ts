@@ -1,0 +1,106 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { html, SafeHtml } from '../web/html.js';
+import { translator } from '../web/i18n.js';
+import { layout, messagePage, type PageChrome } from '../web/layout.js';
+
+type Ctx = KoaContextWithOIDC;
+
+/** The pages the engine renders itself (device code entry, logout, errors), in mxauth's look and language. */
+export interface EnginePages {
+  userCodeInput(ctx: Ctx, form: string, out?: unknown, err?: unknown): Promise<void>;
+  userCodeConfirm(
+    ctx: Ctx,
+    form: string,
+    client: unknown,
+    deviceInfo: unknown,
+    userCode: string,
+  ): Promise<void>;
+  deviceSuccess(ctx: Ctx): Promise<void>;
+  logout(ctx: Ctx, form: string): Promise<void>;
+  logoutSuccess(ctx: Ctx): Promise<void>;
+  error(ctx: Ctx, out: { error: string; error_description?: string }, error: unknown): Promise<void>;
+}
+
+export function enginePages(serverName: string): EnginePages {
+  const chrome = (ctx: Ctx): PageChrome => ({
+    t: translator(ctx.get('accept-language')),
+    serverName,
+    assetsBase: '/assets/',
+  });
+  const send = (ctx: Ctx, body: string, status?: number) => {
+    ctx.type = 'html';
+    ctx.body = body;
+    if (status) ctx.status = status;
+  };
+  // The engine's forms carry its own CSRF token; inputs join them through the form="" attribute.
+  const engineForm = (form: string) => new SafeHtml(form);
+
+  return {
+    async userCodeInput(ctx, form, _out, err) {
+      const c = chrome(ctx);
+      send(
+        ctx,
+        layout(
+          c,
+          c.t('device.title'),
+          html`<h1>${c.t('device.title')}</h1>
+<p class="lead">${c.t('device.lead')}</p>
+${err ? html`<p class="error" role="alert">${c.t('device.invalid')}</p>` : ''}
+${engineForm(form)}
+<div class="stack">
+<label>${c.t('device.code')}
+<input type="text" name="user_code" form="op.deviceInputForm" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus></label>
+<button type="submit" form="op.deviceInputForm">${c.t('device.submit')}</button>
+</div>`,
+        ),
+      );
+    },
+    async userCodeConfirm(ctx, form, _client, _deviceInfo, userCode) {
+      const c = chrome(ctx);
+      send(
+        ctx,
+        layout(
+          c,
+          c.t('device.confirm_title'),
+          html`<h1>${c.t('device.confirm_title')}</h1>
+<p>${c.t('device.confirm_lead', { code: userCode })}</p>
+${engineForm(form)}
+<div class="actions">
+<button type="submit" form="op.deviceConfirmForm" name="abort" value="yes" class="secondary">${c.t('consent.deny')}</button>
+<button type="submit" form="op.deviceConfirmForm" autofocus>${c.t('device.submit')}</button>
+</div>`,
+        ),
+      );
+    },
+    async deviceSuccess(ctx) {
+      const c = chrome(ctx);
+      send(ctx, messagePage(c, c.t('device.title'), c.t('device.done')));
+    },
+    async logout(ctx, form) {
+      const c = chrome(ctx);
+      send(
+        ctx,
+        layout(
+          c,
+          c.t('logout.title'),
+          html`<h1>${c.t('logout.title')}</h1>
+<p>${c.t('logout.lead', { server: serverName })}</p>
+${engineForm(form)}
+<div class="actions">
+<button type="submit" form="op.logoutForm" class="secondary">${c.t('logout.cancel')}</button>
+<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>${c.t('logout.submit')}</button>
+</div>`,
+        ),
+      );
+    },
+    async logoutSuccess(ctx) {
+      const c = chrome(ctx);
+      send(ctx, messagePage(c, c.t('logout.title'), c.t('logout.done')));
+    },
+    async error(ctx, out) {
+      const c = chrome(ctx);
+      const message = out.error_description ? `${out.error_description} (${out.error})` : out.error;
+      send(ctx, messagePage(c, c.t('error.title'), message));
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import type { Middleware } from 'koa';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { checkClientMetadata } from '../domain/client-metadata.js';
+import { deviceScope, generateDeviceId, parseMatrixScope } from '../domain/matrix-scopes.js';
+import type { Rng } from '../domain/random.js';
+import type { Logger } from '../observability/logger.js';
+import type { OAuthSessionService } from '../services/oauth-sessions.js';
+import type { Storage } from '../storage/storage.js';
+import { type OAuthEngine, ROUTES } from './provider.js';
+
+type Ctx = KoaContextWithOIDC;
+
+export interface HookDependencies {
+  storage: Storage;
+  sessions: OAuthSessionService;
+  rng: Rng;
+  logger: Logger;
+}
+
+const REGISTRATION_BODY_LIMIT = 56 * 1024;
+
+/**
+ * What mxauth adds around the engine's endpoints: Matrix rules for client registration (and CORS for
+ * browser clients), a device for authorizations that name none, a device session per grant, and the end
+ * of that session whenever the engine revokes a grant.
+ */
+export function installHooks(engine: OAuthEngine, deps: HookDependencies): void {
+  engine.on('grant.revoked', (ctx: Ctx, grantId: string) => {
+    const revoked: string[] = ctx.state.revokedGrants ?? [];
+    revoked.push(grantId);
+    ctx.state.revokedGrants = revoked;
+  });
+  engine.on('server_error', (_ctx: Ctx, error: Error) =>
+    deps.logger.error({ err: error }, 'OAuth engine error'),
+  );
+
+  engine.use(registration(deps) as never);
+  engine.use(authorizationDevice(deps.rng) as never);
+  engine.use((async (ctx: Ctx, next) => {
+    await next();
+    if (ctx.state.revokedGrants) await deps.sessions.grantsRevoked(ctx.state.revokedGrants as string[]);
+    const route = ctx.oidc?.route;
+    if (route === 'token' && ctx.status === 200) await tokensIssued(ctx, deps);
+    if ((route === 'discovery' || route === 'jwks') && ctx.status === 200)
+      ctx.set('Cache-Control', 'public, max-age=300, stale-while-revalidate=3600');
+  }) as Middleware as never);
+}
+
+/** Registration: CORS for every origin (MSC2966 clients register from the browser), then the Matrix rules. */
+function registration(deps: HookDependencies): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path !== ROUTES.registration) return next();
+    ctx.set('Access-Control-Allow-Origin', '*');
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Access-Control-Allow-Methods', 'POST');
+      ctx.set('Access-Control-Allow-Headers', 'Content-Type, Authorization');
+      ctx.set('Access-Control-Max-Age', '86400');
+      ctx.status = 204;
+      return;
+    }
+    if (ctx.method !== 'POST' || !ctx.is('application/json')) return next();
+    const raw = await readRaw(ctx);
+    if (raw === undefined)
+      return registrationError(ctx, 'invalid_client_metadata', 'the request body is too large');
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return registrationError(ctx, 'invalid_client_metadata', 'the request body is not valid JSON');
+    }
+    const checked = checkClientMetadata(body);
+    if (!checked.ok) return registrationError(ctx, checked.error.error, checked.error.error_description);
+    const method = checked.value.metadata.token_endpoint_auth_method ?? 'none';
+    // Secrets of dynamically registered clients would have to be stored readable; Matrix clients are public.
+    if (method !== 'none')
+      return registrationError(
+        ctx,
+        'invalid_client_metadata',
+        'token_endpoint_auth_method must be "none" for dynamically registered clients',
+      );
+    // The engine reads an already-consumed body from req.body.
+    (ctx.req as unknown as { body: Buffer }).body = Buffer.from(
+      JSON.stringify({ ...checked.value.metadata, token_endpoint_auth_method: 'none' }),
+    );
+    await next();
+    const response = ctx.body as Record<string, unknown> | undefined;
+    if (ctx.status === 201 && typeof response?.client_id === 'string' && checked.value.localized.length > 0) {
+      await deps.storage.clientLocalizations.save(response.client_id, checked.value.localized);
+      for (const { field, language, value } of checked.value.localized)
+        response[`${field}#${language}`] = value;
+    }
+  };
+}
+
+function registrationError(ctx: Parameters<Middleware>[0], error: string, description: string): void {
+  ctx.status = 400;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error, error_description: description };
+}
+
+async function readRaw(ctx: Parameters<Middleware>[0]): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > REGISTRATION_BODY_LIMIT) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * An authorization asking for the Matrix API but no device gets a fresh device id, added to its scope
+ * before the engine reads it; the client learns it from the token response's scope.
+ */
+function authorizationDevice(rng: Rng): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path === ROUTES.authorization && ctx.method === 'GET' && typeof ctx.query.scope === 'string') {
+      const parsed = parseMatrixScope(ctx.query.scope);
+      if (parsed.ok && parsed.value.api && !parsed.value.deviceId) {
+        ctx.query = {
+          ...ctx.query,
+          scope: `${ctx.query.scope} ${deviceScope(generateDeviceId(rng), parsed.value.flavour)}`,
+        };
+      }
+    }
+    await next();
+  };
+}
+
+/** The first tokens of a grant mean a device signed in: record its session (ending any older one of that device). */
+async function tokensIssued(ctx: Ctx, deps: HookDependencies): Promise<void> {
+  const grantType = ctx.oidc.params?.grant_type;
+  const token = ctx.oidc.entities.AccessToken;
+  if (!token?.grantId || !token.accountId) return;
+  if (grantType !== 'authorization_code' && grantType !== 'urn:ietf:params:oauth:grant-type:device_code')
+    return;
+  const scope = String(token.scope ?? '');
+  const parsed = parseMatrixScope(scope);
+  await deps.sessions.started({
+    userId: token.accountId,
+    clientId: token.clientId ?? String(ctx.oidc.client?.clientId),
+    grantId: token.grantId,
+    deviceId: parsed.ok ? (parsed.value.deviceId ?? null) : null,
+    scope,
+    userAgent: ctx.get('user-agent') || null,
+    ip: ctx.ip ?? null,
+  });
+}

@@ -1,0 +1,209 @@
+/*
+ * The oidc-provider engine, configured for Matrix. This is the one module that knows the engine's
+ * configuration and internals; the rest of mxauth talks to the `OAuthEngine` it returns.
+ */
+import { hkdfSync } from 'node:crypto';
+import Provider, {
+  type Configuration,
+  errors,
+  interactionPolicy,
+  type KoaContextWithOIDC,
+} from 'oidc-provider';
+import type { Config } from '../config/config.js';
+import type { Clock } from '../domain/clock.js';
+import { describeScopeProblem, parseMatrixScope } from '../domain/matrix-scopes.js';
+import type { ulidGenerator } from '../domain/ulid.js';
+import { userStatus } from '../domain/user.js';
+import type { Logger } from '../observability/logger.js';
+import type { SecretBox } from '../services/secret-box.js';
+import type { Storage } from '../storage/storage.js';
+import { adapterFactory } from './adapter.js';
+import type { EnginePages } from './engine-pages.js';
+import { matrixResourceScope } from './matrix-resource.js';
+
+export type OAuthEngine = Provider;
+export type OAuthContext = KoaContextWithOIDC;
+
+export const ROUTES = {
+  authorization: '/authorize',
+  token: '/oauth2/token',
+  userinfo: '/oauth2/userinfo',
+  jwks: '/oauth2/keys.json',
+  registration: '/oauth2/registration',
+  revocation: '/oauth2/revoke',
+  introspection: '/oauth2/introspect',
+  end_session: '/oauth2/logout',
+  device_authorization: '/oauth2/device',
+  code_verification: '/link',
+  pushed_authorization_request: '/oauth2/par',
+} as const;
+
+export const ACCOUNT_ACTIONS = [
+  'org.matrix.profile',
+  'org.matrix.devices_list',
+  'org.matrix.device_view',
+  'org.matrix.device_delete',
+  'org.matrix.account_deactivate',
+  'org.matrix.cross_signing_reset',
+  'org.matrix.sessions_list',
+  'org.matrix.session_view',
+  'org.matrix.session_end',
+];
+
+export interface EngineDependencies {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  box: SecretBox;
+  logger: Logger;
+  newId: ReturnType<typeof ulidGenerator>;
+  pages: EnginePages;
+}
+
+/** The resource indicator standing for the homeserver: access tokens are issued for it. */
+export const homeserverResource = (config: Config): string => config.matrix.endpoint.href;
+
+export function createEngine(deps: EngineDependencies): OAuthEngine {
+  const { config, storage } = deps;
+  const resource = homeserverResource(config);
+  const base = config.http.publicBase.href;
+
+  const policy = interactionPolicy.base();
+  const promptValues = ['none', 'login', 'consent'];
+  if (config.account.password_registration_enabled) {
+    policy.add(new interactionPolicy.Prompt({ name: 'create', requestable: true }), 0);
+    promptValues.push('create');
+  }
+
+  const configuration: Configuration = {
+    adapter: adapterFactory(storage.oauthRecords, deps.clock, deps.box),
+    findAccount: async (_ctx, sub) => {
+      const user = await storage.users.findById(sub);
+      if (!user || userStatus(user) !== 'active') return undefined;
+      return {
+        accountId: user.id,
+        claims: async (_use, scope) => {
+          const claims: Record<string, unknown> = { sub: user.id };
+          if (scope.split(' ').includes('email')) {
+            const email = (await storage.emails.listForUser(user.id)).find((e) => e.confirmedAt);
+            if (email) Object.assign(claims, { email: email.email, email_verified: true });
+          }
+          return claims as { sub: string };
+        },
+      };
+    },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+    scopes: ['openid', 'email', 'offline_access'],
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy },
+    responseTypes: ['code'],
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true, initialAccessToken: false, idFactory: () => deps.newId() },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (ctx, indicator) => {
+          if (indicator !== resource) throw new errors.InvalidTarget();
+          // A client acting for itself gets no access to anyone's Matrix account.
+          if (ctx.oidc.params?.grant_type === 'client_credentials')
+            return { scope: '', accessTokenFormat: 'opaque' };
+          const { params, entities } = ctx.oidc;
+          const seen = [
+            params?.scope,
+            entities.AuthorizationCode?.scope,
+            entities.RefreshToken?.scope,
+            entities.DeviceCode?.scope,
+          ]
+            .filter((s): s is string => typeof s === 'string')
+            .join(' ');
+          if (typeof params?.scope === 'string') {
+            const parsed = parseMatrixScope(params.scope);
+            if (!parsed.ok) throw new errors.InvalidScope(describeScopeProblem(parsed.error), params.scope);
+          }
+          return {
+            scope: matrixResourceScope(seen),
+            accessTokenFormat: 'opaque',
+            accessTokenTTL: config.tokens.accessTokenTtl,
+          };
+        },
+      },
+      introspection: { enabled: false },
+      // Holding a token is enough to end it: revoking is never harmful to its owner (RFC 7009 §5, spec).
+      revocation: { enabled: true, allowedPolicy: async () => true },
+      // Served by mxauth (userinfo.ts): the engine refuses tokens issued for a resource server.
+      userinfo: { enabled: false },
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        userCodeInputSource: deps.pages.userCodeInput,
+        userCodeConfirmSource: deps.pages.userCodeConfirm,
+        successSource: deps.pages.deviceSuccess,
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: deps.pages.logout,
+        postLogoutSuccessSource: deps.pages.logoutSuccess,
+      },
+      backchannelLogout: { enabled: true },
+      clientCredentials: { enabled: true },
+    },
+    // Matrix clients never ask for offline_access; every client allowed the grant gets refresh tokens.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    // Revoking either token of a device ends the device: its grant goes too (the engine keeps it when an
+    // access token is revoked, and then never reports the revocation).
+    revokeGrantPolicy: async () => true,
+    // A Matrix device outlives the browser session that signed it in.
+    expiresWithSession: async () => false,
+    // One grant per device: never reuse another device's grant for a new authorization.
+    loadExistingGrant: async (ctx) => {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+    ttl: {
+      AccessToken: config.tokens.accessTokenTtl,
+      AuthorizationCode: 60,
+      DeviceCode: 600,
+      IdToken: 3600,
+      Interaction: 3600,
+      RefreshToken: config.tokens.refreshTokenTtl,
+      // The grant caps every token of a device; it lives as long as refresh tokens are used.
+      Grant: config.tokens.refreshTokenTtl * 10,
+      Session: config.tokens.browserSessionTtl,
+    },
+    cookies: {
+      keys: [
+        Buffer.from(
+          hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), 'mxauth cookie signing', 32),
+        ).toString('base64url'),
+      ],
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+      names: { session: 'mxauth-session', interaction: 'mxauth-interaction', resume: 'mxauth-resume' },
+    },
+    jwks: {
+      keys: config.secrets.keys.map((key) => ({
+        ...(key.privateKey.export({ format: 'jwk' }) as Record<string, unknown>),
+        kid: key.kid,
+        alg: key.alg,
+        use: 'sig',
+      })) as NonNullable<Configuration['jwks']>['keys'],
+    },
+    discovery: {
+      prompt_values_supported: promptValues,
+      account_management_uri: `${base}account/`,
+      account_management_actions_supported: ACCOUNT_ACTIONS,
+      introspection_endpoint: new URL(ROUTES.introspection.slice(1), base).href,
+      userinfo_endpoint: new URL(ROUTES.userinfo.slice(1), base).href,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    },
+    routes: ROUTES,
+    renderError: deps.pages.error,
+  };
+
+  const engine = new Provider(config.http.issuer, configuration);
+  engine.proxy = true;
+  return engine;
+}

@@ -1,0 +1,47 @@
+import type { Clock } from '../domain/clock.js';
+import { type User, userStatus } from '../domain/user.js';
+import type { Storage } from '../storage/storage.js';
+import { sha256 } from './adapter.js';
+
+export interface TokenPayload {
+  exp?: number;
+  iat?: number;
+  accountId?: string;
+  clientId?: string;
+  grantId?: string;
+  scope?: string;
+  aud?: string | string[];
+}
+
+export interface ActiveToken {
+  model: 'AccessToken' | 'RefreshToken';
+  payload: TokenPayload;
+  /** The owner; absent for client-credentials tokens. */
+  user: User | undefined;
+  now: number;
+}
+
+/**
+ * Finds a live token by value: stored (by hash), not consumed, not expired, owned by an active account.
+ * Revocation deletes the records, so a revoked token is simply not found.
+ */
+export async function findActiveToken(
+  storage: Storage,
+  clock: Clock,
+  token: string,
+  models: readonly ('AccessToken' | 'RefreshToken')[],
+): Promise<ActiveToken | undefined> {
+  const hash = sha256(token);
+  for (const model of models) {
+    const record = await storage.oauthRecords.find(model, hash);
+    if (!record) continue;
+    const payload = record.payload as TokenPayload;
+    const now = Math.floor(clock.now().getTime() / 1000);
+    if (record.consumedAt !== null || (payload.exp !== undefined && payload.exp <= now)) return undefined;
+    if (!payload.accountId) return { model, payload, user: undefined, now };
+    const user = await storage.users.findById(payload.accountId);
+    if (!user || userStatus(user) !== 'active') return undefined;
+    return { model, payload, user, now };
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Clock } from '../domain/clock.js';
+import type { Storage } from '../storage/storage.js';
+import { sha256 } from './adapter.js';
+import { ROUTES } from './provider.js';
+import { findActiveToken } from './token-lookup.js';
+
+/**
+ * OpenID Connect userinfo. Served here rather than by the engine, which refuses access tokens issued for
+ * a resource server, and every Matrix access token is issued for the homeserver.
+ */
+export function userinfoRoutes(deps: { storage: Storage; clock: Clock }): Router {
+  const router = new Router();
+  const handler = async (ctx: Context) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Access-Control-Allow-Origin', '*');
+    const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
+    const found = match
+      ? await findActiveToken(deps.storage, deps.clock, match[1]!, ['AccessToken'])
+      : undefined;
+    if (!found?.user) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+      ctx.body = {
+        error: 'invalid_token',
+        error_description: 'the access token is missing, expired or revoked',
+      };
+      return;
+    }
+    const scopes = await grantedOpenIdScopes(deps.storage, found.payload.grantId);
+    if (!scopes.has('openid')) {
+      ctx.status = 403;
+      ctx.set('WWW-Authenticate', 'Bearer error="insufficient_scope", scope="openid"');
+      ctx.body = {
+        error: 'insufficient_scope',
+        error_description: 'the access token was not granted the openid scope',
+      };
+      return;
+    }
+    const claims: Record<string, unknown> = { sub: found.user.id, preferred_username: found.user.localpart };
+    if (scopes.has('email')) {
+      const email = (await deps.storage.emails.listForUser(found.user.id)).find((e) => e.confirmedAt);
+      if (email) Object.assign(claims, { email: email.email, email_verified: true });
+    }
+    ctx.body = claims;
+  };
+  router.get(ROUTES.userinfo, handler);
+  router.post(ROUTES.userinfo, handler);
+  router.options(ROUTES.userinfo, (ctx) => {
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.set('Access-Control-Allow-Headers', 'Authorization');
+    ctx.status = 204;
+  });
+  return router;
+}
+
+/** The OpenID scopes of the token's grant: an access token itself carries only the homeserver's scopes. */
+async function grantedOpenIdScopes(storage: Storage, grantId: string | undefined): Promise<Set<string>> {
+  if (!grantId) return new Set();
+  const grant = await storage.oauthRecords.find('Grant', sha256(grantId));
+  const openid = (grant?.payload as { openid?: { scope?: string } } | undefined)?.openid?.scope ?? '';
+  return new Set(openid.split(' ').filter(Boolean));
+}

@@ -1,0 +1,133 @@
+import { hkdfSync } from 'node:crypto';
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import compose from 'koa-compose';
+import type { Services } from './compose.js';
+import type { Config } from './config/config.js';
+import type { ResourceName } from './config/schema.js';
+import type { Clock } from './domain/clock.js';
+import type { Rng } from './domain/random.js';
+import { ulidGenerator } from './domain/ulid.js';
+import { enginePages } from './oauth/engine-pages.js';
+import { installHooks } from './oauth/hooks.js';
+import { introspectionRoutes } from './oauth/introspect.js';
+import { createEngine, type OAuthEngine, ROUTES } from './oauth/provider.js';
+import { userinfoRoutes } from './oauth/userinfo.js';
+import type { Logger } from './observability/logger.js';
+import { OAuthSessionService } from './services/oauth-sessions.js';
+import { RateLimiter } from './services/rate-limit.js';
+import { SecretBox } from './services/secret-box.js';
+import { assetRoutes } from './web/assets.js';
+import { Csrf } from './web/csrf.js';
+import { interactionRoutes } from './web/interaction.js';
+import { securityHeaders } from './web/security-headers.js';
+
+/** The protocol and page surfaces, built once the services exist, and composed per listener's resources. */
+export interface Surfaces {
+  engine: OAuthEngine;
+  sessions: OAuthSessionService;
+  middlewareFor(resources: ReadonlySet<ResourceName>): Middleware;
+}
+
+export function buildSurfaces(
+  config: Config,
+  services: Services,
+  deps: { clock: Clock; rng: Rng; logger: Logger },
+): Surfaces {
+  const { storage, users } = services;
+  const key = (label: string) =>
+    Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
+  const sessions = new OAuthSessionService(storage, deps.clock);
+  const engine = createEngine({
+    config,
+    storage,
+    clock: deps.clock,
+    box: new SecretBox(key('mxauth oauth records')),
+    logger: deps.logger,
+    newId: ulidGenerator(deps.clock, deps.rng),
+    pages: enginePages(config.matrix.homeserver),
+  });
+  installHooks(engine, { storage, sessions, rng: deps.rng, logger: deps.logger });
+
+  const csrf = new Csrf(key('mxauth csrf'), config.http.publicBase.protocol === 'https:');
+  // MAS's defaults: 3 attempts per IP then one per 20 s; 1800 per account per hour.
+  const loginLimits = {
+    perIp: new RateLimiter({ burst: 3, perSecond: 3 / 60 }, deps.clock),
+    perAccount: new RateLimiter({ burst: 1800, perSecond: 1800 / 3600 }, deps.clock),
+  };
+
+  const routers: Record<'human' | 'oauth' | 'assets', Router[]> = {
+    human: [interactionRoutes({ config, engine, users, storage, csrf, loginLimits })],
+    oauth: [
+      introspectionRoutes({ config, storage, clock: deps.clock }),
+      userinfoRoutes({ storage, clock: deps.clock }),
+    ],
+    assets: [assetRoutes()],
+  };
+  const toEngine = engineHandoff(engine, config);
+  const cache = new Map<string, Middleware>();
+
+  return {
+    engine,
+    sessions,
+    middlewareFor(resources) {
+      const cacheKey = [...resources].sort().join(',');
+      let middleware = cache.get(cacheKey);
+      if (!middleware) {
+        const parts: Middleware[] = [];
+        for (const [resource, list] of Object.entries(routers)) {
+          if (!resources.has(resource as ResourceName)) continue;
+          for (const router of list)
+            parts.push(router.routes() as Middleware, router.allowedMethods() as Middleware);
+        }
+        parts.push(toEngine(resources));
+        middleware = compose([securityHeaders, ...parts]);
+        cache.set(cacheKey, middleware);
+      }
+      return middleware;
+    },
+  };
+}
+
+/** Which listener resource each engine path belongs to. */
+function engineResource(path: string): ResourceName | undefined {
+  if (
+    path.startsWith('/.well-known/openid-configuration') ||
+    path.startsWith('/.well-known/oauth-authorization-server') ||
+    path === ROUTES.jwks
+  )
+    return 'discovery';
+  if (path === ROUTES.authorization || path.startsWith(`${ROUTES.authorization}/`)) return 'human';
+  if (path === ROUTES.code_verification || path.startsWith(`${ROUTES.code_verification}/`)) return 'human';
+  if (path.startsWith(ROUTES.end_session)) return 'human';
+  if (path.startsWith('/oauth2/')) return 'oauth';
+  return undefined;
+}
+
+/**
+ * Hands the engine's paths to it. The engine builds every URL it prints from the request, so the request
+ * is made to look as if it came to public_base: discovery must advertise public URLs even when the
+ * homeserver fetches it over an internal address.
+ */
+function engineHandoff(
+  engine: OAuthEngine,
+  config: Config,
+): (resources: ReadonlySet<ResourceName>) => Middleware {
+  const handle = engine.callback();
+  const publicHost = config.http.publicBase.host;
+  const publicProto = config.http.publicBase.protocol.slice(0, -1);
+  return (resources) => async (ctx, next) => {
+    const resource = engineResource(ctx.path);
+    if (!resource || !resources.has(resource)) return next();
+    const headers = ctx.req.headers;
+    headers.host = publicHost;
+    headers['x-forwarded-proto'] = publicProto;
+    delete headers['x-forwarded-host'];
+    if (ctx.state.clientAddress) headers['x-forwarded-for'] = ctx.state.clientAddress;
+    // Headers already set on this response (security headers) are kept by the engine.
+    for (const [name, value] of Object.entries(ctx.response.headers))
+      if (value !== undefined) ctx.res.setHeader(name, value as string);
+    ctx.respond = false;
+    await handle(ctx.req, ctx.res);
+  };
+}

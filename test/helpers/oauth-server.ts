@@ -1,0 +1,53 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '../../src/observability/logger.js';
+import { createMxauth, type Mxauth } from '../../src/server.js';
+import { testConfig } from './config.js';
+import { createTestDatabase, type TestDatabaseKind } from './databases.js';
+
+export const HOMESERVER_SECRET = 'test-homeserver-secret';
+
+export interface RunningMxauth {
+  mxauth: Mxauth;
+  base: string;
+  close(): Promise<void>;
+}
+
+/**
+ * mxauth on a free loopback port, with public_base set to that address (discovery must advertise URLs a
+ * client can reach), password registration on, on the given database.
+ */
+export async function startMxauth(
+  kind: TestDatabaseKind,
+  overrides: Record<string, object> = {},
+): Promise<RunningMxauth> {
+  const database = await createTestDatabase(kind);
+  let handler:
+    | ((req: Parameters<Mxauth['handler']>[0], res: Parameters<Mxauth['handler']>[1]) => void)
+    | undefined;
+  const server: Server = createServer((req, res) => handler?.(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const mxauth = createMxauth(
+    testConfig({
+      http: { public_base: base },
+      database: { uri: database.uri },
+      matrix: { kind: 'none', homeserver: 'example.test', secret: HOMESERVER_SECRET },
+      account: { password_registration_enabled: true },
+      ...overrides,
+    }),
+    { logger: createLogger('silent') },
+  );
+  await mxauth.start();
+  handler = mxauth.handler;
+  return {
+    mxauth,
+    base,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await mxauth.close();
+      await database.drop();
+    },
+  };
+}
