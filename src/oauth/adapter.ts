@@ -33,6 +33,8 @@ export function adapterFactory(
   records: OAuthRecordRepository,
   clock: Clock,
   box: SecretBox,
+  /** During a refresh, the refresh token being replaced (read from the engine's request context). */
+  rotatedRefreshToken: () => string | undefined = () => undefined,
 ): new (
   model: string,
 ) => ProviderAdapter {
@@ -50,6 +52,20 @@ export function adapterFactory(
       ...(jti !== undefined ? { jti } : {}),
       ...(record.consumedAt !== null ? { consumed: Math.floor(record.consumedAt / 1000) } : {}),
     };
+  };
+
+  /**
+   * A used refresh token may be presented again while the token that replaced it has never been used:
+   * the client did not receive the response (Matrix spec: a lost refresh response can be retried).
+   * Any other reuse is treated by the engine as theft and ends the device's session.
+   */
+  const retriable = async (record: {
+    consumedAt: number | null;
+    nextIdHash?: string | null;
+  }): Promise<boolean> => {
+    if (record.consumedAt === null || !record.nextIdHash) return false;
+    const successor = await records.find('RefreshToken', record.nextIdHash);
+    return successor !== undefined && successor.consumedAt === null;
   };
 
   return class DatabaseAdapter implements ProviderAdapter {
@@ -70,6 +86,19 @@ export function adapterFactory(
         expiresAt: expiresIn ? clock.now().getTime() + expiresIn * 1000 : null,
         consumedAt: null,
       });
+      if (this.model === 'RefreshToken') await this.#linkRotation(id);
+    }
+
+    /**
+     * Remembers which token replaced a rotated refresh token. If the old one had been replaced before
+     * (its response was lost and the client retried), the earlier replacement, never used, is deleted:
+     * one device keeps one chain of refresh tokens.
+     */
+    async #linkRotation(id: string): Promise<void> {
+      const predecessor = rotatedRefreshToken();
+      if (!predecessor || predecessor === id) return;
+      const previous = await records.link('RefreshToken', sha256(predecessor), sha256(id));
+      if (previous && previous !== sha256(id)) await records.destroy('RefreshToken', previous);
     }
 
     async find(id: string): Promise<Record<string, unknown> | undefined> {
@@ -79,6 +108,7 @@ export function adapterFactory(
       }
       const record = await records.find(this.model, sha256(id));
       if (!record) return undefined;
+      if (this.model === 'RefreshToken' && (await retriable(record))) record.consumedAt = null;
       const payload = restore(record, { jti: id });
       if (this.model === 'Client') clientCache.set(id, { payload, until: Date.now() + CLIENT_CACHE_MS });
       return payload;

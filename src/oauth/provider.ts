@@ -76,7 +76,12 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
   }
 
   const configuration: Configuration = {
-    adapter: adapterFactory(storage.oauthRecords, deps.clock, deps.box),
+    adapter: adapterFactory(
+      storage.oauthRecords,
+      deps.clock,
+      deps.box,
+      () => (Provider.ctx as KoaContextWithOIDC | undefined)?.oidc?.entities?.RotatedRefreshToken?.jti,
+    ),
     findAccount: async (_ctx, sub) => {
       const user = await storage.users.findById(sub);
       if (!user || userStatus(user) !== 'active') return undefined;

@@ -80,6 +80,8 @@ export interface OAuthRecord {
   accountId: string | null;
   expiresAt: number | null;
   consumedAt: number | null;
+  /** For a rotated refresh token: the hash of the token that replaced it. */
+  nextIdHash?: string | null;
 }
 
 export interface OAuthRecordRepository {
@@ -88,7 +90,10 @@ export interface OAuthRecordRepository {
   find(model: string, idHash: string): Promise<OAuthRecord | undefined>;
   findByUid(model: string, uid: string): Promise<OAuthRecord | undefined>;
   findByUserCodeHash(model: string, userCodeHash: string): Promise<OAuthRecord | undefined>;
+  /** Marks a record used; the first use's time is kept. */
   consume(model: string, idHash: string): Promise<void>;
+  /** Points a record at its successor; returns the successor it pointed at before, if any. */
+  link(model: string, idHash: string, nextIdHash: string): Promise<string | null>;
   destroy(model: string, idHash: string): Promise<void>;
   /** Deletes every record of a grant (its tokens and codes and the grant itself). */
   revokeByGrantId(grantId: string): Promise<number>;

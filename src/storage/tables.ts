@@ -55,6 +55,7 @@ export interface OAuthRecordsTable {
   account_id: string | null;
   expires_at: number | null;
   consumed_at: number | null;
+  next_id_hash: string | null;
 }
 
 export interface OAuthSessionsTable {

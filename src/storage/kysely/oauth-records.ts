@@ -23,9 +23,10 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
         account_id: record.accountId,
         expires_at: record.expiresAt,
         consumed_at: record.consumedAt,
+        next_id_hash: null,
       };
-      // A consumed record stays consumed when the engine saves it again.
-      const { model, id_hash, consumed_at, ...changes } = row;
+      // A consumed record stays consumed, and keeps its successor, when the engine saves it again.
+      const { model, id_hash, consumed_at, next_id_hash, ...changes } = row;
       await db
         .insertInto('oauth_records')
         .values(row)
@@ -53,7 +54,23 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
         .set({ consumed_at: now() })
         .where('model', '=', model)
         .where('id_hash', '=', idHash)
+        .where('consumed_at', 'is', null)
         .execute();
+    },
+    async link(model, idHash, nextIdHash) {
+      const before = await db
+        .selectFrom('oauth_records')
+        .select('next_id_hash')
+        .where('model', '=', model)
+        .where('id_hash', '=', idHash)
+        .executeTakeFirst();
+      await db
+        .updateTable('oauth_records')
+        .set({ next_id_hash: nextIdHash })
+        .where('model', '=', model)
+        .where('id_hash', '=', idHash)
+        .execute();
+      return before?.next_id_hash ?? null;
     },
     async destroy(model, idHash) {
       await db.deleteFrom('oauth_records').where('model', '=', model).where('id_hash', '=', idHash).execute();
@@ -89,5 +106,6 @@ function toRecord(row: Selectable<OAuthRecordsTable>): OAuthRecord {
     accountId: row.account_id,
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
+    nextIdHash: row.next_id_hash,
   };
 }

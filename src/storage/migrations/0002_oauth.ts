@@ -15,6 +15,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('account_id', 'text')
     .addColumn('expires_at', 'bigint')
     .addColumn('consumed_at', 'bigint')
+    // A rotated refresh token points at the one that replaced it (retries of a lost refresh response).
+    .addColumn('next_id_hash', 'text')
     .addPrimaryKeyConstraint('oauth_records_pk', ['model', 'id_hash'])
     .execute();
   await db.schema.createIndex('oauth_records_grant').on('oauth_records').column('grant_id').execute();
