@@ -17,6 +17,7 @@ import type { Logger } from './observability/logger.js';
 import { OAuthSessionService } from './services/oauth-sessions.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { SecretBox } from './services/secret-box.js';
+import { accountRoutes } from './web/account.js';
 import { assetRoutes } from './web/assets.js';
 import { Csrf } from './web/csrf.js';
 import { interactionRoutes } from './web/interaction.js';
@@ -57,7 +58,10 @@ export function buildSurfaces(
   };
 
   const routers: Record<'human' | 'oauth' | 'assets', Router[]> = {
-    human: [interactionRoutes({ config, engine, users, storage, csrf, loginLimits })],
+    human: [
+      interactionRoutes({ config, engine, users, storage, csrf, loginLimits }),
+      accountRoutes({ config, engine, storage, sessions, csrf }),
+    ],
     oauth: [
       introspectionRoutes({ config, storage, clock: deps.clock }),
       userinfoRoutes({ storage, clock: deps.clock }),

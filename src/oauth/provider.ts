@@ -38,17 +38,18 @@ export const ROUTES = {
   pushed_authorization_request: '/oauth2/par',
 } as const;
 
+/** MSC4191 actions the account page handles (with the older session_* names clients still send). */
 export const ACCOUNT_ACTIONS = [
-  'org.matrix.profile',
   'org.matrix.devices_list',
   'org.matrix.device_view',
   'org.matrix.device_delete',
-  'org.matrix.account_deactivate',
-  'org.matrix.cross_signing_reset',
   'org.matrix.sessions_list',
   'org.matrix.session_view',
   'org.matrix.session_end',
 ];
+
+/** mxauth's own client, with which the account page signs people in. */
+export const ACCOUNT_CLIENT_ID = 'mxauth-account';
 
 export interface EngineDependencies {
   config: Config;
@@ -76,6 +77,16 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
   }
 
   const configuration: Configuration = {
+    clients: [
+      {
+        client_id: ACCOUNT_CLIENT_ID,
+        client_name: 'Account',
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [new URL('account/callback', base).href],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
     adapter: adapterFactory(
       storage.oauthRecords,
       deps.clock,

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import { localpartFromInput, userId } from '../domain/matrix-id.js';
 import { parseMatrixScope, SCOPE_SYNAPSE_ADMIN } from '../domain/matrix-scopes.js';
-import type { OAuthEngine } from '../oauth/provider.js';
+import { ACCOUNT_CLIENT_ID, type OAuthEngine } from '../oauth/provider.js';
 import type { RateLimiter } from '../services/rate-limit.js';
 import { describeRegisterProblem, type UserService } from '../services/users.js';
 import type { Storage } from '../storage/storage.js';
@@ -155,6 +155,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!d) return;
     if (d.prompt.name === 'create') return renderRegister(ctx, d);
     if (d.prompt.name === 'login') return renderLogin(ctx, d);
+    // mxauth's own account page needs no consent to sign in to mxauth.
+    if (d.prompt.name === 'consent' && d.params.client_id === ACCOUNT_CLIENT_ID && d.session?.accountId)
+      return grantConsent(ctx, d, d.session.accountId);
     return renderConsent(ctx, d);
   });
   router.get('/login', async (ctx) => {
@@ -266,6 +269,11 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         { mergeWithLastSubmission: true },
       );
     }
+    await grantConsent(ctx, d, accountId);
+  });
+
+  /** Records what the user allowed as a new grant (one per device) and lets the engine continue. */
+  async function grantConsent(ctx: Context, d: Details, accountId: string): Promise<void> {
     const grant = new engine.Grant({ accountId, clientId: String(d.params.client_id) });
     const missing = d.prompt.details as {
       missingOIDCScope?: string[];
@@ -277,13 +285,14 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
       grant.addResourceScope(indicator, scopes.join(' '));
     const grantId = await grant.save();
+    ctx.respond = false;
     await engine.interactionFinished(
       ctx.req,
       ctx.res,
       { consent: { grantId } },
       { mergeWithLastSubmission: true },
     );
-  });
+  }
 
   /** A username as typed: localpart, user id of this server, or (when allowed) a verified email. */
   async function resolveLogin(input: string): Promise<string | undefined> {

@@ -32,4 +32,6 @@ table{width:100%;border-collapse:collapse}
 th,td{text-align:left;padding:.5rem;border-bottom:1px solid var(--border);vertical-align:top}
 .muted{color:var(--muted)}
 code{font-size:.95em}
+tr.focus{background:var(--bg)}
+h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 `;

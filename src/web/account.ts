@@ -1,0 +1,141 @@
+import { createHash, randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Config } from '../config/config.js';
+import { userId } from '../domain/matrix-id.js';
+import type { OAuthEngine } from '../oauth/provider.js';
+import { ACCOUNT_CLIENT_ID, ROUTES } from '../oauth/provider.js';
+import type { OAuthSessionService } from '../services/oauth-sessions.js';
+import type { Storage } from '../storage/storage.js';
+import { readForm } from './body.js';
+import type { Csrf } from './csrf.js';
+import { translator } from './i18n.js';
+import { messagePage, type PageChrome } from './layout.js';
+import { accountPage } from './pages/account.js';
+
+export interface AccountDependencies {
+  config: Config;
+  engine: OAuthEngine;
+  storage: Storage;
+  sessions: OAuthSessionService;
+  csrf: Csrf;
+}
+
+const STATE_COOKIE = 'mxauth-account-state';
+
+/**
+ * The account page at `account_management_uri` (MSC4191 deep links: devices_list, device_view,
+ * device_delete and their older session_* names). Signing in goes through the same authorization flow as
+ * any client, with mxauth's own first-party client, so there is one login page and one browser session.
+ */
+export function accountRoutes(deps: AccountDependencies): Router {
+  const { config, engine, storage, sessions, csrf } = deps;
+  const router = new Router();
+  const base = config.http.publicBase;
+  const callback = new URL('account/callback', base).href;
+  const chrome = (ctx: Context): PageChrome => ({
+    t: translator(ctx.get('accept-language')),
+    serverName: config.matrix.homeserver,
+    assetsBase: '/assets/',
+  });
+  const secure = base.protocol === 'https:';
+
+  const signedInUser = async (ctx: Context) => {
+    const session = await engine.Session.get(ctx as never);
+    const accountId = session.accountId;
+    if (!accountId) return undefined;
+    const user = await storage.users.findById(accountId);
+    return user && !user.lockedAt && !user.deactivatedAt ? user : undefined;
+  };
+
+  /** Starts a sign-in for the account page, coming back to `returnTo`. */
+  const signIn = (ctx: Context) => {
+    const state = randomBytes(16).toString('base64url');
+    ctx.cookies.set(STATE_COOKIE, `${state}.${ctx.originalUrl}`, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      path: '/account/',
+      overwrite: true,
+    });
+    const authorize = new URL(ROUTES.authorization.slice(1), base);
+    authorize.search = new URLSearchParams({
+      client_id: ACCOUNT_CLIENT_ID,
+      redirect_uri: callback,
+      response_type: 'code',
+      scope: 'openid',
+      state,
+      // PKCE is mandatory for public clients; the code is never exchanged, only the session matters.
+      code_challenge: createHash('sha256').update(randomBytes(32)).digest('base64url'),
+      code_challenge_method: 'S256',
+      ...(typeof ctx.query.login_hint === 'string' ? { login_hint: ctx.query.login_hint } : {}),
+    }).toString();
+    ctx.redirect(authorize.href);
+  };
+
+  router.get('/account/callback', async (ctx) => {
+    const saved = ctx.cookies.get(STATE_COOKIE) ?? '';
+    const dot = saved.indexOf('.');
+    const returnTo = saved.slice(dot + 1);
+    ctx.cookies.set(STATE_COOKIE, '', { path: '/account/', maxAge: 0 });
+    if (dot === -1 || saved.slice(0, dot) !== ctx.query.state || !returnTo.startsWith('/account/')) {
+      const c = chrome(ctx);
+      ctx.status = 400;
+      ctx.type = 'html';
+      ctx.body = messagePage(c, c.t('error.title'), c.t('error.csrf'));
+      return;
+    }
+    ctx.redirect(returnTo);
+  });
+
+  router.get('/account/', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const user = await signedInUser(ctx);
+    if (!user) return signIn(ctx);
+    const c = chrome(ctx);
+    const active = await sessions.listForUser(user.id);
+    const withNames = await Promise.all(
+      active.map(async (s) => {
+        const client =
+          s.clientId === ACCOUNT_CLIENT_ID
+            ? undefined
+            : await engine.Client.find(s.clientId).catch(() => undefined);
+        return { ...s, clientName: client?.clientName ?? s.clientId };
+      }),
+    );
+    const focus = typeof ctx.query.device_id === 'string' ? ctx.query.device_id : undefined;
+    ctx.type = 'html';
+    ctx.body = accountPage(c, {
+      userId: userId(user.localpart, config.matrix.homeserver),
+      sessions: withNames,
+      csrf: csrf.token(ctx),
+      focusDeviceId: focus,
+      notice: ctx.query.ended === '1' ? c.t('account.signed_out') : undefined,
+    });
+  });
+
+  router.post('/account/sessions/:id/end', async (ctx) => {
+    const form = await readForm(ctx);
+    const c = chrome(ctx);
+    if (!csrf.verify(ctx, form.csrf)) {
+      ctx.status = 403;
+      ctx.type = 'html';
+      ctx.body = messagePage(c, c.t('error.title'), c.t('error.csrf'));
+      return;
+    }
+    const user = await signedInUser(ctx);
+    if (!user) return signIn(ctx);
+    const session = await storage.oauthSessions.findById(ctx.params.id!);
+    // Someone else's session, or an unknown one, looks the same: not found.
+    if (!session || session.userId !== user.id) {
+      ctx.status = 404;
+      ctx.type = 'html';
+      ctx.body = messagePage(c, c.t('error.title'), 'There is no such session.');
+      return;
+    }
+    if (!session.finishedAt) await sessions.end(session);
+    ctx.redirect('/account/?ended=1');
+  });
+
+  return router;
+}

@@ -1,0 +1,55 @@
+import type { OAuthSession } from '../../domain/oauth-session.js';
+import { html } from '../html.js';
+import { layout, type PageChrome } from '../layout.js';
+
+export interface AccountView {
+  userId: string;
+  sessions: (OAuthSession & { clientName: string })[];
+  csrf: string;
+  /** The device an MSC4191 deep link pointed at (device_view / device_delete). */
+  focusDeviceId?: string;
+  notice?: string;
+}
+
+export function accountPage(chrome: PageChrome, view: AccountView): string {
+  const { t } = chrome;
+  const date = (d: Date | null) =>
+    d
+      ? new Intl.DateTimeFormat(t.language, {
+          dateStyle: 'medium',
+          timeStyle: 'short',
+          timeZone: 'UTC',
+        }).format(d)
+      : t('account.never');
+  const rows = view.sessions.map(
+    (
+      s,
+    ) => html`<tr${s.deviceId && s.deviceId === view.focusDeviceId ? html` class="focus" aria-current="true"` : ''}>
+<td>${s.clientName}</td>
+<td><code>${s.deviceId ?? '—'}</code></td>
+<td>${date(s.createdAt)}</td>
+<td>${date(s.lastActiveAt)}</td>
+<td><form method="post" action="/account/sessions/${s.id}/end">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<button type="submit" class="secondary" aria-label="${t('account.sign_out')} ${s.deviceId ?? s.clientName}">${t('account.sign_out')}</button>
+</form></td>
+</tr>`,
+  );
+  return layout(
+    chrome,
+    t('account.title'),
+    html`<h1>${t('account.title')}</h1>
+<p class="lead">${view.userId}</p>
+${view.notice ? html`<p role="status">${view.notice}</p>` : ''}
+<h2>${t('account.sessions')}</h2>
+${
+  view.sessions.length === 0
+    ? html`<p>${t('account.none')}</p>`
+    : html`<table>
+<thead><tr><th scope="col">${t('account.client')}</th><th scope="col">${t('account.device')}</th><th scope="col">${t('account.created')}</th><th scope="col">${t('account.last_active')}</th><th scope="col"><span class="muted">—</span></th></tr></thead>
+<tbody>${rows}</tbody>
+</table>`
+}`,
+    { wide: true },
+  );
+}

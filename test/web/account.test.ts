@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as oidc from 'openid-client';
+import { FormBrowser } from '../helpers/browser.js';
+import { DATABASE_KINDS } from '../helpers/databases.js';
+import { HOMESERVER_SECRET, type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+
+const PASSWORD = 'correct horse battery staple';
+let clients = 0;
+/** A browser from its own address, so the per-IP sign-in limit of one test does not affect another. */
+const newBrowser = (base: string) => new FormBrowser(base, { 'x-forwarded-for': `198.51.100.${++clients}` });
+const REDIRECT = 'https://app.example.com/cb';
+
+for (const kind of DATABASE_KINDS) {
+  describe(`account page [${kind}]`, () => {
+    let server: RunningMxauth;
+    let config: oidc.Configuration;
+
+    before(async () => {
+      server = await startMxauth(kind);
+      for (const localpart of ['carol', 'mallory'])
+        assert.ok((await server.mxauth.users.register({ localpart, password: PASSWORD })).ok);
+      config = await oidc.dynamicClientRegistration(
+        new URL(server.base),
+        {
+          client_name: 'Phone app',
+          client_uri: 'https://app.example.com/',
+          redirect_uris: [REDIRECT],
+          token_endpoint_auth_method: 'none',
+        },
+        oidc.None(),
+        { execute: [oidc.allowInsecureRequests] },
+      );
+    });
+    after(() => server.close());
+
+    /** Signs `localpart` in with the test client in `browser`, for device `deviceId`; returns the access token. */
+    async function signInDevice(browser: FormBrowser, localpart: string, deviceId: string) {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: REDIRECT,
+        scope: `urn:matrix:client:api:* urn:matrix:client:device:${deviceId}`,
+        state: 'st',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      });
+      let page = await browser.get(url.href);
+      if (page.html.includes('name="password"'))
+        page = await browser.submit(page, { username: localpart, password: PASSWORD });
+      page = await browser.submit(page, { decision: 'allow' });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), {
+        pkceCodeVerifier: verifier,
+        expectedState: 'st',
+      });
+      return tokens.access_token;
+    }
+
+    const active = async (token: string) =>
+      (
+        (await (
+          await fetch(`${server.base}oauth2/introspect`, {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${HOMESERVER_SECRET}`,
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+            body: new URLSearchParams({ token }),
+          })
+        ).json()) as { active: boolean }
+      ).active;
+
+    test('lists signed-in devices and signs one out', async () => {
+      const browser = newBrowser(server.base);
+      const phone = await signInDevice(browser, 'carol', 'PHONE00001');
+      const laptop = await signInDevice(browser, 'carol', 'LAPTOP0001');
+      let page = await browser.get('/account/?action=org.matrix.device_delete&device_id=PHONE00001');
+      assert.equal(page.status, 200);
+      assert.match(page.html, /@carol:example.test/);
+      assert.match(
+        page.html,
+        /<tr class="focus" aria-current="true">\s*<td>Phone app<\/td>\s*<td><code>PHONE00001<\/code>/,
+      );
+      assert.match(page.html, /LAPTOP0001/);
+
+      const phoneForm = /<tr class="focus"[\s\S]*?<form method="post" action="([^"]+)"/.exec(page.html)?.[1];
+      assert.ok(phoneForm);
+      page = await browser.submit(page, {}, phoneForm);
+      assert.match(page.url, /\/account\/\?ended=1$/);
+      assert.match(page.html, /The device was signed out/);
+      assert.equal(await active(phone), false, 'the signed-out device lost access at once');
+      assert.equal(await active(laptop), true, 'the other device is untouched');
+      assert.doesNotMatch(page.html, /PHONE00001/);
+    });
+
+    test('signing in again with a device id ends the session that had it', async () => {
+      const browser = newBrowser(server.base);
+      const first = await signInDevice(browser, 'carol', 'REUSED0001');
+      const second = await signInDevice(browser, 'carol', 'REUSED0001');
+      assert.equal(await active(first), false);
+      assert.equal(await active(second), true);
+    });
+
+    test('without a browser session the account page asks to sign in, then comes back', async () => {
+      const browser = newBrowser(server.base);
+      let page = await browser.get('/account/?action=org.matrix.devices_list');
+      assert.match(page.html, /name="password"/);
+      page = await browser.submit(page, { username: 'carol', password: PASSWORD });
+      assert.match(page.url, /\/account\/\?action=org\.matrix\.devices_list$/);
+      assert.match(page.html, /@carol:example.test/);
+    });
+
+    test("another user's session cannot be ended, and forms need their CSRF token", async () => {
+      const victim = newBrowser(server.base);
+      const token = await signInDevice(victim, 'carol', 'VICTIM0001');
+      const carol = (await server.mxauth.users.list({ limit: 10 })).find(
+        (u) => u.user.localpart === 'carol',
+      )!.user;
+      const target = (await server.mxauth.sessions.listForUser(carol.id)).find(
+        (s) => s.deviceId === 'VICTIM0001',
+      )!;
+      const forgedForm = (page: { url: string; status: number; html: string; external: boolean }) => ({
+        ...page,
+        html: `<form method="post" action="/account/sessions/${target.id}/end"></form>`,
+      });
+
+      const attacker = newBrowser(server.base);
+      await signInDevice(attacker, 'mallory', 'MALLORY001');
+      const own = await attacker.get('/account/');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(own.html)?.[1];
+      assert.ok(csrf, 'mallory has a device, so her page has sign-out forms');
+      assert.equal((await attacker.submit(forgedForm(own), { csrf })).status, 404);
+      assert.equal((await victim.submit(forgedForm(own), {})).status, 403, 'no CSRF token, no action');
+      assert.equal(await active(token), true);
+    });
+  });
+}
