@@ -1,70 +1,130 @@
-// npm run bench: measures mxauth's request path against a bare node:http server in the same run.
+// npm run bench: mxauth's hot paths against a bare node:http server measured in the same run.
 // Everything targets 127.0.0.1 and stops by itself (each measurement is a few seconds).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestDatabase } from '../test/helpers/databases.js';
-import { runLoad } from './load.js';
+import { type LoadResult, runLoad } from './load.js';
+import { refreshChains } from './refresh.js';
+import { haveWrk, runWrk } from './wrk.js';
 
 const CONNECTIONS = 32;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5000);
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 100_000);
+const WRK = haveWrk();
 
-async function startTarget(
-  kind: string,
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ port: number; child: ChildProcess }> {
+interface Target {
+  port: number;
+  child: ChildProcess;
+}
+
+async function startTarget(kind: string, env: NodeJS.ProcessEnv = {}): Promise<Target> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', new URL('./target.ts', import.meta.url).pathname, kind],
     {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'ignore'],
     },
   );
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return { port: JSON.parse(line.toString()).port, child };
 }
 
-async function measure(kind: string, path: string, env: NodeJS.ProcessEnv = {}) {
-  const { port, child } = await startTarget(kind, env);
-  try {
-    return await runLoad({
-      url: `http://127.0.0.1:${port}${path}`,
-      connections: CONNECTIONS,
-      durationMs: DURATION_MS,
-    });
-  } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
+async function stop(target: Target): Promise<void> {
+  target.child.kill('SIGTERM');
+  await once(target.child, 'exit');
 }
 
-const rows: { name: string; rps: number; p50: number; p99: number; errors: number }[] = [];
-const record = (name: string, r: Awaited<ReturnType<typeof runLoad>>) => {
-  rows.push({ name, rps: r.rps, p50: r.p50Ms, p99: r.p99Ms, errors: r.errors });
-  process.stderr.write(`  ${name}: ${Math.round(r.rps)} req/s\n`);
+async function load(
+  url: string,
+  lua?: string,
+  body?: () => string,
+  headers?: Record<string, string>,
+): Promise<LoadResult> {
+  if (WRK) return runWrk({ url, connections: CONNECTIONS, durationMs: DURATION_MS, lua });
+  return runLoad({
+    url,
+    connections: CONNECTIONS,
+    durationMs: DURATION_MS,
+    method: body ? 'POST' : 'GET',
+    body,
+    headers,
+  });
+}
+
+const introspectionLua = `
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer bench-secret"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+math.randomseed(os.time())
+request = function()
+  return wrk.format(nil, nil, nil, "token=bench-token-" .. math.random(0, ${TOKENS - 1}))
+end
+`;
+
+const rows: { name: string; result: LoadResult }[] = [];
+const record = (name: string, result: LoadResult) => {
+  rows.push({ name, result });
+  process.stderr.write(`  ${name}: ${Math.round(result.rps)} req/s\n`);
 };
 
-process.stderr.write(`measuring ${DURATION_MS / 1000} s each at ${CONNECTIONS} connections…\n`);
-record('bare node:http, fixed JSON (baseline)', await measure('bare', '/'));
-record('mxauth GET /health, SQLite', await measure('sqlite', '/health'));
-const pg = await createTestDatabase('postgres');
+process.stderr.write(
+  `load: ${WRK ? 'wrk, 1 thread' : 'Node client (install wrk for lower-overhead figures)'}, ${CONNECTIONS} connections, ${DURATION_MS / 1000} s each; ${TOKENS} live tokens\n`,
+);
+const bare = await startTarget('bare');
 try {
-  record(
-    'mxauth GET /health, PostgreSQL',
-    await measure('postgres', '/health', { BENCH_POSTGRES_URI: pg.uri }),
-  );
+  record('bare node:http, fixed JSON (baseline)', await load(`http://127.0.0.1:${bare.port}/`));
+} finally {
+  await stop(bare);
+}
+
+const pg = await createTestDatabase('postgres');
+const databases = [
+  {
+    name: 'SQLite',
+    kind: 'sqlite',
+    env: { BENCH_SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'mxauth-bench-')), 'bench.db') },
+  },
+  { name: 'PostgreSQL', kind: 'postgres', env: { BENCH_POSTGRES_URI: pg.uri } },
+];
+try {
+  for (const db of databases) {
+    const target = await startTarget(db.kind, { ...db.env, BENCH_TOKENS: String(TOKENS) });
+    try {
+      const base = `http://127.0.0.1:${target.port}`;
+      record(
+        `introspection, ${db.name}`,
+        await load(
+          `${base}/oauth2/introspect`,
+          introspectionLua,
+          () => `token=bench-token-${Math.floor(Math.random() * TOKENS)}`,
+          {
+            authorization: 'Bearer bench-secret',
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+        ),
+      );
+      record(`GET /health, ${db.name}`, await load(`${base}/health`));
+      record(`token refresh (rotation), ${db.name}`, await refreshChains(base, CONNECTIONS, DURATION_MS));
+    } finally {
+      await stop(target);
+    }
+  }
 } finally {
   await pg.drop();
 }
 
-const baseline = rows[0]!.rps;
+const baseline = rows[0]!.result.rps;
 const table = [
   ['target', 'req/s', 'p50 ms', 'p99 ms', 'vs baseline', 'errors'],
-  ...rows.map((r) => [
-    r.name,
+  ...rows.map(({ name, result: r }) => [
+    name,
     r.rps.toFixed(0),
-    r.p50.toFixed(2),
-    r.p99.toFixed(2),
+    r.p50Ms.toFixed(2),
+    r.p99Ms.toFixed(2),
     `${((r.rps / baseline) * 100).toFixed(0)}%`,
     String(r.errors),
   ]),

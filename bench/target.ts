@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { generateConfig } from '../src/config/generate.js';
 import { createLogger } from '../src/observability/logger.js';
 import { createMxauth } from '../src/server.js';
+import { seedAccessTokens } from './seed.js';
 
 const kind = process.argv[2];
 
@@ -19,13 +20,42 @@ if (kind === 'bare') {
     console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })),
   );
 } else {
-  const config = await generateConfig({ listen: '127.0.0.1:0' });
-  config.database = { uri: kind === 'postgres' ? (process.env.BENCH_POSTGRES_URI ?? '') : 'sqlite::memory:' };
-  config.matrix = { kind: 'none', homeserver: 'bench.test' };
+  // public_base must be the address clients reach, so pick a free port first.
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  const config = await generateConfig({
+    listen: `127.0.0.1:${port}`,
+    publicBase: `http://127.0.0.1:${port}/`,
+  });
+  config.database = {
+    uri:
+      kind === 'postgres'
+        ? (process.env.BENCH_POSTGRES_URI ?? '')
+        : `sqlite:${process.env.BENCH_SQLITE_PATH}`,
+  };
+  config.matrix = { kind: 'none', homeserver: 'bench.test', secret: 'bench-secret' };
   // Request logging stays on at info level, as in production, written to /dev/null.
   const { createWriteStream } = await import('node:fs');
   const mxauth = createMxauth(config, { logger: createLogger('info', createWriteStream('/dev/null')) });
   await mxauth.start({ listen: true });
+  const tokens = Number(process.env.BENCH_TOKENS ?? 0);
+  if (tokens > 0) {
+    const user = await mxauth.users.register({
+      localpart: 'bench',
+      password: 'bench password',
+      ignoreComplexity: true,
+    });
+    if (!user.ok) throw new Error('cannot create the bench user');
+    const { openDatabase } = await import('../src/storage/database.js');
+    const opened = await openDatabase(mxauth.config.database.uri);
+    if (!opened.ok) throw new Error(opened.error);
+    await seedAccessTokens(opened.value.db, tokens, user.value.id);
+    await opened.value.close();
+  }
   console.log(JSON.stringify({ port: mxauth.listening[0]?.port }));
   process.on('SIGTERM', () => void mxauth.close(0).then(() => process.exit(0)));
 }
