@@ -2,6 +2,7 @@ import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { cryptoRng, type Rng } from './domain/random.js';
 import { recordQuery } from './observability/request-context.js';
+import { DomainEvents } from './services/events.js';
 import { PasswordHasher } from './services/passwords/hasher.js';
 import { UserService } from './services/users.js';
 import { type Database, openDatabase } from './storage/database.js';
@@ -16,6 +17,7 @@ export interface Services {
   storage: Storage;
   users: UserService;
   hasher: PasswordHasher;
+  events: DomainEvents;
   close(): Promise<void>;
 }
 
@@ -56,10 +58,11 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
   }
   const storage = createStorage(database, options.clock ?? systemClock, options.rng ?? cryptoRng);
   const hasher = new PasswordHasher(config.passwords.schemes);
-  const users = new UserService(storage, hasher, {
+  const events = new DomainEvents();
+  const users = new UserService(storage, hasher, events, {
     serverName: config.matrix.homeserver,
     passwordsEnabled: config.passwords.enabled,
     minimumComplexity: config.passwords.minimumComplexity,
   });
-  return { database, storage, users, hasher, close: () => database.close() };
+  return { database, storage, users, hasher, events, close: () => database.close() };
 }

@@ -9,7 +9,7 @@ import type { Clock } from './domain/clock.js';
 import { systemClock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
 import { cryptoRng } from './domain/random.js';
-import { buildApp } from './http/app.js';
+import { buildHandler } from './http/app.js';
 import { listen, type RunningServer } from './http/listen.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -71,16 +71,17 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
   let state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
   const appFor = (resources: ReadonlySet<ResourceName>, prefix: string) =>
-    buildApp(
+    buildHandler(
       {
         logger,
         metrics,
         trustedProxies: resolved.http.trustedProxies,
         ping: () => (services ? services.storage.ping() : Promise.reject(new Error('not started'))),
         surfaces: () => surfaces && ((resources) => surfaces!.middlewareFor(resources)),
+        fastPaths: () => surfaces?.fastPaths,
       },
       { resources, prefix },
-    ).callback();
+    );
 
   const all = appFor(new Set(RESOURCE_NAMES), '');
   const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {

@@ -8,9 +8,11 @@ import type { ResourceName } from './config/schema.js';
 import type { Clock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
 import { ulidGenerator } from './domain/ulid.js';
+import type { FastPath } from './http/app.js';
 import { enginePages } from './oauth/engine-pages.js';
 import { installHooks } from './oauth/hooks.js';
-import { introspectionRoutes } from './oauth/introspect.js';
+import { introspectionHandler } from './oauth/introspect.js';
+import { IntrospectionCache } from './oauth/introspection-cache.js';
 import { createEngine, type OAuthEngine, ROUTES } from './oauth/provider.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
@@ -27,6 +29,7 @@ import { securityHeaders } from './web/security-headers.js';
 export interface Surfaces {
   engine: OAuthEngine;
   sessions: OAuthSessionService;
+  fastPaths: readonly FastPath[];
   middlewareFor(resources: ReadonlySet<ResourceName>): Middleware;
 }
 
@@ -38,7 +41,11 @@ export function buildSurfaces(
   const { storage, users } = services;
   const key = (label: string) =>
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
-  const sessions = new OAuthSessionService(storage, deps.clock);
+  const sessions = new OAuthSessionService(storage, deps.clock, services.events);
+  // 30 s bounds how long a change made by another process (CLI, another instance) can go unseen.
+  const introspectionCache = new IntrospectionCache(30_000, 200_000);
+  services.events.onGrantEnded((grantId) => introspectionCache.forgetGrant(grantId));
+  services.events.onUserChanged((userId) => introspectionCache.forgetUser(userId));
   const engine = createEngine({
     config,
     storage,
@@ -62,10 +69,7 @@ export function buildSurfaces(
       interactionRoutes({ config, engine, users, storage, csrf, loginLimits }),
       accountRoutes({ config, engine, storage, sessions, csrf }),
     ],
-    oauth: [
-      introspectionRoutes({ config, storage, clock: deps.clock }),
-      userinfoRoutes({ storage, clock: deps.clock }),
-    ],
+    oauth: [userinfoRoutes({ storage, clock: deps.clock })],
     assets: [assetRoutes()],
   };
   const toEngine = engineHandoff(engine, config);
@@ -74,6 +78,14 @@ export function buildSurfaces(
   return {
     engine,
     sessions,
+    fastPaths: [
+      {
+        method: 'POST',
+        path: ROUTES.introspection,
+        resource: 'oauth',
+        handle: introspectionHandler({ config, storage, clock: deps.clock, cache: introspectionCache }),
+      },
+    ],
     middlewareFor(resources) {
       const cacheKey = [...resources].sort().join(',');
       let middleware = cache.get(cacheKey);

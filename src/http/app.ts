@@ -1,21 +1,34 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { ResourceName } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { runWithRequestStats } from '../observability/request-context.js';
 import { ClientAddressResolver } from './client-address.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics-route.js';
 import { notFound, unanswered } from './not-found.js';
-import { requestLog } from './request-log.js';
+import { logRequest, requestLog } from './request-log.js';
 
 export interface AppDependencies {
   logger: Logger;
   metrics: Metrics;
   trustedProxies: string[];
   ping: () => Promise<void>;
+  /** Routes served before Koa; absent until the services have started. */
+  fastPaths?: () => readonly FastPath[] | undefined;
   /** The protocol and page routes for a set of resources; absent until the services have started. */
   surfaces?: () => ((resources: ReadonlySet<ResourceName>) => Middleware) | undefined;
+}
+
+/** A route answered by a plain Node handler in front of Koa, for hot paths (introspection). */
+export interface FastPath {
+  method: string;
+  path: string;
+  resource: ResourceName;
+  /** Answers the request and returns the status it sent. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<number>;
 }
 
 export interface AppOptions {
@@ -64,4 +77,67 @@ function stripPrefix(prefix: string): Middleware {
       notFound(ctx);
     }
   };
+}
+
+/**
+ * The request handler of one listener: fast paths first (with the same log line and metrics as every
+ * request), then the Koa application.
+ */
+export function buildHandler(deps: AppDependencies, options: AppOptions): RequestListener {
+  const koa = buildApp(deps, options).callback();
+  const addresses = new ClientAddressResolver(deps.trustedProxies);
+  return (req, res) => {
+    const fast =
+      deps.fastPaths && req.method
+        ? findFastPath(deps.fastPaths(), options, req.method, req.url ?? '/')
+        : undefined;
+    if (!fast) {
+      void koa(req, res);
+      return;
+    }
+    const started = process.hrtime.bigint();
+    const { stats, result } = runWithRequestStats(() => fast.handle(req, res));
+    const record = (status: number, error?: unknown) =>
+      logRequest(deps.logger, deps.metrics, {
+        method: fast.method,
+        path: fast.path,
+        route: fast.path,
+        status,
+        started,
+        stats,
+        ip: addresses.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']),
+        error,
+      });
+    result.then(
+      (status) => record(status),
+      (error: unknown) => {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              error: 'server_error',
+              error_description: 'The server hit an unexpected error.',
+            }),
+          );
+        } else res.destroy();
+        record(500, error);
+      },
+    );
+  };
+}
+
+function findFastPath(
+  paths: readonly FastPath[] | undefined,
+  options: AppOptions,
+  method: string,
+  url: string,
+): FastPath | undefined {
+  if (!paths) return undefined;
+  const query = url.indexOf('?');
+  let path = query === -1 ? url : url.slice(0, query);
+  if (options.prefix) {
+    if (!path.startsWith(`${options.prefix}/`)) return undefined;
+    path = path.slice(options.prefix.length);
+  }
+  return paths.find((p) => p.method === method && p.path === path && options.resources.has(p.resource));
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../domain/clock.js';
 import { type User, userStatus } from '../domain/user.js';
 import type { Storage } from '../storage/storage.js';
 import { sha256 } from './adapter.js';
+import type { IntrospectionCache } from './introspection-cache.js';
 
 export interface TokenPayload {
   exp?: number;
@@ -30,8 +31,23 @@ export async function findActiveToken(
   clock: Clock,
   token: string,
   models: readonly ('AccessToken' | 'RefreshToken')[],
+  cache?: IntrospectionCache,
 ): Promise<ActiveToken | undefined> {
   const hash = sha256(token);
+  const nowMs = clock.now().getTime();
+  const cached = cache?.get(hash, nowMs);
+  if (cached && models.includes(cached.model)) return { ...cached, now: Math.floor(nowMs / 1000) };
+  const found = await lookup(storage, clock, hash, models);
+  if (found && cache) cache.set(hash, found, nowMs);
+  return found;
+}
+
+async function lookup(
+  storage: Storage,
+  clock: Clock,
+  hash: string,
+  models: readonly ('AccessToken' | 'RefreshToken')[],
+): Promise<ActiveToken | undefined> {
   for (const model of models) {
     const record = await storage.oauthRecords.find(model, hash);
     if (!record) continue;

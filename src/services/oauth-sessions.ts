@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import type { OAuthSession } from '../domain/oauth-session.js';
 import type { Storage } from '../storage/storage.js';
+import type { DomainEvents } from './events.js';
 
 /**
  * Ends Matrix device sessions. Ending one revokes its grant, so every access and refresh token of the
@@ -10,6 +11,7 @@ export class OAuthSessionService {
   constructor(
     private readonly storage: Storage,
     readonly clock: Clock,
+    private readonly events: DomainEvents,
   ) {}
 
   /** Called once the engine has issued the first tokens of a grant (code or device flow). */
@@ -22,7 +24,8 @@ export class OAuthSessionService {
     userAgent: string | null;
     ip: string | null;
   }): Promise<OAuthSession> {
-    return this.storage.transaction(async (tx) => {
+    const ended: string[] = [];
+    const session = await this.storage.transaction(async (tx) => {
       const existing = await tx.oauthSessions.findByGrantId(input.grantId);
       if (existing) return existing;
       // A device id names one device: signing in again with it ends the session that had it.
@@ -30,15 +33,19 @@ export class OAuthSessionService {
         for (const previous of await tx.oauthSessions.activeForDevice(input.userId, input.deviceId)) {
           await tx.oauthRecords.revokeByGrantId(previous.grantId);
           await tx.oauthSessions.finish(previous.id);
+          ended.push(previous.grantId);
         }
       }
       return tx.oauthSessions.create(input);
     });
+    for (const grantId of ended) this.events.grantEnded(grantId);
+    return session;
   }
 
   /** The engine revoked these grants (revocation, refresh-token reuse, logout): finish their sessions. */
   async grantsRevoked(grantIds: string[]): Promise<void> {
     for (const grantId of grantIds) {
+      this.events.grantEnded(grantId);
       const session = await this.storage.oauthSessions.findByGrantId(grantId);
       if (session && !session.finishedAt) await this.storage.oauthSessions.finish(session.id);
     }
@@ -50,6 +57,7 @@ export class OAuthSessionService {
       await tx.oauthRecords.revokeByGrantId(session.grantId);
       await tx.oauthSessions.finish(session.id);
     });
+    this.events.grantEnded(session.grantId);
   }
 
   listForUser(userId: string): Promise<OAuthSession[]> {

@@ -4,6 +4,7 @@ import { checkPasswordComplexity } from '../domain/password-policy.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { type User, type UserEmail, userStatus } from '../domain/user.js';
 import type { Storage } from '../storage/storage.js';
+import type { DomainEvents } from './events.js';
 import type { PasswordHasher } from './passwords/hasher.js';
 
 export interface UserServiceOptions {
@@ -42,6 +43,7 @@ export class UserService {
   constructor(
     private readonly storage: Storage,
     private readonly hasher: PasswordHasher,
+    private readonly events: DomainEvents,
     private readonly options: UserServiceOptions,
   ) {}
 
@@ -153,7 +155,9 @@ export class UserService {
   async setLocked(localpart: string, locked: boolean): Promise<Result<User, { kind: 'unknown_user' }>> {
     const user = await this.storage.users.findByLocalpart(localpart);
     const updated = user && (await this.storage.users.setLocked(user.id, locked));
-    return updated ? ok(updated) : err({ kind: 'unknown_user' });
+    if (!updated) return err({ kind: 'unknown_user' });
+    this.events.userChanged(updated.id);
+    return ok(updated);
   }
 
   async list(options: { after?: string; limit: number }): Promise<{ user: User; emails: UserEmail[] }[]> {

@@ -68,12 +68,16 @@ function openSqlite(path: string, log: QueryLog): Result<Database, string> {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
+    // Token lookups touch random pages of a large table: keep the hot part in memory.
+    sqlite.pragma('cache_size = -65536');
+    sqlite.pragma('mmap_size = 268435456');
+    sqlite.pragma('temp_store = MEMORY');
     sqlite.prepare('SELECT 1').get();
   } catch (e) {
     return err(`cannot open the SQLite database ${path}: ${sqliteReason(e)}`);
   }
   const db = new Kysely<Tables>({
-    dialect: new TransactionalSqliteDialect({ database: sqlite }),
+    dialect: new TransactionalSqliteDialect({ database: withStatementCache(sqlite) }),
     plugins: [new SqliteBooleans()],
     log: log && ((event) => log(event)),
   });
@@ -121,6 +125,33 @@ async function openPostgres(
     log: log && ((event) => log(event)),
   });
   return ok({ db, dialect: 'postgres', description: `postgresql://${where}`, close: () => db.destroy() });
+}
+
+/**
+ * Kysely prepares every query anew; preparing costs more than running a small indexed query. The same
+ * SQL text (Kysely's output differs only in parameters) reuses one prepared statement. DDL is not cached:
+ * a schema change invalidates statements, and migrations run it once anyway.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (sql: string) => {
+        if (!/^\s*(select|insert|update|delete|with)\b/i.test(sql)) return prepare(sql);
+        let statement = cache.get(sql);
+        if (!statement) {
+          statement = prepare(sql);
+          if (cache.size < 2000) cache.set(sql, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 /**

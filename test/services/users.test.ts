@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.js';
 import { cryptoRng } from '../../src/domain/random.js';
+import { DomainEvents } from '../../src/services/events.js';
 import { PasswordHasher, type PasswordScheme } from '../../src/services/passwords/hasher.js';
 import { UserService } from '../../src/services/users.js';
 import type { Database } from '../../src/storage/database.js';
@@ -36,7 +37,7 @@ for (const kind of DATABASE_KINDS) {
     before(async () => {
       database = await openMigrated(kind);
       storage = createStorage(database, new ManualClock(), cryptoRng);
-      users = new UserService(storage, new PasswordHasher([synapseScheme, argonScheme]), {
+      users = new UserService(storage, new PasswordHasher([synapseScheme, argonScheme]), new DomainEvents(), {
         serverName: 'example.test',
         passwordsEnabled: true,
         minimumComplexity: 3,

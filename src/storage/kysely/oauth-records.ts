@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { OAuthRecord, OAuthRecordRepository } from '../repositories.js';
 import type { OAuthRecordsTable } from '../tables.js';
 import type { RepositoryContext } from './context.js';
+import { prepared } from './prepared.js';
 
 export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepository {
   const { db } = ctx;
@@ -11,6 +12,15 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       .selectFrom('oauth_records')
       .selectAll()
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now())]));
+  // The introspection hot path: one compiled statement, reused.
+  const findLive = prepared(db, 3, (model, idHash, now) =>
+    db
+      .selectFrom('oauth_records')
+      .selectAll()
+      .where('model', '=', model)
+      .where('id_hash', '=', idHash)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now as unknown as number)])),
+  );
   return {
     async upsert(record) {
       const row: OAuthRecordsTable = {
@@ -34,7 +44,7 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
         .execute();
     },
     async find(model, idHash) {
-      const row = await live().where('model', '=', model).where('id_hash', '=', idHash).executeTakeFirst();
+      const [row] = await findLive(model, idHash, now());
       return row && toRecord(row);
     },
     async findByUid(model, uid) {

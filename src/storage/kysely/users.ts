@@ -4,6 +4,7 @@ import type { User } from '../../domain/user.js';
 import type { UserRepository } from '../repositories.js';
 import type { UsersTable } from '../tables.js';
 import { isUniqueViolation, newId, type RepositoryContext, toDate } from './context.js';
+import { prepared } from './prepared.js';
 
 export function kyselyUsers(ctx: RepositoryContext): UserRepository {
   const { db } = ctx;
@@ -16,6 +17,7 @@ export function kyselyUsers(ctx: RepositoryContext): UserRepository {
       .executeTakeFirst();
     return row && toUser(row);
   };
+  const byId = prepared(db, 1, (id) => db.selectFrom('users').selectAll().where('id', '=', id));
   return {
     async create(input) {
       const row: UsersTable = {
@@ -36,7 +38,7 @@ export function kyselyUsers(ctx: RepositoryContext): UserRepository {
       return ok(toUser(row));
     },
     async findById(id) {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await byId(id);
       return row && toUser(row);
     },
     async findByLocalpart(localpart) {
