@@ -4,6 +4,15 @@ import type { SigningKey } from './signing-keys.js';
 
 export type Bind = { host: string; port: number } | { socket: string };
 
+export interface StaticClient {
+  clientId: string;
+  authMethod: 'none' | 'client_secret_basic' | 'client_secret_post';
+  secret: string | undefined;
+  name: string | undefined;
+  redirectUris: string[];
+  grantTypes: ('authorization_code' | 'refresh_token' | 'client_credentials')[];
+}
+
 export interface ListenerConfig {
   name: string;
   resources: ReadonlySet<ResourceName>;
@@ -46,6 +55,7 @@ export interface Config {
     minimumComplexity: number;
   };
   account: Omit<ConfigFile['account'], 'password_registration_token_required'>;
+  clients: StaticClient[];
   tokens: {
     /** Seconds. */
     accessTokenTtl: number;

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { parseDocument } from 'yaml';
 import { err, ok, type Result } from '../domain/result.js';
 import type { PasswordScheme } from '../services/passwords/hasher.js';
-import type { Bind, Config, ListenerConfig } from './config.js';
+import type { Bind, Config, ListenerConfig, StaticClient } from './config.js';
 import { applyEnvOverrides } from './env.js';
 import { type ConfigProblem, problemsFromZod } from './problems.js';
 import { type ConfigFile, configSchema, RESOURCE_NAMES } from './schema.js';
@@ -118,6 +118,33 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
     });
   });
 
+  const clients: StaticClient[] = [];
+  file.clients.forEach((client, i) => {
+    const where = `clients.${i}`;
+    const secretValue = secret(client, 'client_secret', where, client.client_auth_method !== 'none')?.trim();
+    if (client.client_auth_method === 'none' && secretValue !== undefined)
+      at(`${where}.client_secret`)('a client with client_auth_method none has no secret');
+    if (clients.some((c) => c.clientId === client.client_id))
+      at(`${where}.client_id`)(`"${client.client_id}" is used twice`);
+    const grantTypes =
+      client.grant_types ??
+      (client.redirect_uris.length > 0 ? ['authorization_code', 'refresh_token'] : ['client_credentials']);
+    if (grantTypes.includes('client_credentials') && client.client_auth_method === 'none')
+      at(`${where}.grant_types`)(
+        'client_credentials needs a confidential client (a client_auth_method with a secret)',
+      );
+    if (grantTypes.includes('authorization_code') && client.redirect_uris.length === 0)
+      at(`${where}.redirect_uris`)('a client using authorization_code needs at least one redirect URI');
+    clients.push({
+      clientId: client.client_id,
+      authMethod: client.client_auth_method,
+      secret: secretValue,
+      name: client.client_name,
+      redirectUris: client.redirect_uris,
+      grantTypes,
+    });
+  });
+
   const listeners: ListenerConfig[] = file.http.listeners.map((l, i) => ({
     name: l.name ?? `listener${i}`,
     resources: new Set(l.resources?.map((r) => (typeof r === 'string' ? r : r.name)) ?? RESOURCE_NAMES),
@@ -160,6 +187,7 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
       registration_token_required:
         password_registration_token_required ?? account.registration_token_required,
     },
+    clients,
     tokens: {
       accessTokenTtl: file.experimental.access_token_ttl ?? file.tokens.access_token_ttl,
       refreshTokenTtl: file.tokens.refresh_token_ttl,

@@ -32,7 +32,10 @@ export function problemsFromZod(
       const actual = valueAt(input, issue.path);
       problems.push({
         path,
-        message: actual === undefined ? 'is required' : `expected ${issue.expected}, got ${describe(actual)}`,
+        message:
+          actual === undefined
+            ? 'is required'
+            : `expected ${typeWord(issue.expected)}, got ${describe(actual)}`,
       });
     } else if (issue.code === 'invalid_union') {
       // Only the branch that came closest is worth reading; zod lists them all.
@@ -63,6 +66,11 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
     value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
+}
+
+/** Zod's type names in the words of a YAML file. */
+function typeWord(expected: string): string {
+  return expected === 'array' ? 'a list' : expected === 'object' ? 'a mapping' : expected;
 }
 
 function describe(value: unknown): string {

@@ -210,6 +210,26 @@ const account = z.strictObject({
   ),
 });
 
+const staticClient = z.strictObject({
+  client_id: z
+    .string()
+    .regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/, 'printable ASCII without spaces, quotes or backslashes')
+    .describe('The client id (MAS uses ULIDs)'),
+  client_auth_method: z
+    .enum(['none', 'client_secret_basic', 'client_secret_post'])
+    .default('client_secret_basic')
+    .describe('How the client authenticates at the token, revocation and introspection endpoints'),
+  ...secretPair('client_secret', 'Secret of a confidential client'),
+  client_name: z.string().min(1).optional().describe('Name shown on the consent page'),
+  redirect_uris: z.array(z.url()).default([]).describe('Exact redirect URIs, for clients that sign users in'),
+  grant_types: z
+    .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
+    .optional()
+    .describe(
+      'Allowed grants; `authorization_code` + `refresh_token` when it has redirect URIs, else `client_credentials`',
+    ),
+});
+
 const tokens = z.strictObject({
   access_token_ttl: z
     .number()
@@ -260,6 +280,10 @@ export const configSchema = z
     passwords: passwords.prefault({}).describe('Password sign-in and hashing'),
     account: account.prefault({}).describe('What people may do with their account'),
     tokens: tokens.prefault({}).describe('Token and session lifetimes'),
+    clients: z
+      .array(staticClient)
+      .default([])
+      .describe('Clients defined by the operator (admin tools, bots, back-ends)'),
     experimental: experimental
       .prefault({})
       .describe('Keys MAS keeps under `experimental`, accepted for compatibility'),

@@ -28,18 +28,25 @@ export function introspectionHandler(
   deps: IntrospectionDependencies,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<number> {
   const secretDigest = deps.config.matrix.secret ? digest(deps.config.matrix.secret) : undefined;
+  // RFC 7662 §2.1: confidential clients of the operator's config may introspect too.
+  const clientSecrets: ClientSecrets = new Map(
+    deps.config.clients
+      .filter((c) => c.secret !== undefined)
+      .map((c) => [c.clientId, { method: c.authMethod, digest: digest(c.secret!) }]),
+  );
+  const unauthorized = (res: ServerResponse) =>
+    send(
+      res,
+      401,
+      {
+        error: 'invalid_client',
+        error_description: 'introspection needs the homeserver shared secret (Bearer) or client credentials',
+      },
+      { 'www-authenticate': 'Bearer realm="mxauth", Basic realm="mxauth"' },
+    );
   return async (req, res) => {
-    if (!authorized(req.headers.authorization, secretDigest)) {
-      return send(
-        res,
-        401,
-        {
-          error: 'invalid_client',
-          error_description: 'introspection needs the homeserver shared secret as a Bearer token',
-        },
-        { 'www-authenticate': 'Bearer realm="mxauth"' },
-      );
-    }
+    const header = req.headers.authorization;
+    if (header && !authorized(header, secretDigest, clientSecrets)) return unauthorized(res);
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded')
       return send(res, 400, {
@@ -50,6 +57,7 @@ export function introspectionHandler(
     if (body === undefined)
       return send(res, 413, { error: 'invalid_request', error_description: 'the request body is too large' });
     const form = new URLSearchParams(body);
+    if (!header && !postedClientValid(form, clientSecrets)) return unauthorized(res);
     const token = form.get('token');
     if (!token)
       return send(res, 400, {
@@ -67,15 +75,15 @@ async function introspect(
 ): Promise<object> {
   const models =
     hint === 'refresh_token'
-      ? (['RefreshToken', 'AccessToken'] as const)
-      : (['AccessToken', 'RefreshToken'] as const);
+      ? (['RefreshToken', 'AccessToken', 'ClientCredentials'] as const)
+      : (['AccessToken', 'ClientCredentials', 'RefreshToken'] as const);
   const found = await findActiveToken(deps.storage, deps.clock, token, models, deps.cache);
   if (!found) return INACTIVE;
   const { payload: p, user, now, model } = found;
   const common = {
     active: true,
     client_id: p.clientId,
-    token_type: model === 'AccessToken' ? 'access_token' : 'refresh_token',
+    token_type: model === 'RefreshToken' ? 'refresh_token' : 'access_token',
     iat: p.iat,
     ...(p.exp !== undefined ? { exp: p.exp, expires_in: p.exp - now } : {}),
     iss: deps.config.http.issuer,
@@ -130,10 +138,38 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Constant-time comparison of the Bearer value with the shared secret (both hashed to one length first). */
-function authorized(header: string | undefined, secretDigest: Buffer | undefined): boolean {
-  if (!secretDigest || !header) return false;
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  if (!match) return false;
-  return timingSafeEqual(digest(match[1]!.trim()), secretDigest);
+type ClientSecrets = Map<string, { method: string; digest: Buffer }>;
+
+/**
+ * The homeserver's Bearer secret, or HTTP Basic client credentials (RFC 6749 §2.3.1: form-encoded id and
+ * secret). Secrets are compared in constant time, hashed to one length first.
+ */
+function authorized(header: string, secretDigest: Buffer | undefined, clients: ClientSecrets): boolean {
+  const bearer = /^Bearer\s+(.+)$/i.exec(header);
+  if (bearer) return secretDigest !== undefined && timingSafeEqual(digest(bearer[1]!.trim()), secretDigest);
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!basic) return false;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) return false;
+  try {
+    const id = decodeURIComponent(decoded.slice(0, colon));
+    const secret = decodeURIComponent(decoded.slice(colon + 1));
+    return clientMatches(clients, id, secret, 'client_secret_basic');
+  } catch {
+    return false;
+  }
+}
+
+function postedClientValid(form: URLSearchParams, clients: ClientSecrets): boolean {
+  const id = form.get('client_id');
+  const secret = form.get('client_secret');
+  return id !== null && secret !== null && clientMatches(clients, id, secret, 'client_secret_post');
+}
+
+function clientMatches(clients: ClientSecrets, id: string, secret: string, method: string): boolean {
+  const client = clients.get(id);
+  // Hash even for unknown clients, so timing does not tell which client ids exist.
+  const given = digest(secret);
+  return client !== undefined && client.method === method && timingSafeEqual(given, client.digest);
 }

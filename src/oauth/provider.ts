@@ -86,6 +86,15 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },
+      ...config.clients.map((client) => ({
+        client_id: client.clientId,
+        ...(client.secret !== undefined ? { client_secret: client.secret } : {}),
+        ...(client.name ? { client_name: client.name } : {}),
+        token_endpoint_auth_method: client.authMethod,
+        redirect_uris: client.redirectUris,
+        grant_types: client.grantTypes,
+        response_types: client.grantTypes.includes('authorization_code') ? (['code'] as const) : [],
+      })),
     ],
     adapter: adapterFactory(
       storage.oauthRecords,
@@ -180,6 +189,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
     },
     ttl: {
       AccessToken: config.tokens.accessTokenTtl,
+      ClientCredentials: config.tokens.accessTokenTtl,
       AuthorizationCode: 60,
       DeviceCode: 600,
       IdToken: 3600,

@@ -14,8 +14,11 @@ export interface TokenPayload {
   aud?: string | string[];
 }
 
+/** Where the engine keeps tokens: user access tokens, refresh tokens, and client-credentials tokens. */
+export type TokenModel = 'AccessToken' | 'RefreshToken' | 'ClientCredentials';
+
 export interface ActiveToken {
-  model: 'AccessToken' | 'RefreshToken';
+  model: TokenModel;
   payload: TokenPayload;
   /** The owner; absent for client-credentials tokens. */
   user: User | undefined;
@@ -30,7 +33,7 @@ export async function findActiveToken(
   storage: Storage,
   clock: Clock,
   token: string,
-  models: readonly ('AccessToken' | 'RefreshToken')[],
+  models: readonly TokenModel[],
   cache?: IntrospectionCache,
 ): Promise<ActiveToken | undefined> {
   const hash = sha256(token);
@@ -46,7 +49,7 @@ async function lookup(
   storage: Storage,
   clock: Clock,
   hash: string,
-  models: readonly ('AccessToken' | 'RefreshToken')[],
+  models: readonly TokenModel[],
 ): Promise<ActiveToken | undefined> {
   for (const model of models) {
     const record = await storage.oauthRecords.find(model, hash);

@@ -18,6 +18,7 @@ export function testKeys(): { rsa: string; ec: string } {
 
 /** A minimal valid configuration as a file would hold it; `overrides` are merged section by section. */
 export function testConfig(overrides: Partial<Record<keyof ConfigFileInput, object>> = {}): ConfigFileInput {
+  // Mapping sections merge key by key; list sections (clients) replace the default.
   const { rsa, ec } = testKeys();
   const base: ConfigFileInput = {
     http: { public_base: 'http://localhost:8080/', listeners: [{ binds: [{ address: '127.0.0.1:0' }] }] },
@@ -27,10 +28,9 @@ export function testConfig(overrides: Partial<Record<keyof ConfigFileInput, obje
     log: { level: 'silent' },
   };
   for (const [section, value] of Object.entries(overrides)) {
-    (base as Record<string, unknown>)[section] = {
-      ...((base as Record<string, object>)[section] ?? {}),
-      ...value,
-    };
+    (base as Record<string, unknown>)[section] = Array.isArray(value)
+      ? value
+      : { ...((base as Record<string, object>)[section] ?? {}), ...value };
   }
   return base;
 }
