@@ -13,6 +13,7 @@ import { buildHandler } from './http/app.js';
 import { listen, type RunningServer } from './http/listen.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { startMaintenance } from './services/maintenance.js';
 import type { OAuthSessionService } from './services/oauth-sessions.js';
 import type { UserService } from './services/users.js';
 import type { Surfaces } from './surfaces.js';
@@ -66,6 +67,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
   const logger = options.logger ?? createLogger(resolved.log.level);
   let services: Services | undefined;
   let surfaces: Surfaces | undefined;
+  let stopMaintenance: (() => void) | undefined;
   const metrics = createMetrics(async () => (services ? services.storage.jobs.countByState() : {}));
   const servers: RunningServer[] = [];
   let state: 'new' | 'starting' | 'started' | 'closed' = 'new';
@@ -126,6 +128,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           rng: options.rng ?? cryptoRng,
           logger,
         });
+        stopMaintenance = startMaintenance(services.storage, logger);
         if (startOptions.listen) {
           for (const listener of resolved.http.listeners) {
             const app = appFor(listener.resources, listener.prefix);
@@ -138,6 +141,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
         }
         state = 'started';
       } catch (e) {
+        stopMaintenance?.();
         await Promise.all(servers.splice(0).map((s) => s.close(0)));
         await services?.close();
         services = undefined;
@@ -149,6 +153,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
     async close(graceMs = 10_000) {
       if (state === 'closed') return;
       state = 'closed';
+      stopMaintenance?.();
       await Promise.all(servers.splice(0).map((s) => s.close(graceMs)));
       await services?.close();
       services = undefined;

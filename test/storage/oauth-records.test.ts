@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.js';
 import { cryptoRng } from '../../src/domain/random.js';
 import { adapterFactory, sha256 } from '../../src/oauth/adapter.js';
+import { sweepExpired } from '../../src/services/maintenance.js';
 import { SecretBox } from '../../src/services/secret-box.js';
 import type { Database } from '../../src/storage/database.js';
 import { createStorage, type Storage } from '../../src/storage/storage.js';
@@ -53,7 +54,8 @@ for (const kind of DATABASE_KINDS) {
       assert.ok((await codes.find('code-1'))?.consumed, 'saving again does not undo consumption');
       clock.advance(61_000);
       assert.equal(await codes.find('code-1'), undefined);
-      assert.equal(await storage.oauthRecords.deleteExpired(100), 1);
+      assert.equal(await sweepExpired(storage), 1, 'the sweep deletes what expired');
+      assert.equal(await sweepExpired(storage), 0);
     });
 
     test('revoking a grant removes all of its records', async () => {

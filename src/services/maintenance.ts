@@ -1,0 +1,36 @@
+import type { Logger } from '../observability/logger.js';
+import type { Storage } from '../storage/storage.js';
+
+const BATCH = 1000;
+
+/** Deletes expired OAuth records (tokens, codes, sessions, interactions) in batches; returns how many. */
+export async function sweepExpired(storage: Storage): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await storage.oauthRecords.deleteExpired(BATCH);
+    total += deleted;
+    if (deleted < BATCH) return total;
+  }
+}
+
+/**
+ * Runs the sweep every `intervalMs` in the background, so the engine's table does not grow without
+ * bound. Several instances sweeping at once is harmless: deleting an expired row twice is a no-op.
+ */
+export function startMaintenance(storage: Storage, logger: Logger, intervalMs = 10 * 60_000): () => void {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const deleted = await sweepExpired(storage);
+      if (deleted > 0) logger.info({ deleted }, 'expired OAuth records deleted');
+    } catch (e) {
+      logger.warn({ err: e }, 'sweeping expired OAuth records failed; will try again');
+    } finally {
+      running = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
