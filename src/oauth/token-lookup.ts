@@ -52,15 +52,15 @@ async function lookup(
   models: readonly TokenModel[],
 ): Promise<ActiveToken | undefined> {
   for (const model of models) {
-    const record = await storage.oauthRecords.find(model, hash);
-    if (!record) continue;
+    const found = await storage.oauthRecords.findWithOwner(model, hash);
+    if (!found) continue;
+    const { record, owner } = found;
     const payload = record.payload as TokenPayload;
     const now = Math.floor(clock.now().getTime() / 1000);
     if (record.consumedAt !== null || (payload.exp !== undefined && payload.exp <= now)) return undefined;
     if (!payload.accountId) return { model, payload, user: undefined, now };
-    const user = await storage.users.findById(payload.accountId);
-    if (!user || userStatus(user) !== 'active') return undefined;
-    return { model, payload, user, now };
+    if (!owner || userStatus(owner) !== 'active') return undefined;
+    return { model, payload, user: owner, now };
   }
   return undefined;
 }

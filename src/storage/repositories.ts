@@ -88,6 +88,11 @@ export interface OAuthRecordRepository {
   upsert(record: OAuthRecord): Promise<void>;
   /** Unexpired records only. */
   find(model: string, idHash: string): Promise<OAuthRecord | undefined>;
+  /** An unexpired record with the user it belongs to, in one query (the introspection hot path). */
+  findWithOwner(
+    model: string,
+    idHash: string,
+  ): Promise<{ record: OAuthRecord; owner: User | undefined } | undefined>;
   findByUid(model: string, uid: string): Promise<OAuthRecord | undefined>;
   findByUserCodeHash(model: string, userCodeHash: string): Promise<OAuthRecord | undefined>;
   /** Marks a record used; the first use's time is kept. */

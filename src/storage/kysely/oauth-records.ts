@@ -3,6 +3,7 @@ import type { OAuthRecord, OAuthRecordRepository } from '../repositories.js';
 import type { OAuthRecordsTable } from '../tables.js';
 import type { RepositoryContext } from './context.js';
 import { prepared } from './prepared.js';
+import { toUser } from './users.js';
 
 export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepository {
   const { db } = ctx;
@@ -21,7 +22,44 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       .where('id_hash', '=', idHash)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now as unknown as number)])),
   );
+  const findWithOwner = prepared(db, 3, (model, idHash, now) =>
+    db
+      .selectFrom('oauth_records as r')
+      .leftJoin('users as u', 'u.id', 'r.account_id')
+      .selectAll('r')
+      .select([
+        'u.id as u_id',
+        'u.localpart as u_localpart',
+        'u.display_name as u_display_name',
+        'u.can_request_admin as u_can_request_admin',
+        'u.created_at as u_created_at',
+        'u.locked_at as u_locked_at',
+        'u.deactivated_at as u_deactivated_at',
+      ])
+      .where('r.model', '=', model)
+      .where('r.id_hash', '=', idHash)
+      .where((eb) =>
+        eb.or([eb('r.expires_at', 'is', null), eb('r.expires_at', '>', now as unknown as number)]),
+      ),
+  );
   return {
+    async findWithOwner(model, idHash) {
+      const [row] = await findWithOwner(model, idHash, now());
+      if (!row) return undefined;
+      const owner =
+        row.u_id === null
+          ? undefined
+          : toUser({
+              id: row.u_id,
+              localpart: row.u_localpart!,
+              display_name: row.u_display_name,
+              can_request_admin: row.u_can_request_admin!,
+              created_at: row.u_created_at!,
+              locked_at: row.u_locked_at,
+              deactivated_at: row.u_deactivated_at,
+            });
+      return { record: toRecord(row), owner };
+    },
     async upsert(record) {
       const row: OAuthRecordsTable = {
         model: record.model,

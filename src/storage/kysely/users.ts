@@ -67,7 +67,7 @@ export function kyselyUsers(ctx: RepositoryContext): UserRepository {
   };
 }
 
-function toUser(row: Selectable<UsersTable>): User {
+export function toUser(row: Selectable<UsersTable>): User {
   return {
     id: row.id,
     localpart: row.localpart,
