@@ -79,6 +79,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   stop = true;
   await Promise.all(workers);
   agent.destroy();
+  return summarize(latencies, errors, seconds);
+}
+
+/** Throughput and latency percentiles from the latencies (ms) of the successful requests. */
+export function summarize(latencies: number[], errors: number, seconds: number): LoadResult {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { FormBrowser } from '../test/helpers/browser.js';
-import type { LoadResult } from './load.js';
+import { type LoadResult, summarize } from './load.js';
 
 /**
  * Token refresh throughput: `chains` devices each sign in once through the real pages, then refresh in a
@@ -49,17 +49,7 @@ export async function refreshChains(base: string, chains: number, durationMs: nu
     }),
   );
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
-  return {
-    requests: latencies.length,
-    errors,
-    seconds,
-    rps: latencies.length / seconds,
-    p50Ms: pct(0.5),
-    p99Ms: pct(0.99),
-  };
+  return summarize(latencies, errors, seconds);
 }
 
 async function signIn(base: string, clientId: string, i: number): Promise<string> {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as oidc from 'openid-client';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMxauth, type Mxauth } from '../../src/server.js';
 import { testConfig } from './config.js';
@@ -50,4 +51,35 @@ export async function startMxauth(
       await database.drop();
     },
   };
+}
+
+/** Registers a public web client at https://app.example.com/ (MSC2966), as a Matrix client would. */
+export async function registerClient(
+  server: RunningMxauth,
+  metadata: Record<string, unknown> = {},
+): Promise<oidc.Configuration> {
+  return oidc.dynamicClientRegistration(
+    new URL(server.base),
+    {
+      client_uri: 'https://app.example.com/',
+      redirect_uris: ['https://app.example.com/cb'],
+      token_endpoint_auth_method: 'none',
+      ...metadata,
+    },
+    oidc.None(),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+}
+
+/** Introspects a token as Synapse does (shared secret as Bearer) and returns the JSON answer. */
+export async function introspect(server: RunningMxauth, token: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${server.base}oauth2/introspect`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${HOMESERVER_SECRET}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ token }),
+  });
+  return (await response.json()) as Record<string, unknown>;
 }

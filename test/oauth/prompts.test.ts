@@ -3,7 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { FormBrowser, type Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { HOMESERVER_SECRET, type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+import {
+  introspect as introspectToken,
+  type RunningMxauth,
+  registerClient,
+  startMxauth,
+} from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'https://app.example.com/cb';
@@ -22,16 +27,11 @@ for (const kind of DATABASE_KINDS) {
         (await server.mxauth.users.register({ localpart: 'boss', password: PASSWORD, canRequestAdmin: true }))
           .ok,
       );
-      config = await oidc.dynamicClientRegistration(
-        new URL(server.base),
-        {
-          client_uri: 'https://app.example.com/',
-          redirect_uris: [REDIRECT],
-          token_endpoint_auth_method: 'none',
-        },
-        oidc.None(),
-        { execute: [oidc.allowInsecureRequests] },
-      );
+      config = await registerClient(server, {
+        client_uri: 'https://app.example.com/',
+        redirect_uris: [REDIRECT],
+        token_endpoint_auth_method: 'none',
+      });
     });
     after(() => server.close());
 
@@ -49,17 +49,7 @@ for (const kind of DATABASE_KINDS) {
       );
       return { page, verifier };
     };
-    const introspect = async (token: string) =>
-      (await (
-        await fetch(`${server.base}oauth2/introspect`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${HOMESERVER_SECRET}`,
-            'content-type': 'application/x-www-form-urlencoded',
-          },
-          body: new URLSearchParams({ token }),
-        })
-      ).json()) as Record<string, unknown>;
+    const introspect = (token: string) => introspectToken(server, token);
 
     test('prompt=create opens registration; the new account signs straight in', async () => {
       const browser = newBrowser(server.base);

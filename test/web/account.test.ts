@@ -3,7 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { FormBrowser } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { HOMESERVER_SECRET, type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+import {
+  introspect as introspectToken,
+  type RunningMxauth,
+  registerClient,
+  startMxauth,
+} from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';
 let clients = 0;
@@ -20,17 +25,12 @@ for (const kind of DATABASE_KINDS) {
       server = await startMxauth(kind);
       for (const localpart of ['carol', 'mallory'])
         assert.ok((await server.mxauth.users.register({ localpart, password: PASSWORD })).ok);
-      config = await oidc.dynamicClientRegistration(
-        new URL(server.base),
-        {
-          client_name: 'Phone app',
-          client_uri: 'https://app.example.com/',
-          redirect_uris: [REDIRECT],
-          token_endpoint_auth_method: 'none',
-        },
-        oidc.None(),
-        { execute: [oidc.allowInsecureRequests] },
-      );
+      config = await registerClient(server, {
+        client_name: 'Phone app',
+        client_uri: 'https://app.example.com/',
+        redirect_uris: [REDIRECT],
+        token_endpoint_auth_method: 'none',
+      });
     });
     after(() => server.close());
 
@@ -55,19 +55,7 @@ for (const kind of DATABASE_KINDS) {
       return tokens.access_token;
     }
 
-    const active = async (token: string) =>
-      (
-        (await (
-          await fetch(`${server.base}oauth2/introspect`, {
-            method: 'POST',
-            headers: {
-              authorization: `Bearer ${HOMESERVER_SECRET}`,
-              'content-type': 'application/x-www-form-urlencoded',
-            },
-            body: new URLSearchParams({ token }),
-          })
-        ).json()) as { active: boolean }
-      ).active;
+    const active = async (token: string) => (await introspectToken(server, token)).active;
 
     test('lists signed-in devices and signs one out', async () => {
       const browser = newBrowser(server.base);
