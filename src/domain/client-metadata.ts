@@ -78,6 +78,19 @@ export function checkClientMetadata(input: unknown): Result<CheckedClientMetadat
     if (problem)
       return { ok: false, error: { error: 'invalid_redirect_uri', error_description: `${uri}: ${problem}` } };
   }
+  // Where a client sends people after logout, and where mxauth calls it, follow the same rules.
+  const logoutUris = metadata.post_logout_redirect_uris ?? [];
+  if (!Array.isArray(logoutUris) || logoutUris.some((u) => typeof u !== 'string'))
+    return invalid('post_logout_redirect_uris must be a list of URIs');
+  for (const uri of logoutUris as string[]) {
+    const problem =
+      applicationType === 'web' ? webRedirectProblem(uri, site) : nativeRedirectProblem(uri, site);
+    if (problem) return invalid(`post_logout_redirect_uris: ${uri}: ${problem}`);
+  }
+  if (metadata.backchannel_logout_uri !== undefined) {
+    const problem = onSite(metadata.backchannel_logout_uri, site);
+    if (problem) return invalid(`backchannel_logout_uri ${problem}`);
+  }
   return ok({ metadata, localized });
 }
 

@@ -74,6 +74,11 @@ export function adapterFactory(
     async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
       const { jti: _jti, userCode, ...stored } = payload;
       if (SEALED_ID_MODELS.has(this.model)) stored._sealedId = box.seal(id);
+      // An interaction copies the browser's session cookie value; the engine never reads it back.
+      if (this.model === 'Interaction' && stored.session && typeof stored.session === 'object') {
+        const { cookie: _cookie, ...session } = stored.session as Record<string, unknown>;
+        stored.session = session;
+      }
       if (this.model === 'Client') clientCache.delete(id);
       await records.upsert({
         model: this.model,

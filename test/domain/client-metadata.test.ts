@@ -63,6 +63,23 @@ test('client_uri is required and every other URI lives on its site', () => {
     'ok',
   );
   assert.match(outcome(web({ application_type: 'desktop' })), /application_type/);
+  assert.match(
+    outcome(web({ post_logout_redirect_uris: ['https://evil.com/bye'] })),
+    /^invalid_client_metadata: post_logout_redirect_uris: https:\/\/evil.com\/bye: must be on example.com/,
+  );
+  assert.match(
+    outcome(web({ backchannel_logout_uri: 'http://example.com/bcl' })),
+    /backchannel_logout_uri must use https/,
+  );
+  assert.equal(
+    outcome(
+      web({
+        backchannel_logout_uri: 'https://api.example.com/bcl',
+        post_logout_redirect_uris: ['https://example.com/bye'],
+      }),
+    ),
+    'ok',
+  );
   assert.match(outcome([]), /JSON object/);
 });
 

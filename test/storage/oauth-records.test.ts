@@ -92,6 +92,20 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await deviceCodes.findByUserCode('XXXX-XXXX'), undefined);
     });
 
+    test("an interaction does not keep the browser's session cookie value", async () => {
+      const interactions = new Adapter('Interaction');
+      await interactions.upsert(
+        'uid-2',
+        { jti: 'uid-2', session: { uid: 's', cookie: 'session-cookie-secret', accountId: 'u' } },
+        600,
+      );
+      assert.deepEqual((await interactions.find('uid-2'))?.session, { uid: 's', accountId: 'u' });
+      assert.doesNotMatch(
+        JSON.stringify(await database.db.selectFrom('oauth_records').selectAll().execute()),
+        /session-cookie-secret/,
+      );
+    });
+
     test('a device session is created once per grant and finished once', async () => {
       const user = await storage.users.create({ localpart: 'dev' });
       assert.ok(user.ok);
