@@ -40,7 +40,9 @@ if (kind === 'bare') {
   config.matrix = { kind: 'none', homeserver: 'bench.test', secret: 'bench-secret' };
   // Request logging stays on at info level, as in production, written to /dev/null.
   const { createWriteStream } = await import('node:fs');
-  const mxauth = createMxauth(config, { logger: createLogger('info', createWriteStream('/dev/null')) });
+  const mxauth = createMxauth(config, {
+    logger: createLogger((process.env.BENCH_LOG_LEVEL ?? 'info') as 'info', createWriteStream('/dev/null')),
+  });
   await mxauth.start({ listen: true });
   const tokens = Number(process.env.BENCH_TOKENS ?? 0);
   if (tokens > 0) {

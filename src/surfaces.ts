@@ -73,6 +73,13 @@ export function buildSurfaces(
     assets: [assetRoutes()],
   };
   const toEngine = engineHandoff(engine, config);
+  // Listeners speak plain HTTP; with an https public_base a TLS-terminating proxy is in front, and the
+  // cookies mxauth sets must be Secure (Koa refuses Secure cookies on a connection it thinks is plain).
+  const https = config.http.publicBase.protocol === 'https:';
+  const secureCookies: Middleware = (ctx, next) => {
+    if (https) ctx.cookies.secure = true;
+    return next();
+  };
   const cache = new Map<string, Middleware>();
 
   return {
@@ -97,7 +104,7 @@ export function buildSurfaces(
             parts.push(router.routes() as Middleware, router.allowedMethods() as Middleware);
         }
         parts.push(toEngine(resources));
-        middleware = compose([securityHeaders, ...parts]);
+        middleware = compose([securityHeaders, secureCookies, ...parts]);
         cache.set(cacheKey, middleware);
       }
       return middleware;
@@ -139,7 +146,9 @@ function engineHandoff(
     headers.host = publicHost;
     headers['x-forwarded-proto'] = publicProto;
     delete headers['x-forwarded-host'];
+    // The engine believes X-Forwarded-For (proxy mode): give it the address mxauth resolved, or none.
     if (ctx.state.clientAddress) headers['x-forwarded-for'] = ctx.state.clientAddress;
+    else delete headers['x-forwarded-for'];
     // Headers already set on this response (security headers) are kept by the engine.
     for (const [name, value] of Object.entries(ctx.response.headers))
       if (value !== undefined) ctx.res.setHeader(name, value as string);

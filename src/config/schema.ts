@@ -84,6 +84,10 @@ const listener = z.strictObject({
 const http = z.strictObject({
   public_base: z
     .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+    .refine(
+      (url) => !/^https?:\/\//.test(url) || /^https?:\/\/[^/]+\/?$/.test(url),
+      'must be the root of a host (no path), e.g. https://auth.example.com/',
+    )
     .describe('The URL clients and browsers reach mxauth at'),
   issuer: z
     .url({ protocol: /^https?$/ })

@@ -23,6 +23,8 @@ const CLIENT_CACHE_MS = 60_000;
 // Records the engine also looks up by something other than their id; their id is kept sealed so it can
 // be given back (a session found by uid is later destroyed by id).
 const SEALED_ID_MODELS = new Set(['Session', 'DeviceCode']);
+const SEALED_INTERACTION_FIELDS = ['deviceCode', 'parJti'];
+const SEALED = 'sealed:';
 
 /**
  * oidc-provider's storage on mxauth's database. Record ids are token and code values, so they are kept
@@ -46,6 +48,11 @@ export function adapterFactory(
   ): Record<string, unknown> => {
     const { _sealedId, ...payload } = record.payload;
     const jti = extra.jti ?? (typeof _sealedId === 'string' ? box.open(_sealedId) : undefined);
+    for (const field of SEALED_INTERACTION_FIELDS) {
+      const value = payload[field];
+      if (typeof value === 'string' && value.startsWith(SEALED))
+        payload[field] = box.open(value.slice(SEALED.length));
+    }
     return {
       ...payload,
       ...extra,
@@ -74,17 +81,24 @@ export function adapterFactory(
     async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
       const { jti: _jti, userCode, ...stored } = payload;
       if (SEALED_ID_MODELS.has(this.model)) stored._sealedId = box.seal(id);
-      // An interaction copies the browser's session cookie value; the engine never reads it back.
-      if (this.model === 'Interaction' && stored.session && typeof stored.session === 'object') {
-        const { cookie: _cookie, ...session } = stored.session as Record<string, unknown>;
-        stored.session = session;
+      if (this.model === 'Interaction') {
+        // It copies the browser's session cookie value, which the engine never reads back...
+        if (stored.session && typeof stored.session === 'object') {
+          const { cookie: _cookie, ...session } = stored.session as Record<string, unknown>;
+          stored.session = session;
+        }
+        // ...and the device code being approved (the device's polling secret): kept sealed.
+        for (const field of SEALED_INTERACTION_FIELDS) {
+          if (typeof stored[field] === 'string')
+            stored[field] = `${SEALED}${box.seal(stored[field] as string)}`;
+        }
       }
       if (this.model === 'Client') clientCache.delete(id);
       await records.upsert({
         model: this.model,
         idHash: sha256(id),
         payload: stored,
-        grantId: typeof payload.grantId === 'string' ? payload.grantId : null,
+        grantId: this.model === 'Grant' ? id : typeof payload.grantId === 'string' ? payload.grantId : null,
         uid: typeof payload.uid === 'string' ? payload.uid : null,
         userCodeHash: typeof userCode === 'string' ? sha256(userCode) : null,
         accountId: typeof payload.accountId === 'string' ? payload.accountId : null,
@@ -96,14 +110,16 @@ export function adapterFactory(
 
     /**
      * Remembers which token replaced a rotated refresh token. If the old one had been replaced before
-     * (its response was lost and the client retried), the earlier replacement, never used, is deleted:
+     * (its response was lost and the client retried), the earlier replacement, never used, is retired:
      * one device keeps one chain of refresh tokens.
      */
     async #linkRotation(id: string): Promise<void> {
       const predecessor = rotatedRefreshToken();
       if (!predecessor || predecessor === id) return;
       const previous = await records.link('RefreshToken', sha256(predecessor), sha256(id));
-      if (previous && previous !== sha256(id)) await records.destroy('RefreshToken', previous);
+      // Consumed, not deleted: if the earlier replacement is ever presented, that is reuse, and the
+      // engine ends the session (someone replayed an old token while the device kept the new one).
+      if (previous && previous !== sha256(id)) await records.consume('RefreshToken', previous);
     }
 
     async find(id: string): Promise<Record<string, unknown> | undefined> {

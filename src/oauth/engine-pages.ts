@@ -46,12 +46,12 @@ export function enginePages(serverName: string): EnginePages {
           html`<h1>${c.t('device.title')}</h1>
 <p class="lead">${c.t('device.lead')}</p>
 ${err ? html`<p class="error" role="alert">${c.t('device.invalid')}</p>` : ''}
-${engineForm(form)}
-<div class="stack">
+<form method="post" action="${attribute(form, 'action')}">
+<input type="hidden" name="xsrf" value="${attribute(form, 'value')}">
 <label>${c.t('device.code')}
-<input type="text" name="user_code" form="op.deviceInputForm" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus></label>
-<button type="submit" form="op.deviceInputForm">${c.t('device.submit')}</button>
-</div>`,
+<input type="text" name="user_code" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus></label>
+<button type="submit">${c.t('device.submit')}</button>
+</form>`,
         ),
       );
     },
@@ -103,4 +103,12 @@ ${engineForm(form)}
       send(ctx, messagePage(c, c.t('error.title'), message));
     },
   };
+}
+
+/**
+ * Reads an attribute of the engine's code-entry form (its action, and the first value: the CSRF token),
+ * so the page can render its own form: the engine's brings an input and an inline script of its own.
+ */
+function attribute(form: string, name: 'action' | 'value'): string {
+  return new RegExp(`${name}="([^"]*)"`).exec(form)?.[1] ?? '';
 }

@@ -70,6 +70,18 @@ function registration(deps: HookDependencies): Middleware {
     }
     const checked = checkClientMetadata(body);
     if (!checked.ok) return registrationError(ctx, checked.error.error, checked.error.error_description);
+    const grants = checked.value.metadata.grant_types ?? ['authorization_code'];
+    const allowedGrants = [
+      'authorization_code',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ];
+    if (!Array.isArray(grants) || grants.some((g) => !allowedGrants.includes(g)))
+      return registrationError(
+        ctx,
+        'invalid_client_metadata',
+        `grant_types may only contain ${allowedGrants.join(', ')} for dynamically registered clients`,
+      );
     const method = checked.value.metadata.token_endpoint_auth_method ?? 'none';
     // Secrets of dynamically registered clients would have to be stored readable; Matrix clients are public.
     if (method !== 'none')
@@ -114,15 +126,27 @@ async function readRaw(ctx: Parameters<Middleware>[0]): Promise<Buffer | undefin
  * before the engine reads it; the client learns it from the token response's scope.
  */
 function authorizationDevice(rng: Rng): Middleware {
+  const withDevice = (scope: string): string | undefined => {
+    const parsed = parseMatrixScope(scope);
+    if (!parsed.ok || !parsed.value.api || parsed.value.deviceId) return undefined;
+    return `${scope} ${deviceScope(generateDeviceId(rng), parsed.value.flavour)}`;
+  };
   return async (ctx, next) => {
     if (ctx.path === ROUTES.authorization && ctx.method === 'GET' && typeof ctx.query.scope === 'string') {
-      const parsed = parseMatrixScope(ctx.query.scope);
-      if (parsed.ok && parsed.value.api && !parsed.value.deviceId) {
-        ctx.query = {
-          ...ctx.query,
-          scope: `${ctx.query.scope} ${deviceScope(generateDeviceId(rng), parsed.value.flavour)}`,
-        };
-      }
+      const scope = withDevice(ctx.query.scope);
+      if (scope) ctx.query = { ...ctx.query, scope };
+    }
+    if (
+      ctx.path === ROUTES.device_authorization &&
+      ctx.method === 'POST' &&
+      ctx.is('application/x-www-form-urlencoded')
+    ) {
+      const raw = await readRaw(ctx);
+      const form = new URLSearchParams(raw?.toString('utf8') ?? '');
+      const scope = withDevice(form.get('scope') ?? '');
+      if (scope) form.set('scope', scope);
+      // The engine reads an already-consumed body from req.body.
+      (ctx.req as unknown as { body: string }).body = raw === undefined ? '' : form.toString();
     }
     await next();
   };
@@ -133,6 +157,7 @@ async function tokensIssued(ctx: Ctx, deps: HookDependencies): Promise<void> {
   const grantType = ctx.oidc.params?.grant_type;
   const token = ctx.oidc.entities.AccessToken;
   if (!token?.grantId || !token.accountId) return;
+  if (grantType === 'refresh_token') return deps.sessions.active(token.grantId, ctx.ip ?? null);
   if (grantType !== 'authorization_code' && grantType !== 'urn:ietf:params:oauth:grant-type:device_code')
     return;
   const scope = String(token.scope ?? '');

@@ -64,7 +64,14 @@ export function introspectionHandler(
         error: 'invalid_request',
         error_description: 'the token parameter is missing',
       });
-    return send(res, 200, await introspect(deps, token, form.get('token_type_hint') ?? undefined));
+    // The homeserver (shared secret) asks about tokens presented to it: only access tokens of a user
+    // count. Refresh tokens are never for resource servers (RFC 6749 §1.5).
+    const homeserver = header !== undefined && /^Bearer\s/i.test(header);
+    return send(
+      res,
+      200,
+      await introspect(deps, token, form.get('token_type_hint') ?? undefined, homeserver),
+    );
   };
 }
 
@@ -72,13 +79,15 @@ async function introspect(
   deps: IntrospectionDependencies,
   token: string,
   hint: string | undefined,
+  homeserver: boolean,
 ): Promise<object> {
-  const models =
-    hint === 'refresh_token'
+  const models = homeserver
+    ? (['AccessToken'] as const)
+    : hint === 'refresh_token'
       ? (['RefreshToken', 'AccessToken', 'ClientCredentials'] as const)
       : (['AccessToken', 'ClientCredentials', 'RefreshToken'] as const);
   const found = await findActiveToken(deps.storage, deps.clock, token, models, deps.cache);
-  if (!found) return INACTIVE;
+  if (!found || (homeserver && !found.user)) return INACTIVE;
   const { payload: p, user, now, model } = found;
   const common = {
     active: true,
@@ -94,7 +103,8 @@ async function introspect(
   const parsed = parseMatrixScope(scope);
   return {
     ...common,
-    scope: introspectionScope(scope),
+    // Admin rights taken away since the grant end the admin scope at once.
+    scope: introspectionScope(scope, user.canRequestAdmin),
     sub: user.id,
     username: user.localpart,
     ...(parsed.ok && parsed.value.deviceId ? { device_id: parsed.value.deviceId } : {}),

@@ -17,13 +17,13 @@ export function matrixResourceScope(seen: string): string {
 }
 
 /** The scope Synapse reads at introspection: both spellings, so it works whichever the client used. */
-export function introspectionScope(scope: string): string {
+export function introspectionScope(scope: string, adminAllowed = true): string {
   const parsed = parseMatrixScope(scope);
   if (!parsed.ok) return scope;
   const { api, admin, deviceId, others } = parsed.value;
   const out = [...others];
   if (api) out.push(SCOPE_API.stable, SCOPE_API.unstable);
   if (deviceId) out.push(`${DEVICE_PREFIX.stable}${deviceId}`, `${DEVICE_PREFIX.unstable}${deviceId}`);
-  if (admin) out.push(SCOPE_SYNAPSE_ADMIN);
+  if (admin && adminAllowed) out.push(SCOPE_SYNAPSE_ADMIN);
   return out.join(' ');
 }

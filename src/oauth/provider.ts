@@ -128,8 +128,10 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
         enabled: true,
         defaultResource: () => resource,
         useGrantedResource: () => true,
-        getResourceServerInfo: (ctx, indicator) => {
+        getResourceServerInfo: (ctx, indicator, client) => {
           if (indicator !== resource) throw new errors.InvalidTarget();
+          // mxauth's own account page signs people in to mxauth, never to their Matrix account.
+          if (client.clientId === ACCOUNT_CLIENT_ID) return { scope: '', accessTokenFormat: 'opaque' };
           // A client acting for itself gets no access to anyone's Matrix account.
           if (ctx.oidc.params?.grant_type === 'client_credentials')
             return { scope: '', accessTokenFormat: 'opaque' };

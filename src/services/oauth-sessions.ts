@@ -51,6 +51,12 @@ export class OAuthSessionService {
     }
   }
 
+  /** A device refreshed its tokens: it is in use (the account page's "last active"). */
+  async active(grantId: string, ip: string | null): Promise<void> {
+    const session = await this.storage.oauthSessions.findByGrantId(grantId);
+    if (session && !session.finishedAt) await this.storage.oauthSessions.touch(session.id, ip);
+  }
+
   /** Ends a session on the user's or an admin's request. */
   async end(session: OAuthSession): Promise<void> {
     await this.storage.transaction(async (tx) => {

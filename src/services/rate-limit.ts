@@ -43,3 +43,20 @@ export class RateLimiter {
     }
   }
 }
+
+/**
+ * The key a client address is limited under: IPv4 addresses as they are, IPv6 addresses by their /64,
+ * since one host typically holds a whole /64 and could otherwise try from endless addresses.
+ */
+export function addressBucket(address: string | undefined): string {
+  if (!address) return 'unknown';
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

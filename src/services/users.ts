@@ -160,6 +160,18 @@ export class UserService {
     return ok(updated);
   }
 
+  /** Allows or stops the user requesting homeserver admin rights (`urn:synapse:admin:*`). */
+  async setCanRequestAdmin(
+    localpart: string,
+    allowed: boolean,
+  ): Promise<Result<User, { kind: 'unknown_user' }>> {
+    const user = await this.storage.users.findByLocalpart(localpart);
+    const updated = user && (await this.storage.users.setCanRequestAdmin(user.id, allowed));
+    if (!updated) return err({ kind: 'unknown_user' });
+    this.events.userChanged(updated.id);
+    return ok(updated);
+  }
+
   async list(options: { after?: string; limit: number }): Promise<{ user: User; emails: UserEmail[] }[]> {
     const users = await this.storage.users.list(options);
     const emails = await this.storage.emails.listForUsers(users.map((u) => u.id));

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { localpartFromInput, userId } from '../domain/matrix-id.js';
 import { parseMatrixScope, SCOPE_SYNAPSE_ADMIN } from '../domain/matrix-scopes.js';
 import { ACCOUNT_CLIENT_ID, type OAuthEngine } from '../oauth/provider.js';
-import type { RateLimiter } from '../services/rate-limit.js';
+import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
 import { describeRegisterProblem, type UserService } from '../services/users.js';
 import type { Storage } from '../storage/storage.js';
 import { readForm } from './body.js';
@@ -53,7 +53,13 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       const found = await engine.interactionDetails(ctx.req, ctx.res);
       if (found.uid !== ctx.params.uid) throw new Error('interaction mismatch');
       return found;
-    } catch {
+    } catch (e) {
+      // A missing or expired interaction is the browser's problem; anything else is ours (a 500, logged).
+      if (
+        !['SessionNotFound', 'InvalidRequest'].includes((e as Error).name) &&
+        (e as Error).message !== 'interaction mismatch'
+      )
+        throw e;
       const c = chrome(ctx);
       page(
         ctx,
@@ -189,7 +195,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const username = (body.username ?? '').trim();
     const localpart = await resolveLogin(username);
     const limited =
-      deps.loginLimits.perIp.take(ctx.state.clientAddress ?? 'unknown').ok === false ||
+      deps.loginLimits.perIp.take(addressBucket(ctx.state.clientAddress)).ok === false ||
       deps.loginLimits.perAccount.take(localpart ?? username).ok === false;
     if (limited) return renderLogin(ctx, d, { error: t('login.rate_limited'), username, status: 429 });
     // An unknown name still costs a full password check, so timing does not tell which names exist.
@@ -204,13 +210,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
             : t('login.invalid');
       return renderLogin(ctx, d, { error, username, status: 401 });
     }
-    ctx.respond = false;
-    await engine.interactionFinished(
-      ctx.req,
-      ctx.res,
-      { login: { accountId: result.value.id, remember: true } },
-      { mergeWithLastSubmission: false },
-    );
+    await finish(ctx, { login: { accountId: result.value.id, remember: true } }, false);
   });
 
   router.post('/register', async (ctx) => {
@@ -223,7 +223,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const username = (body.username ?? '').trim();
     if ((body.password ?? '') !== (body.password_confirm ?? ''))
       return renderRegister(ctx, d, { error: t('register.mismatch'), username, status: 400 });
-    if (deps.loginLimits.perIp.take(ctx.state.clientAddress ?? 'unknown').ok === false)
+    if (deps.loginLimits.perIp.take(addressBucket(ctx.state.clientAddress)).ok === false)
       return renderRegister(ctx, d, { error: t('login.rate_limited'), username, status: 429 });
     const registered = await users.register({ localpart: username, password: body.password ?? '' });
     if (!registered.ok) {
@@ -234,13 +234,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         status: 400,
       });
     }
-    ctx.respond = false;
-    await engine.interactionFinished(
-      ctx.req,
-      ctx.res,
-      { create: {}, login: { accountId: registered.value.id, remember: true } },
-      { mergeWithLastSubmission: false },
-    );
+    await finish(ctx, { create: {}, login: { accountId: registered.value.id, remember: true } }, false);
   });
 
   router.post('/consent', async (ctx) => {
@@ -250,23 +244,11 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!d) return;
     const accountId = d.session?.accountId;
     if (d.prompt.name !== 'consent' || !accountId) return renderLogin(ctx, d);
-    ctx.respond = false;
     if (body.decision !== 'allow') {
-      return engine.interactionFinished(
-        ctx.req,
-        ctx.res,
+      return finish(
+        ctx,
         { error: 'access_denied', error_description: 'The user did not allow access.' },
-        { mergeWithLastSubmission: true },
-      );
-    }
-    const user = await storage.users.findById(accountId);
-    const requested = String(d.params.scope ?? '').split(' ');
-    if (requested.includes(SCOPE_SYNAPSE_ADMIN) && !user?.canRequestAdmin) {
-      return engine.interactionFinished(
-        ctx.req,
-        ctx.res,
-        { error: 'access_denied', error_description: 'This account may not request administrator access.' },
-        { mergeWithLastSubmission: true },
+        true,
       );
     }
     await grantConsent(ctx, d, accountId);
@@ -274,7 +256,19 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
 
   /** Records what the user allowed as a new grant (one per device) and lets the engine continue. */
   async function grantConsent(ctx: Context, d: Details, accountId: string): Promise<void> {
-    const grant = new engine.Grant({ accountId, clientId: String(d.params.client_id) });
+    const clientId = String(d.params.client_id);
+    const requested = String(d.params.scope ?? '').split(' ');
+    if (requested.includes(SCOPE_SYNAPSE_ADMIN)) {
+      const user = await storage.users.findById(accountId);
+      // Checked here, where every grant is made, so no path (first-party or not) can skip it.
+      if (!user?.canRequestAdmin || clientId === ACCOUNT_CLIENT_ID)
+        return finish(
+          ctx,
+          { error: 'access_denied', error_description: 'This account may not request administrator access.' },
+          true,
+        );
+    }
+    const grant = new engine.Grant({ accountId, clientId });
     const missing = d.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
@@ -282,16 +276,33 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     };
     if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
     if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
-      grant.addResourceScope(indicator, scopes.join(' '));
+    // mxauth's own account client signs in to mxauth only: it never gets Matrix access.
+    if (clientId !== ACCOUNT_CLIENT_ID) {
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
+        grant.addResourceScope(indicator, scopes.join(' '));
+    }
     const grantId = await grant.save();
+    await finish(ctx, { consent: { grantId } }, true);
+  }
+
+  /**
+   * Hands the interaction back to the engine, which writes the redirect itself. If it fails before
+   * writing anything, Koa answers (an error page) instead of leaving the request hanging.
+   */
+  async function finish(ctx: Context, result: Record<string, unknown>, merge: boolean): Promise<void> {
     ctx.respond = false;
-    await engine.interactionFinished(
-      ctx.req,
-      ctx.res,
-      { consent: { grantId } },
-      { mergeWithLastSubmission: true },
-    );
+    try {
+      await engine.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    } catch (e) {
+      if (ctx.res.headersSent) throw e;
+      ctx.respond = true;
+      const c = chrome(ctx);
+      page(
+        ctx,
+        messagePage(c, c.t('error.title'), 'This sign-in has expired. Go back to the app and start again.'),
+        400,
+      );
+    }
   }
 
   /** A username as typed: localpart, user id of this server, or (when allowed) a verified email. */

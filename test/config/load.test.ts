@@ -76,6 +76,13 @@ test('listener addresses and enums are checked', () => {
   ]);
 });
 
+test('public_base must be the root of its host', () => {
+  const result = parseConfig(testConfig({ http: { public_base: 'https://example.org/auth/' } }));
+  assert.deepEqual(problems(result), [
+    'http.public_base: must be the root of a host (no path), e.g. https://auth.example.com/',
+  ]);
+});
+
 test('malformed YAML names the file, line and column', () => {
   const path = write('broken.yaml', 'http:\n  public_base: "http://x/\n  listeners: [\n');
   const loaded = loadConfigFile(path);

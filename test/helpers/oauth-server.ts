@@ -21,6 +21,7 @@ export interface RunningMxauth {
 export async function startMxauth(
   kind: TestDatabaseKind,
   overrides: Record<string, object> = {},
+  options: { scheme?: 'http' | 'https' } = {},
 ): Promise<RunningMxauth> {
   const database = await createTestDatabase(kind);
   let handler:
@@ -28,10 +29,13 @@ export async function startMxauth(
     | undefined;
   const server: Server = createServer((req, res) => handler?.(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const port = (server.address() as AddressInfo).port;
+  const base = `http://127.0.0.1:${port}/`;
+  // An https public_base stands for a TLS-terminating proxy in front; the test still talks plain HTTP.
+  const publicBase = options.scheme === 'https' ? `https://127.0.0.1:${port}/` : base;
   const mxauth = createMxauth(
     testConfig({
-      http: { public_base: base },
+      http: { public_base: publicBase },
       database: { uri: database.uri },
       matrix: { kind: 'none', homeserver: 'example.test', secret: HOMESERVER_SECRET },
       account: { password_registration_enabled: true },

@@ -45,14 +45,21 @@ for (const kind of DATABASE_KINDS) {
       const tokens = await oidc.clientCredentialsGrant(config);
       assert.ok(tokens.access_token);
 
-      const response = await introspect(
+      const asHomeserver = await introspect(
         { authorization: `Bearer ${HOMESERVER_SECRET}` },
         { token: tokens.access_token },
       );
+      assert.deepEqual(
+        await asHomeserver.json(),
+        { active: false },
+        'a client token is nobody’s Matrix session',
+      );
+      const basic = `Basic ${Buffer.from('admin-tool:tool-secret').toString('base64')}`;
+      const response = await introspect({ authorization: basic }, { token: tokens.access_token });
       const body = (await response.json()) as Record<string, unknown>;
       assert.equal(body.active, true);
       assert.equal(body.client_id, 'admin-tool');
-      assert.equal(body.username, undefined, 'a client token is nobody’s Matrix session');
+      assert.equal(body.username, undefined);
       assert.doesNotMatch(String(body.scope), /urn:matrix/);
 
       await assert.rejects(

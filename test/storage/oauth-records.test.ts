@@ -100,6 +100,8 @@ for (const kind of DATABASE_KINDS) {
         600,
       );
       assert.deepEqual((await interactions.find('uid-2'))?.session, { uid: 's', accountId: 'u' });
+      await interactions.upsert('uid-3', { jti: 'uid-3', deviceCode: 'device-polling-secret' }, 600);
+      assert.equal((await interactions.find('uid-3'))?.deviceCode, 'device-polling-secret');
       assert.doesNotMatch(
         JSON.stringify(await database.db.selectFrom('oauth_records').selectAll().execute()),
         /session-cookie-secret/,
