@@ -1,5 +1,6 @@
 import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './domain/clock.js';
+import type { EventRelay } from './domain/events.js';
 import { cryptoRng, type Rng } from './domain/random.js';
 import { recordQuery } from './observability/request-context.js';
 import { DomainEvents } from './services/events.js';
@@ -7,6 +8,7 @@ import { PasswordHasher } from './services/passwords/hasher.js';
 import { UserService } from './services/users.js';
 import { type Database, openDatabase } from './storage/database.js';
 import { migrateToLatest, pendingMigrations } from './storage/migrate.js';
+import { postgresRelay } from './storage/relay.js';
 import { createStorage, type Storage } from './storage/storage.js';
 
 /** A failure to start that an operator can fix; its message is the whole explanation. */
@@ -27,6 +29,8 @@ export interface ServiceOptions {
   clock?: Clock;
   rng?: Rng;
   onMigrated?: (applied: string[]) => void;
+  /** The change relay between processes lost its connection (it reconnects by itself). */
+  onRelayError?: (error: Error) => void;
 }
 
 /** Opens the database and wires the services: everything a CLI command or the HTTP server needs below HTTP. */
@@ -59,10 +63,30 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
   const storage = createStorage(database, options.clock ?? systemClock, options.rng ?? cryptoRng);
   const hasher = new PasswordHasher(config.passwords.schemes);
   const events = new DomainEvents();
+  let relay: EventRelay | undefined;
+  if (database.dialect === 'postgres') {
+    try {
+      relay = await postgresRelay(config.database.uri, (e) => options.onRelayError?.(e));
+      events.connect(relay);
+    } catch (e) {
+      await database.close();
+      throw new StartupError(`cannot listen for changes on ${database.description}: ${(e as Error).message}`);
+    }
+  }
   const users = new UserService(storage, hasher, events, {
     serverName: config.matrix.homeserver,
     passwordsEnabled: config.passwords.enabled,
     minimumComplexity: config.passwords.minimumComplexity,
   });
-  return { database, storage, users, hasher, events, close: () => database.close() };
+  return {
+    database,
+    storage,
+    users,
+    hasher,
+    events,
+    close: async () => {
+      await relay?.close();
+      await database.close();
+    },
+  };
 }

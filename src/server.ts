@@ -120,6 +120,8 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           clock: options.clock,
           rng: options.rng,
           onMigrated: (applied) => logger.info({ applied }, 'database migrated'),
+          onRelayError: (error) =>
+            logger.warn({ err: error }, 'change notifications between instances interrupted'),
         });
         // Loaded on start only: the OAuth engine is large, and CLI commands that never serve skip it.
         const { buildSurfaces } = await import('./surfaces.js');
