@@ -61,12 +61,18 @@ export class FormBrowser {
       if (response.status >= 300 && response.status < 400 && location) {
         const next = new URL(location, current).href;
         if (!next.startsWith(this.origin))
-          return { url: next, status: response.status, html: '', external: true };
+          return { url: next, status: response.status, html: '', external: true, headers: response.headers };
         current = next;
         request = { method: 'GET' };
         continue;
       }
-      return { url: current, status: response.status, html: await response.text(), external: false };
+      return {
+        url: current,
+        status: response.status,
+        html: await response.text(),
+        external: false,
+        headers: response.headers,
+      };
     }
     throw new Error('too many redirects');
   }
@@ -78,6 +84,7 @@ export interface Page {
   html: string;
   /** True when the last response redirected away from the server (to the client). */
   external: boolean;
+  headers: Headers;
 }
 
 function attr(tag: string, name: string): string | undefined {

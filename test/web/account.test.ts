@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { FormBrowser } from '../helpers/browser.js';
+import { FormBrowser, type Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import {
   introspect as introspectToken,
@@ -106,7 +106,7 @@ for (const kind of DATABASE_KINDS) {
       const target = (await server.mxauth.sessions.listForUser(carol.id)).find(
         (s) => s.deviceId === 'VICTIM0001',
       )!;
-      const forgedForm = (page: { url: string; status: number; html: string; external: boolean }) => ({
+      const forgedForm = (page: Page) => ({
         ...page,
         html: `<form method="post" action="/account/sessions/${target.id}/end"></form>`,
       });

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import * as oidc from 'openid-client';
+import { FormBrowser } from '../helpers/browser.js';
+import { type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
+
+let server: RunningMxauth;
+before(async () => {
+  server = await startMxauth('sqlite');
+  assert.ok(
+    (await server.mxauth.users.register({ localpart: 'gil', password: 'correct horse battery staple' })).ok,
+  );
+});
+after(() => server.close());
+
+test('discovery has every field the Matrix spec requires, cacheable, on both well-known paths', async () => {
+  for (const path of ['.well-known/openid-configuration', '.well-known/oauth-authorization-server']) {
+    const response = await fetch(new URL(path, server.base));
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('cache-control') ?? '', /max-age=\d+/);
+    const m = (await response.json()) as Record<string, unknown>;
+    assert.equal(m.issuer, server.base);
+    for (const endpoint of [
+      'authorization_endpoint',
+      'token_endpoint',
+      'revocation_endpoint',
+      'registration_endpoint',
+    ])
+      assert.ok(String(m[endpoint]).startsWith(server.base), endpoint);
+    const includes = (field: string, values: string[]) =>
+      assert.ok(
+        values.every((v) => (m[field] as string[]).includes(v)),
+        `${field} ⊇ ${values}`,
+      );
+    includes('response_types_supported', ['code']);
+    includes('grant_types_supported', [
+      'authorization_code',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code',
+    ]);
+    includes('response_modes_supported', ['query', 'fragment']);
+    includes('code_challenge_methods_supported', ['S256']);
+    includes('prompt_values_supported', ['create']);
+    assert.equal(
+      m.account_management_uri,
+      `${server.base}account/`,
+      'no query string: Synapse appends ?action=',
+    );
+    includes('account_management_actions_supported', ['org.matrix.devices_list', 'org.matrix.device_delete']);
+  }
+});
+
+test('the JWKS publishes an RSA and an EC P-256 signing key, each with a kid, and no private parts', async () => {
+  const response = await fetch(new URL('oauth2/keys.json', server.base));
+  assert.match(response.headers.get('cache-control') ?? '', /max-age=\d+/);
+  const { keys } = (await response.json()) as { keys: Record<string, string>[] };
+  assert.deepEqual(keys.map((k) => k.alg).sort(), ['ES256', 'RS256']);
+  for (const key of keys) {
+    assert.ok(key.kid);
+    assert.equal(key.d, undefined, 'no private key material');
+  }
+});
+
+test('response_mode=form_post answers with a self-submitting form whose script the page policy allows', async () => {
+  const config = await registerClient(server);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const browser = new FormBrowser(server.base, { 'x-forwarded-for': '198.18.1.1' });
+  let page = await browser.get(
+    oidc.buildAuthorizationUrl(config, {
+      redirect_uri: 'https://app.example.com/cb',
+      scope: 'urn:matrix:client:api:*',
+      state: 'fp',
+      response_mode: 'form_post',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).href,
+  );
+  page = await browser.submit(page, { username: 'gil', password: 'correct horse battery staple' });
+  page = await browser.submit(page, { decision: 'allow' });
+  const html = page.html;
+  assert.match(html, /<form method="post" action="https:\/\/app\.example\.com\/cb">/);
+  assert.match(html, /name="code"/);
+  assert.match(html, /name="state" value="fp"/);
+  const csp = page.headers.get('content-security-policy') ?? '';
+  assert.match(
+    csp,
+    /script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/,
+    'the inline submit script is allowed by hash only',
+  );
+});
