@@ -78,6 +78,20 @@ export class FormBrowser {
   }
 }
 
+let browsers = 0;
+
+/**
+ * A browser with an address of its own (through X-Forwarded-For, which mxauth believes from loopback),
+ * so the per-IP sign-in limit one test runs into never affects another.
+ */
+export function newBrowser(base: string, headers: Record<string, string> = {}): FormBrowser {
+  browsers++;
+  return new FormBrowser(base, {
+    'x-forwarded-for': `198.19.${Math.floor(browsers / 250)}.${(browsers % 250) + 1}`,
+    ...headers,
+  });
+}
+
 export interface Page {
   url: string;
   status: number;

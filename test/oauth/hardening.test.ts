@@ -2,14 +2,12 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { FormBrowser } from '../helpers/browser.js';
+import { newBrowser } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import { introspect, type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'https://app.example.com/cb';
-let clients = 0;
-const newBrowser = (base: string) => new FormBrowser(base, { 'x-forwarded-for': `192.0.2.${++clients}` });
 const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };

@@ -3,24 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import { isValidAuthMetadata, OAuth2 } from 'matrix-js-sdk';
 import { FormBrowser, type Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { HOMESERVER_SECRET, type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+import { introspect, type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'https://element.example.com/callback';
 // matrix-js-sdk logs every request at debug level; keep the test output readable.
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, trace() {}, getChild: () => quiet } as never;
-
-async function introspect(base: string, token: string) {
-  const response = await fetch(`${base}oauth2/introspect`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${HOMESERVER_SECRET}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams({ token }),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
 
 for (const kind of DATABASE_KINDS) {
   describe(`matrix-js-sdk OAuth2 against mxauth [${kind}]`, () => {
@@ -64,7 +52,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(params.get('state'), state);
 
       const tokens = await oauth.completeAuthorizationCodeGrant(params.get('code')!, REDIRECT);
-      const introspected = await introspect(server.base, tokens.access_token);
+      const introspected = await introspect(server, tokens.access_token);
       assert.equal(introspected.active, true);
       assert.equal(introspected.username, 'bob');
       assert.equal(introspected.device_id, oauth.context.deviceId);
@@ -74,10 +62,10 @@ for (const kind of DATABASE_KINDS) {
       const retried = await oauth.performRefreshTokenGrant(tokens.refresh_token!);
       assert.notEqual(retried.refresh_token, first.refresh_token);
       const next = await oauth.performRefreshTokenGrant(retried.refresh_token!);
-      assert.equal((await introspect(server.base, next.access_token)).active, true);
+      assert.equal((await introspect(server, next.access_token)).active, true);
       // Now the old token is a replay, not a retry: the device is signed out.
       await assert.rejects(oauth.performRefreshTokenGrant(tokens.refresh_token!), { error: 'invalid_grant' });
-      assert.deepEqual(await introspect(server.base, next.access_token), { active: false });
+      assert.deepEqual(await introspect(server, next.access_token), { active: false });
 
       // A fresh sign-in, then revocation through the SDK.
       const again = new OAuth2(metadata as never, { clientId }, quiet);
@@ -88,7 +76,7 @@ for (const kind of DATABASE_KINDS) {
       const code = new URL(done2.url).searchParams.get('code')!;
       const tokens2 = await again.completeAuthorizationCodeGrant(code, REDIRECT);
       await again.revokeToken(tokens2.access_token, 'access_token');
-      assert.deepEqual(await introspect(server.base, tokens2.access_token), { active: false });
+      assert.deepEqual(await introspect(server, tokens2.access_token), { active: false });
       await assert.rejects(again.performRefreshTokenGrant(tokens2.refresh_token!));
     });
 
@@ -120,7 +108,7 @@ for (const kind of DATABASE_KINDS) {
 
       const result = await oauth.waitForDeviceAuthorizationGrant(session);
       assert.ok('access_token' in result, JSON.stringify(result));
-      const introspected = await introspect(server.base, result.access_token);
+      const introspected = await introspect(server, result.access_token);
       assert.equal(introspected.username, 'bob');
       assert.equal(introspected.device_id, oauth.context.deviceId);
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { FormBrowser, type Page } from '../helpers/browser.js';
+import { type FormBrowser, newBrowser, type Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import {
   introspect as introspectToken,
@@ -12,8 +12,6 @@ import {
 
 const PASSWORD = 'correct horse battery staple';
 const REDIRECT = 'https://app.example.com/cb';
-let clients = 0;
-const newBrowser = (base: string) => new FormBrowser(base, { 'x-forwarded-for': `203.0.113.${++clients}` });
 
 for (const kind of DATABASE_KINDS) {
   describe(`registration and admin scope in the authorization flow [${kind}]`, () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { FormBrowser, type Page } from '../helpers/browser.js';
+import { type FormBrowser, newBrowser, type Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import {
   introspect as introspectToken,
@@ -11,9 +11,6 @@ import {
 } from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';
-let clients = 0;
-/** A browser from its own address, so the per-IP sign-in limit of one test does not affect another. */
-const newBrowser = (base: string) => new FormBrowser(base, { 'x-forwarded-for': `198.51.100.${++clients}` });
 const REDIRECT = 'https://app.example.com/cb';
 
 for (const kind of DATABASE_KINDS) {
