@@ -46,6 +46,7 @@ export function buildSurfaces(
   const introspectionCache = new IntrospectionCache(30_000, 200_000);
   services.events.onGrantEnded((grantId) => introspectionCache.forgetGrant(grantId));
   services.events.onUserChanged((userId) => introspectionCache.forgetUser(userId));
+  const pages = enginePages(config.matrix.homeserver);
   const engine = createEngine({
     config,
     storage,
@@ -53,9 +54,9 @@ export function buildSurfaces(
     box: new SecretBox(key('mxauth oauth records')),
     logger: deps.logger,
     newId: ulidGenerator(deps.clock, deps.rng),
-    pages: enginePages(config.matrix.homeserver),
+    pages,
   });
-  installHooks(engine, { storage, sessions, rng: deps.rng, logger: deps.logger });
+  installHooks(engine, { storage, sessions, rng: deps.rng, logger: deps.logger, pages });
 
   const csrf = new Csrf(key('mxauth csrf'), config.http.publicBase.protocol === 'https:');
   // MAS's defaults: 3 attempts per IP then one per 20 s; 1800 per account per hour.

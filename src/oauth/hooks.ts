@@ -6,6 +6,7 @@ import type { Rng } from '../domain/random.js';
 import type { Logger } from '../observability/logger.js';
 import type { OAuthSessionService } from '../services/oauth-sessions.js';
 import type { Storage } from '../storage/storage.js';
+import type { EnginePages } from './engine-pages.js';
 import { type OAuthEngine, ROUTES } from './provider.js';
 
 type Ctx = KoaContextWithOIDC;
@@ -15,6 +16,7 @@ export interface HookDependencies {
   sessions: OAuthSessionService;
   rng: Rng;
   logger: Logger;
+  pages: EnginePages;
 }
 
 const REGISTRATION_BODY_LIMIT = 56 * 1024;
@@ -37,7 +39,25 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
   engine.use(registration(deps) as never);
   engine.use(authorizationDevice(deps.rng) as never);
   engine.use((async (ctx: Ctx, next) => {
-    await next();
+    try {
+      await next();
+    } catch (e) {
+      // The engine fails to save a browser session it created in a request that then failed (a form
+      // posted to /link without the session it came from): the real answer is "start again", not 500.
+      if (!(e instanceof TypeError && /previously persisted Sessions/.test(e.message)) || ctx.res.headersSent)
+        throw e;
+      await deps.pages.error(
+        ctx,
+        {
+          error: 'invalid_request',
+          error_description:
+            'This page has expired or was opened in another browser. Start again from the device.',
+        },
+        e,
+      );
+      ctx.status = 400;
+      return;
+    }
     if (ctx.state.revokedGrants) await deps.sessions.grantsRevoked(ctx.state.revokedGrants as string[]);
     const route = ctx.oidc?.route;
     if (route === 'token' && ctx.status === 200) await tokensIssued(ctx, deps);

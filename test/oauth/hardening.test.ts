@@ -183,6 +183,26 @@ for (const kind of DATABASE_KINDS) {
   });
 }
 
+test('device pages reached without their browser session answer 400 with a page, not 500', async () => {
+  const server = await startMxauth('sqlite');
+  try {
+    for (const [method, path] of [
+      ['GET', 'link/unknown-interaction'],
+      ['POST', 'link'],
+    ] as const) {
+      const response = await fetch(new URL(path, server.base), {
+        method,
+        headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+        body: method === 'POST' ? 'xsrf=forged&user_code=BCDF-GHJK' : undefined,
+      });
+      assert.equal(response.status, 400, `${method} /${path}`);
+      assert.match(await response.text(), /Start again from the device/);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
 test('with an https public_base (TLS at a proxy), pages set Secure cookies instead of failing', async () => {
   const server = await startMxauth('sqlite', {}, { scheme: 'https' });
   try {
