@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+
+let server: RunningMxauth;
+before(async () => {
+  server = await startMxauth('sqlite');
+});
+after(() => server.close());
+
+const PATHS = [
+  'authorize',
+  'authorize/unknown',
+  'oauth2/token',
+  'oauth2/registration',
+  'oauth2/registration/unknown',
+  'oauth2/revoke',
+  'oauth2/introspect',
+  'oauth2/userinfo',
+  'oauth2/device',
+  'oauth2/par',
+  'oauth2/logout',
+  'oauth2/keys.json',
+  'link',
+  'link/unknown',
+  'interaction/unknown',
+  'interaction/unknown/login',
+  'interaction/unknown/register',
+  'interaction/unknown/consent',
+  'account/',
+  'account/callback',
+  'account/sessions/unknown/end',
+  '.well-known/openid-configuration',
+  'assets/mxauth.css',
+  'health',
+];
+const BODIES: [string, string][] = [
+  ['application/json', '{"unterminated":'],
+  ['application/json', '[]'],
+  ['application/json', JSON.stringify({ client_uri: 'https://a.example/', redirect_uris: 'not a list' })],
+  ['application/x-www-form-urlencoded', 'a=%ZZ&&=='],
+  ['application/x-www-form-urlencoded', `token=${'x'.repeat(70_000)}`],
+  ['application/x-www-form-urlencoded', 'csrf=forged&username=%00&password=&xsrf=x&user_code=%FF'],
+  ['text/plain', 'hello'],
+];
+const QUERIES = [
+  '',
+  '?client_id=%ZZ',
+  '?response_type=code&client_id=unknown&redirect_uri=javascript:alert(1)',
+];
+
+test('no route answers 5xx to malformed methods, bodies, queries or credentials', async () => {
+  const failures: string[] = [];
+  for (const path of PATHS) {
+    for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS']) {
+      const bodies = method === 'GET' || method === 'OPTIONS' ? ([['', '']] as [string, string][]) : BODIES;
+      for (const [type, body] of bodies) {
+        for (const query of QUERIES) {
+          const response = await fetch(new URL(path + query, server.base), {
+            method,
+            redirect: 'manual',
+            headers: type
+              ? { 'content-type': type, authorization: 'Basic %%%' }
+              : { authorization: 'Bearer' },
+            body: body || undefined,
+          });
+          if (response.status >= 500)
+            failures.push(`${response.status} ${method} /${path}${query} ${type} ${body.slice(0, 30)}`);
+          await response.arrayBuffer();
+        }
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+});
