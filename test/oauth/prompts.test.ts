@@ -19,7 +19,9 @@ for (const kind of DATABASE_KINDS) {
     let config: oidc.Configuration;
 
     before(async () => {
-      server = await startMxauth(kind);
+      server = await startMxauth(kind, {
+        account: { password_registration_enabled: true, login_with_email_allowed: true },
+      });
       assert.ok((await server.mxauth.users.register({ localpart: 'plain', password: PASSWORD })).ok);
       assert.ok(
         (await server.mxauth.users.register({ localpart: 'boss', password: PASSWORD, canRequestAdmin: true }))
@@ -95,6 +97,33 @@ for (const kind of DATABASE_KINDS) {
         new RegExp(`urn:matrix:client:device:${body.device_id}`),
         'and returned in the scope',
       );
+    });
+
+    test('with login_with_email_allowed, a verified address signs in, and an email login_hint fills the form', async () => {
+      assert.ok(
+        (
+          await server.mxauth.users.register({
+            localpart: 'mailer',
+            password: PASSWORD,
+            email: 'Mailer@Example.org',
+          })
+        ).ok,
+      );
+      const browser = newBrowser(server.base);
+      const { page: first, verifier } = await start(browser, 'urn:matrix:client:api:*', {
+        login_hint: 'mailer@example.org',
+      });
+      assert.match(first.html, /Username or email address/);
+      assert.match(first.html, /value="mailer@example.org"/);
+      let page = await browser.submit(first, { username: 'nobody@example.org', password: PASSWORD });
+      assert.equal(page.status, 401, 'an unknown address is a wrong login, like an unknown name');
+      page = await browser.submit(page, { username: 'MAILER@example.org', password: PASSWORD });
+      page = await browser.submit(page, { decision: 'allow' });
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), {
+        pkceCodeVerifier: verifier,
+        expectedState: 'st',
+      });
+      assert.equal((await introspect(tokens.access_token)).username, 'mailer');
     });
 
     test('urn:synapse:admin:* is granted only to accounts allowed to request it', async () => {
