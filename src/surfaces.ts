@@ -41,7 +41,7 @@ export function buildSurfaces(
   const { storage, users } = services;
   const key = (label: string) =>
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
-  const sessions = new OAuthSessionService(storage, deps.clock, services.events);
+  const sessions = new OAuthSessionService(storage, services.events);
   // 30 s bounds how long a change made by another process (CLI, another instance) can go unseen.
   const introspectionCache = new IntrospectionCache(30_000, 200_000);
   services.events.onGrantEnded((grantId) => introspectionCache.forgetGrant(grantId));

@@ -7,11 +7,6 @@ export interface Rng {
 
 export const cryptoRng: Rng = { bytes: (length) => randomBytes(length) };
 
-/** URL-safe random string with `bytes` bytes of entropy. */
-export function randomToken(rng: Rng, bytes = 32): string {
-  return Buffer.from(rng.bytes(bytes)).toString('base64url');
-}
-
 export const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export const UPPER_ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 

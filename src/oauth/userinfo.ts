@@ -19,25 +19,11 @@ export function userinfoRoutes(deps: { storage: Storage; clock: Clock }): Router
     const found = match
       ? await findActiveToken(deps.storage, deps.clock, match[1]!, ['AccessToken'])
       : undefined;
-    if (!found?.user) {
-      ctx.status = 401;
-      ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-      ctx.body = {
-        error: 'invalid_token',
-        error_description: 'the access token is missing, expired or revoked',
-      };
-      return;
-    }
+    if (!found?.user)
+      return challenge(ctx, 401, 'invalid_token', 'the access token is missing, expired or revoked');
     const scopes = await grantedOpenIdScopes(deps.storage, found.payload.grantId);
-    if (!scopes.has('openid')) {
-      ctx.status = 403;
-      ctx.set('WWW-Authenticate', 'Bearer error="insufficient_scope", scope="openid"');
-      ctx.body = {
-        error: 'insufficient_scope',
-        error_description: 'the access token was not granted the openid scope',
-      };
-      return;
-    }
+    if (!scopes.has('openid'))
+      return challenge(ctx, 403, 'insufficient_scope', 'the access token was not granted the openid scope');
     const claims: Record<string, unknown> = { sub: found.user.id, preferred_username: found.user.localpart };
     if (scopes.has('email')) {
       const email = (await deps.storage.emails.listForUser(found.user.id)).find((e) => e.confirmedAt);
@@ -61,4 +47,14 @@ async function grantedOpenIdScopes(storage: Storage, grantId: string | undefined
   const grant = await storage.oauthRecords.find('Grant', sha256(grantId));
   const openid = (grant?.payload as { openid?: { scope?: string } } | undefined)?.openid?.scope ?? '';
   return new Set(openid.split(' ').filter(Boolean));
+}
+
+/** An RFC 6750 error: the same code in the WWW-Authenticate challenge and the JSON body. */
+function challenge(ctx: Context, status: 401 | 403, error: string, description: string): void {
+  ctx.status = status;
+  ctx.set(
+    'WWW-Authenticate',
+    `Bearer error="${error}"${error === 'insufficient_scope' ? ', scope="openid"' : ''}`,
+  );
+  ctx.body = { error, error_description: description };
 }

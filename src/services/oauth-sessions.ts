@@ -1,4 +1,3 @@
-import type { Clock } from '../domain/clock.js';
 import type { OAuthSession } from '../domain/oauth-session.js';
 import type { Storage } from '../storage/storage.js';
 import type { DomainEvents } from './events.js';
@@ -10,7 +9,6 @@ import type { DomainEvents } from './events.js';
 export class OAuthSessionService {
   constructor(
     private readonly storage: Storage,
-    readonly clock: Clock,
     private readonly events: DomainEvents,
   ) {}
 

@@ -105,6 +105,21 @@ for (const kind of DATABASE_KINDS) {
       assert.equal((await introspect(server, tokens.access_token)).active, true);
     });
 
+    test('userinfo refuses missing tokens (401) and tokens without openid (403), as RFC 6750 says', async () => {
+      const tokens = await signIn('urn:matrix:client:api:* urn:matrix:client:device:NOOPENID01');
+      const url = new URL('oauth2/userinfo', server.base);
+      const missing = await fetch(url);
+      assert.equal(missing.status, 401);
+      assert.equal(missing.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+      const noOpenId = await fetch(url, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(noOpenId.status, 403);
+      assert.equal(
+        noOpenId.headers.get('www-authenticate'),
+        'Bearer error="insufficient_scope", scope="openid"',
+      );
+      assert.equal(((await noOpenId.json()) as { error: string }).error, 'insufficient_scope');
+    });
+
     test('admin rights taken away end the admin scope at introspection', async () => {
       const tokens = await signIn(
         'urn:matrix:client:api:* urn:matrix:client:device:ADMIN00001 urn:synapse:admin:*',
