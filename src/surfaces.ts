@@ -12,8 +12,8 @@ import type { FastPath } from './http/app.js';
 import { enginePages } from './oauth/engine-pages.js';
 import { installHooks } from './oauth/hooks.js';
 import { introspectionHandler } from './oauth/introspect.js';
-import { IntrospectionCache } from './oauth/introspection-cache.js';
 import { createEngine, type OAuthEngine, ROUTES } from './oauth/provider.js';
+import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
 import { OAuthSessionService } from './services/oauth-sessions.js';
@@ -42,10 +42,7 @@ export function buildSurfaces(
   const key = (label: string) =>
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
   const sessions = new OAuthSessionService(storage, services.events);
-  // 30 s bounds how long a change made by another process (CLI, another instance) can go unseen.
-  const introspectionCache = new IntrospectionCache(30_000, 200_000);
-  services.events.onGrantEnded((grantId) => introspectionCache.forgetGrant(grantId));
-  services.events.onUserChanged((userId) => introspectionCache.forgetUser(userId));
+  const tokens = new TokenLookup(storage, deps.clock);
   const pages = enginePages(config.matrix.homeserver);
   const engine = createEngine({
     config,
@@ -70,7 +67,7 @@ export function buildSurfaces(
       interactionRoutes({ config, engine, users, storage, csrf, loginLimits }),
       accountRoutes({ config, engine, storage, sessions, csrf }),
     ],
-    oauth: [userinfoRoutes({ storage, clock: deps.clock })],
+    oauth: [userinfoRoutes({ storage, tokens })],
     assets: [assetRoutes()],
   };
   const toEngine = engineHandoff(engine, config);
@@ -91,7 +88,8 @@ export function buildSurfaces(
         method: 'POST',
         path: ROUTES.introspection,
         resource: 'oauth',
-        handle: introspectionHandler({ config, storage, clock: deps.clock, cache: introspectionCache }),
+        quietWhenOk: true,
+        handle: introspectionHandler({ config, tokens }),
       },
     ],
     middlewareFor(resources) {

@@ -37,6 +37,7 @@ export type ScopeProblem =
 // RFC 6749 §3.3 scope-token characters: %x21 / %x23-5B / %x5D-7E (printable ASCII but space, " and \).
 const DEVICE_ID = /^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/;
 
+// Runs on every introspection: one pass, no intermediate collections.
 export function parseMatrixScope(scope: string): Result<MatrixScope, ScopeProblem> {
   const result: MatrixScope = {
     api: false,
@@ -45,28 +46,33 @@ export function parseMatrixScope(scope: string): Result<MatrixScope, ScopeProble
     flavour: undefined,
     others: [],
   };
-  const flavours = new Set<ScopeFlavour>();
+  let stable = false;
+  let unstable = false;
   let devices = 0;
-  for (const token of new Set(scope.split(' ').filter(Boolean))) {
+  for (const token of scope.split(' ')) {
+    if (token === '') continue;
     if (token === SCOPE_API.stable || token === SCOPE_API.unstable) {
       result.api = true;
-      flavours.add(token === SCOPE_API.stable ? 'stable' : 'unstable');
+      if (token === SCOPE_API.stable) stable = true;
+      else unstable = true;
     } else if (token.startsWith(DEVICE_PREFIX.stable) || token.startsWith(DEVICE_PREFIX.unstable)) {
       const flavour: ScopeFlavour = token.startsWith(DEVICE_PREFIX.stable) ? 'stable' : 'unstable';
       const deviceId = token.slice(DEVICE_PREFIX[flavour].length);
       if (!DEVICE_ID.test(deviceId)) return err({ kind: 'invalid_device_id', deviceId });
-      flavours.add(flavour);
+      if (flavour === 'stable') stable = true;
+      else unstable = true;
+      // The same device scope twice is one device.
+      if (devices === 0 || result.deviceId !== deviceId) devices++;
       result.deviceId = deviceId;
-      devices++;
     } else if (token === SCOPE_SYNAPSE_ADMIN) {
       result.admin = true;
-    } else {
+    } else if (!result.others.includes(token)) {
       result.others.push(token);
     }
   }
   if (devices > 1) return err({ kind: 'several_devices' });
-  if (flavours.size > 1) return err({ kind: 'mixed_flavours' });
-  result.flavour = [...flavours][0];
+  if (stable && unstable) return err({ kind: 'mixed_flavours' });
+  result.flavour = stable ? 'stable' : unstable ? 'unstable' : undefined;
   return ok(result);
 }
 

@@ -23,7 +23,7 @@ export class ClientAddressResolver {
     forwardedFor: string | string[] | undefined,
   ): string | undefined {
     let current = normalise(remoteAddress);
-    if (!current || !this.#isTrusted(current) || !forwardedFor) return current;
+    if (!current || !forwardedFor || !this.#isTrusted(current)) return current;
     const hops = [forwardedFor]
       .flat()
       .join(',')

@@ -51,28 +51,33 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
       status,
       started,
       stats,
-      ip: ctx.state.clientAddress,
+      ip: () => ctx.state.clientAddress,
       error: ctx.state.error,
     });
   };
 }
 
 export interface RequestRecord {
+  /** Failed requests (`error`) are always logged at error. */
+  level?: 'info' | 'debug';
   method: string;
   path: string;
   route: string;
   status: number;
   started: bigint;
   stats: RequestStats;
-  ip: string | undefined;
+  /** Resolved only when the line is written. */
+  ip: () => string | undefined;
   error?: unknown;
 }
 
 /** The one log line and histogram sample of a request; shared by the Koa stack and the raw fast paths. */
 export function logRequest(logger: Logger, metrics: Metrics, r: RequestRecord): void {
   const seconds = Number(process.hrtime.bigint() - r.started) / 1e9;
-  metrics.httpRequests.observe({ method: r.method, route: r.route, status: String(r.status) }, seconds);
+  metrics.observeRequest(r.method, r.route, r.status, seconds);
   metrics.dbQueries.inc(r.stats.dbQueries);
+  const level = r.error ? 'error' : (r.level ?? 'info');
+  if (!logger.isLevelEnabled(level)) return;
   const line = {
     method: r.method,
     path: r.path,
@@ -81,10 +86,10 @@ export function logRequest(logger: Logger, metrics: Metrics, r: RequestRecord): 
     duration_ms: Math.round(seconds * 100_000) / 100,
     db_ms: Math.round(r.stats.dbMs * 100) / 100,
     db_queries: r.stats.dbQueries,
-    ip: r.ip,
+    ip: r.ip(),
   };
   if (r.error) logger.error({ ...line, err: r.error }, 'request failed');
-  else logger.info(line, 'request');
+  else logger[level](line, 'request');
 }
 
 /** A metrics label for paths no router named: ids (long opaque segments) folded, so labels stay few. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import type { SecretBox } from '../services/secret-box.js';
 import type { OAuthRecordRepository } from '../storage/repositories.js';
@@ -14,7 +14,7 @@ export interface ProviderAdapter {
   revokeByGrantId(grantId: string): Promise<void>;
 }
 
-export const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
+export const sha256 = (value: string): string => hash('sha256', value, 'base64url');
 
 // Clients are read on nearly every request and change only when registered; a short in-process cache
 // saves a query per request without serving a deleted client for long.

@@ -1,4 +1,4 @@
-import { DEVICE_PREFIX, parseMatrixScope, SCOPE_API, SCOPE_SYNAPSE_ADMIN } from '../domain/matrix-scopes.js';
+import { DEVICE_PREFIX, type MatrixScope, SCOPE_API, SCOPE_SYNAPSE_ADMIN } from '../domain/matrix-scopes.js';
 
 /**
  * The Matrix scopes a grant may carry, computed from the scopes seen in the request or the stored code /
@@ -17,10 +17,8 @@ export function matrixResourceScope(seen: string): string {
 }
 
 /** The scope Synapse reads at introspection: both spellings, so it works whichever the client used. */
-export function introspectionScope(scope: string, adminAllowed = true): string {
-  const parsed = parseMatrixScope(scope);
-  if (!parsed.ok) return scope;
-  const { api, admin, deviceId, others } = parsed.value;
+export function introspectionScope(scope: MatrixScope, adminAllowed: boolean): string {
+  const { api, admin, deviceId, others } = scope;
   const out = [...others];
   if (api) out.push(SCOPE_API.stable, SCOPE_API.unstable);
   if (deviceId) out.push(`${DEVICE_PREFIX.stable}${deviceId}`, `${DEVICE_PREFIX.unstable}${deviceId}`);

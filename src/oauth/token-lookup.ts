@@ -1,8 +1,9 @@
 import type { Clock } from '../domain/clock.js';
-import { type User, userStatus } from '../domain/user.js';
+import { userStatus } from '../domain/user.js';
+import { outsideRequest, type RequestStats } from '../observability/request-context.js';
+import type { LiveToken, TokenOwner } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import { sha256 } from './adapter.js';
-import type { IntrospectionCache } from './introspection-cache.js';
 
 export interface TokenPayload {
   exp?: number;
@@ -21,46 +22,129 @@ export interface ActiveToken {
   model: TokenModel;
   payload: TokenPayload;
   /** The owner; absent for client-credentials tokens. */
-  user: User | undefined;
+  user: TokenOwner | undefined;
   now: number;
 }
 
-/**
- * Finds a live token by value: stored (by hash), not consumed, not expired, owned by an active account.
- * Revocation deletes the records, so a revoked token is simply not found.
- */
-export async function findActiveToken(
-  storage: Storage,
-  clock: Clock,
-  token: string,
-  models: readonly TokenModel[],
-  cache?: IntrospectionCache,
-): Promise<ActiveToken | undefined> {
-  const hash = sha256(token);
-  const nowMs = clock.now().getTime();
-  const cached = cache?.get(hash, nowMs);
-  if (cached && models.includes(cached.model)) return { ...cached, now: Math.floor(nowMs / 1000) };
-  const found = await lookup(storage, clock, hash, models);
-  if (found && cache) cache.set(hash, found, nowMs);
-  return found;
-}
+export type LookupCallback = (error: unknown, found: ActiveToken | undefined) => void;
 
-async function lookup(
-  storage: Storage,
-  clock: Clock,
-  hash: string,
-  models: readonly TokenModel[],
-): Promise<ActiveToken | undefined> {
-  for (const model of models) {
-    const found = await storage.oauthRecords.findWithOwner(model, hash);
-    if (!found) continue;
-    const { record, owner } = found;
-    const payload = record.payload as TokenPayload;
-    const now = Math.floor(clock.now().getTime() / 1000);
-    if (record.consumedAt !== null || (payload.exp !== undefined && payload.exp <= now)) return undefined;
+/** Above this many hashes a batch is split, so one query's parameter list stays small. */
+const MAX_BATCH = 256;
+/** Batch queries running at once; lookups arriving meanwhile wait for the next batch, which grows. */
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * Finds live tokens by value: stored (by hash), not consumed, not expired, owned by an active account.
+ * Revocation deletes the records, so a revoked token is simply not found, at once and on every instance
+ * (there is no cache to go stale).
+ *
+ * Lookups that arrive together are answered by one query: every request that reaches the event loop in
+ * the same turn joins one batch, sent when the turn ends (while fewer than MAX_IN_FLIGHT batches are
+ * running). Under load (a homeserver introspecting for many devices at once) this turns dozens of
+ * queries into one; a lone request waits for nothing. SQLite's batch is a synchronous read.
+ *
+ * `lookup` calls back rather than returning a promise, for the introspection fast path (see FastPath).
+ */
+export class TokenLookup {
+  readonly #pending = new Map<TokenModel, Map<string, Waiter[]>>();
+  #scheduled = false;
+  #inFlight = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The first of `models` that holds a live token with this value. */
+  find(token: string, models: readonly TokenModel[]): Promise<ActiveToken | undefined> {
+    return new Promise((resolve, reject) =>
+      this.lookup(token, models, undefined, (error, found) => (error ? reject(error) : resolve(found))),
+    );
+  }
+
+  /** `find` with a callback; `stats` collects the database time. */
+  lookup(
+    token: string,
+    models: readonly TokenModel[],
+    stats: RequestStats | undefined,
+    done: LookupCallback,
+  ): void {
+    const hash = sha256(token);
+    const next = (i: number) => {
+      const model = models[i];
+      if (model === undefined) return done(undefined, undefined);
+      this.#enqueue(model, hash, {
+        stats,
+        done: (error, found) => {
+          if (error) return done(error, undefined);
+          if (!found) return next(i + 1);
+          done(undefined, this.#check(model, found));
+        },
+      });
+    };
+    next(0);
+  }
+
+  #check(model: TokenModel, { payload: stored, consumedAt, owner }: LiveToken): ActiveToken | undefined {
+    const payload = stored as TokenPayload;
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    if (consumedAt !== null || (payload.exp !== undefined && payload.exp <= now)) return undefined;
     if (!payload.accountId) return { model, payload, user: undefined, now };
     if (!owner || userStatus(owner) !== 'active') return undefined;
     return { model, payload, user: owner, now };
   }
-  return undefined;
+
+  #enqueue(model: TokenModel, hash: string, waiter: Waiter): void {
+    let byHash = this.#pending.get(model);
+    if (!byHash) {
+      byHash = new Map();
+      this.#pending.set(model, byHash);
+    }
+    const waiters = byHash.get(hash);
+    if (waiters) waiters.push(waiter);
+    else byHash.set(hash, [waiter]);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#inFlight >= MAX_IN_FLIGHT || this.#pending.size === 0) return;
+    this.#scheduled = true;
+    // Not inside the first request's context: the batch's time is given to each waiter below.
+    outsideRequest(() => setImmediate(() => this.#flush()));
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const [model, byHash] of pending) {
+      const hashes = [...byHash.keys()];
+      for (let i = 0; i < hashes.length; i += MAX_BATCH)
+        this.#query(model, hashes.slice(i, i + MAX_BATCH), byHash);
+    }
+  }
+
+  #query(model: TokenModel, hashes: string[], byHash: Map<string, Waiter[]>): void {
+    const started = performance.now();
+    this.#inFlight++;
+    this.storage.oauthRecords.findLiveTokens(model, hashes, (error, found) => {
+      this.#inFlight--;
+      const ms = performance.now() - started;
+      for (const hash of hashes)
+        for (const waiter of byHash.get(hash)!) {
+          if (waiter.stats && !error) {
+            waiter.stats.dbMs += ms;
+            waiter.stats.dbQueries += 1;
+          }
+          waiter.done(error, found?.get(hash));
+        }
+      this.#schedule();
+    });
+  }
+}
+
+interface Waiter {
+  stats: RequestStats | undefined;
+  /** Must not throw: it runs inside the batch's loop. */
+  done(error: unknown, found: LiveToken | undefined): void;
 }

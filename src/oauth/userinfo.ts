@@ -1,24 +1,21 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Clock } from '../domain/clock.js';
 import type { Storage } from '../storage/storage.js';
 import { sha256 } from './adapter.js';
 import { ROUTES } from './provider.js';
-import { findActiveToken } from './token-lookup.js';
+import type { TokenLookup } from './token-lookup.js';
 
 /**
  * OpenID Connect userinfo. Served here rather than by the engine, which refuses access tokens issued for
  * a resource server, and every Matrix access token is issued for the homeserver.
  */
-export function userinfoRoutes(deps: { storage: Storage; clock: Clock }): Router {
+export function userinfoRoutes(deps: { storage: Storage; tokens: TokenLookup }): Router {
   const router = new Router();
   const handler = async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Access-Control-Allow-Origin', '*');
     const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
-    const found = match
-      ? await findActiveToken(deps.storage, deps.clock, match[1]!, ['AccessToken'])
-      : undefined;
+    const found = match ? await deps.tokens.find(match[1]!, ['AccessToken']) : undefined;
     if (!found?.user)
       return challenge(ctx, 401, 'invalid_token', 'the access token is missing, expired or revoked');
     const scopes = await grantedOpenIdScopes(deps.storage, found.payload.grantId);

@@ -13,6 +13,11 @@ export function runWithRequestStats<T>(fn: () => T): { stats: RequestStats; resu
   return { stats, result: storage.run(stats, fn) };
 }
 
+/** Runs `fn` outside any request, so work it schedules is not counted against the request that started it. */
+export function outsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /** Adds a query's duration to the current request, if there is one (background work has none). */
 export function recordQuery(durationMs: number): void {
   const stats = storage.getStore();

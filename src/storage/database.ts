@@ -22,6 +22,13 @@ export interface Database {
   dialect: DialectName;
   /** Where it is, without credentials: for logs and messages. */
   description: string;
+  /**
+   * SQLite only: a read-only connection for synchronous reads on hot paths. It sees committed data only
+   * (WAL), never the half-done transaction of the main connection. For `:memory:` it is the main connection.
+   */
+  sqliteReader?: SqliteDatabase.Database;
+  /** PostgreSQL only: the pool under Kysely, for the few hot queries run as named prepared statements. */
+  pgPool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -60,20 +67,20 @@ function openSqlite(path: string, log: QueryLog): Result<Database, string> {
     if (existsSync(path) && statSync(path).isDirectory())
       return err(`cannot open the SQLite database ${path}: it is a directory`);
   }
-  let sqlite: SqliteDatabase.Database;
+  let sqlite: SqliteDatabase.Database | undefined;
+  let reader: SqliteDatabase.Database;
   try {
     sqlite = new SqliteDatabase(memory ? ':memory:' : path);
-    // WAL lets readers run during a write; the busy timeout rides out a concurrent CLI command.
+    // WAL lets readers run during a write.
     if (!memory) sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    // Token lookups touch random pages of a large table: keep the hot part in memory.
-    sqlite.pragma('cache_size = -65536');
-    sqlite.pragma('mmap_size = 268435456');
-    sqlite.pragma('temp_store = MEMORY');
+    tuneConnection(sqlite);
     sqlite.prepare('SELECT 1').get();
+    reader = memory ? sqlite : new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+    if (reader !== sqlite) tuneConnection(reader);
   } catch (e) {
+    sqlite?.close();
     return err(`cannot open the SQLite database ${path}: ${sqliteReason(e)}`);
   }
   const db = new Kysely<Tables>({
@@ -85,7 +92,11 @@ function openSqlite(path: string, log: QueryLog): Result<Database, string> {
     db,
     dialect: 'sqlite',
     description: `sqlite:${memory ? ':memory:' : path}`,
-    close: () => db.destroy(),
+    sqliteReader: reader,
+    close: async () => {
+      if (reader !== sqlite) reader.close();
+      await db.destroy();
+    },
   });
 }
 
@@ -124,7 +135,13 @@ async function openPostgres(
     dialect: new PostgresDialect({ pool }),
     log: log && ((event) => log(event)),
   });
-  return ok({ db, dialect: 'postgres', description: `postgresql://${where}`, close: () => db.destroy() });
+  return ok({
+    db,
+    dialect: 'postgres',
+    description: `postgresql://${where}`,
+    pgPool: pool,
+    close: () => db.destroy(),
+  });
 }
 
 /**
@@ -135,23 +152,24 @@ async function openPostgres(
 function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
   const cache = new Map<string, SqliteDatabase.Statement>();
   const prepare = sqlite.prepare.bind(sqlite);
-  return new Proxy(sqlite, {
-    get(target, property, receiver) {
-      if (property !== 'prepare') {
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      }
-      return (sql: string) => {
-        if (!/^\s*(select|insert|update|delete|with)\b/i.test(sql)) return prepare(sql);
-        let statement = cache.get(sql);
-        if (!statement) {
-          statement = prepare(sql);
-          if (cache.size < 2000) cache.set(sql, statement);
-        }
-        return statement;
-      };
-    },
-  });
+  // An own property shadows the prototype's method: no proxy between Kysely and every call.
+  sqlite.prepare = ((sql: string) => {
+    let statement = cache.get(sql);
+    if (statement) return statement;
+    statement = prepare(sql);
+    if (/^\s*(select|insert|update|delete|with)\b/i.test(sql) && cache.size < 2000) cache.set(sql, statement);
+    return statement;
+  }) as SqliteDatabase.Database['prepare'];
+  return sqlite;
+}
+
+function tuneConnection(sqlite: SqliteDatabase.Database): void {
+  // The busy timeout rides out a concurrent CLI command's write.
+  sqlite.pragma('busy_timeout = 5000');
+  // Token lookups touch random pages of a large table: keep the hot part in memory.
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('mmap_size = 268435456');
+  sqlite.pragma('temp_store = MEMORY');
 }
 
 /**

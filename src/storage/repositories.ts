@@ -84,15 +84,27 @@ export interface OAuthRecord {
   nextIdHash?: string | null;
 }
 
+/** What the introspection hot path reads of a token: no more, since each column costs on every request. */
+export interface LiveToken {
+  payload: unknown;
+  consumedAt: number | null;
+  owner: TokenOwner | undefined;
+}
+
+export type LiveTokensCallback = (error: unknown, found: Map<string, LiveToken> | undefined) => void;
+
+export type TokenOwner = Pick<User, 'id' | 'localpart' | 'canRequestAdmin' | 'lockedAt' | 'deactivatedAt'>;
+
 export interface OAuthRecordRepository {
   upsert(record: OAuthRecord): Promise<void>;
   /** Unexpired records only. */
   find(model: string, idHash: string): Promise<OAuthRecord | undefined>;
-  /** An unexpired record with the user it belongs to, in one query (the introspection hot path). */
-  findWithOwner(
-    model: string,
-    idHash: string,
-  ): Promise<{ record: OAuthRecord; owner: User | undefined } | undefined>;
+  /**
+   * Unexpired tokens with the users they belong to, by hash, in one query: the introspection hot path
+   * asks for the tokens of many concurrent requests at once. It calls back instead of returning a promise
+   * (promises cost async hooks there); on SQLite it calls back before returning.
+   */
+  findLiveTokens(model: string, idHashes: readonly string[], done: LiveTokensCallback): void;
   findByUid(model: string, uid: string): Promise<OAuthRecord | undefined>;
   findByUserCodeHash(model: string, userCodeHash: string): Promise<OAuthRecord | undefined>;
   /** Marks a record used; the first use's time is kept. */

@@ -23,8 +23,8 @@ export interface Storage extends Repositories {
 
 export function createStorage(database: Database, clock: Clock, rng: Rng): Storage {
   const newId = ulidGenerator(clock, rng);
-  const bind = (db: Kysely<Tables>): Repositories => {
-    const ctx: RepositoryContext = { db, dialect: database.dialect, clock, rng, newId };
+  const bind = (db: Kysely<Tables>, outside?: Pick<Database, 'sqliteReader' | 'pgPool'>): Repositories => {
+    const ctx: RepositoryContext = { db, dialect: database.dialect, clock, rng, newId, ...outside };
     return {
       users: kyselyUsers(ctx),
       passwords: kyselyPasswords(ctx),
@@ -36,7 +36,7 @@ export function createStorage(database: Database, clock: Clock, rng: Rng): Stora
     };
   };
   return {
-    ...bind(database.db),
+    ...bind(database.db, { sqliteReader: database.sqliteReader, pgPool: database.pgPool }),
     dialect: database.dialect,
     transaction: (fn) => database.db.transaction().execute((trx) => fn(bind(trx))),
     ping: async () => {

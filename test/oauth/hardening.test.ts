@@ -49,6 +49,28 @@ for (const kind of DATABASE_KINDS) {
       });
     }
 
+    test('concurrent introspections are each answered for their own token (one batched query)', async () => {
+      const api = 'urn:matrix:client:api:*';
+      const [a, b, c] = await Promise.all(
+        ['BATCHA', 'BATCHB', 'BATCHC'].map((d) => signIn(`${api} urn:matrix:client:device:${d}`)),
+      );
+      await oidc.tokenRevocation(config, b!.access_token);
+      const asked = [a!, b!, c!].flatMap((t, i) =>
+        Array.from({ length: 20 }, () => ({ token: t.access_token, i })),
+      );
+      for (let n = 0; n < 20; n++) asked.push({ token: `unknown-${n}`, i: -1 });
+      asked.sort(() => Math.random() - 0.5);
+      const answers = await Promise.all(asked.map(({ token }) => introspect(server, token)));
+      answers.forEach((answer, n) => {
+        const { i } = asked[n]!;
+        if (i === 0 || i === 2) {
+          assert.equal(answer.active, true);
+          assert.equal(answer.device_id, i === 0 ? 'BATCHA' : 'BATCHC');
+          assert.equal(answer.username, 'erin');
+        } else assert.deepEqual(answer, { active: false }, 'revoked and unknown tokens are inactive');
+      });
+    });
+
     test("mxauth's own account client never gets Matrix or admin access", async () => {
       const browser = newBrowser(server.base);
       const { verifier, challenge } = pkce();

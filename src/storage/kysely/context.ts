@@ -1,4 +1,6 @@
+import type SqliteDatabase from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { Clock } from '../../domain/clock.js';
 import type { Rng } from '../../domain/random.js';
 import type { DialectName } from '../database.js';
@@ -10,6 +12,10 @@ export interface RepositoryContext {
   dialect: DialectName;
   clock: Clock;
   rng: Rng;
+  /** SQLite's read-only connection, outside transactions only (see Database.sqliteReader). */
+  sqliteReader?: SqliteDatabase.Database;
+  /** PostgreSQL's pool, outside transactions only (see Database.pgPool). */
+  pgPool?: pg.Pool;
   /** ULIDs, monotonic within this storage instance. */
   newId: () => string;
 }

@@ -1,9 +1,8 @@
-import type { Selectable } from 'kysely';
-import type { OAuthRecord, OAuthRecordRepository } from '../repositories.js';
+import { type Selectable, sql } from 'kysely';
+import type { LiveToken, OAuthRecord, OAuthRecordRepository } from '../repositories.js';
 import type { OAuthRecordsTable } from '../tables.js';
-import type { RepositoryContext } from './context.js';
-import { prepared } from './prepared.js';
-import { toUser } from './users.js';
+import { type RepositoryContext, toDate } from './context.js';
+import { compileOnce, prepared } from './prepared.js';
 
 export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepository {
   const { db } = ctx;
@@ -22,43 +21,86 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       .where('id_hash', '=', idHash)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now as unknown as number)])),
   );
-  const findWithOwner = prepared(db, 3, (model, idHash, now) =>
+  // The introspection hot path: one SQL text for any number of hashes (an array parameter on PostgreSQL,
+  // a JSON array on SQLite), compiled once, selecting only what introspection needs.
+  const liveTokens = (model: string, hashes: string, now: string) =>
     db
       .selectFrom('oauth_records as r')
       .leftJoin('users as u', 'u.id', 'r.account_id')
-      .selectAll('r')
       .select([
+        'r.id_hash',
+        'r.payload',
+        'r.consumed_at',
         'u.id as u_id',
         'u.localpart as u_localpart',
-        'u.display_name as u_display_name',
         'u.can_request_admin as u_can_request_admin',
-        'u.created_at as u_created_at',
         'u.locked_at as u_locked_at',
         'u.deactivated_at as u_deactivated_at',
       ])
       .where('r.model', '=', model)
-      .where('r.id_hash', '=', idHash)
+      .where(
+        ctx.dialect === 'postgres'
+          ? sql<boolean>`r.id_hash = any(${hashes}::text[])`
+          : sql<boolean>`r.id_hash in (select value from json_each(${hashes}))`,
+      )
       .where((eb) =>
         eb.or([eb('r.expires_at', 'is', null), eb('r.expires_at', '>', now as unknown as number)]),
-      ),
-  );
+      );
+  const findLiveTokens = prepared(db, 3, liveTokens);
+  const liveTokensSql = compileOnce(3, liveTokens);
+  type LiveRow = Awaited<ReturnType<typeof findLiveTokens>>[number];
+  const hashList = (idHashes: readonly string[]) =>
+    ctx.dialect === 'postgres' ? idHashes : JSON.stringify(idHashes);
+  const collect = (rows: LiveRow[]) => {
+    const found = new Map<string, LiveToken>();
+    for (const row of rows)
+      found.set(row.id_hash, {
+        payload: JSON.parse(row.payload),
+        consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
+        owner:
+          row.u_id === null
+            ? undefined
+            : {
+                id: row.u_id,
+                localpart: row.u_localpart!,
+                canRequestAdmin: Boolean(row.u_can_request_admin),
+                lockedAt: toDate(row.u_locked_at),
+                deactivatedAt: toDate(row.u_deactivated_at),
+              },
+      });
+    return found;
+  };
+  const reader = ctx.sqliteReader;
+  let readerStatement: { all(parameters: unknown[]): unknown[] } | undefined;
   return {
-    async findWithOwner(model, idHash) {
-      const [row] = await findWithOwner(model, idHash, now());
-      if (!row) return undefined;
-      const owner =
-        row.u_id === null
-          ? undefined
-          : toUser({
-              id: row.u_id,
-              localpart: row.u_localpart!,
-              display_name: row.u_display_name,
-              can_request_admin: row.u_can_request_admin!,
-              created_at: row.u_created_at!,
-              locked_at: row.u_locked_at,
-              deactivated_at: row.u_deactivated_at,
-            });
-      return { record: toRecord(row), owner };
+    findLiveTokens(model, idHashes, done) {
+      if (idHashes.length === 0) return done(undefined, new Map());
+      const query = liveTokensSql();
+      const parameters = query.parameters([model, hashList(idHashes), now()]);
+      if (reader) {
+        // SQLite answers in-process: a synchronous read on the read-only connection.
+        let rows: LiveRow[];
+        try {
+          readerStatement ??= reader.prepare(query.sql);
+          rows = readerStatement.all(parameters) as LiveRow[];
+        } catch (error) {
+          return done(error, undefined);
+        }
+        return done(undefined, collect(rows));
+      }
+      if (ctx.pgPool) {
+        // A named statement: PostgreSQL parses and plans it once per connection, not once per batch.
+        ctx.pgPool.query<LiveRow>(
+          { name: 'mxauth_live_tokens', text: query.sql, values: parameters },
+          (error, result) => (error ? done(error, undefined) : done(undefined, collect(result.rows))),
+        );
+        return;
+      }
+      // Inside a transaction: through Kysely, on the transaction's connection.
+      findLiveTokens(model, hashList(idHashes), now()).then(
+        (rows) => done(undefined, collect(rows)),
+        (error: unknown) => done(error, undefined),
+      );
     },
     async upsert(record) {
       const row: OAuthRecordsTable = {
