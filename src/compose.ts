@@ -2,8 +2,13 @@ import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import type { EventRelay } from './domain/events.js';
 import { cryptoRng, type Rng } from './domain/random.js';
+import { createConnector, type HomeserverConnector } from './homeserver/index.js';
+import type { Logger } from './observability/logger.js';
 import { recordQuery } from './observability/request-context.js';
 import { DomainEvents } from './services/events.js';
+import { HOMESERVER_QUEUE, homeserverJobRunner } from './services/homeserver-jobs.js';
+import { JobWorker, type JobWorkerOptions } from './services/job-worker.js';
+import { Outbox } from './services/outbox.js';
 import { PasswordHasher } from './services/passwords/hasher.js';
 import { UserService } from './services/users.js';
 import { type Database, openDatabase } from './storage/database.js';
@@ -18,6 +23,10 @@ export interface Services {
   database: Database;
   storage: Storage;
   users: UserService;
+  homeserver: HomeserverConnector;
+  /** Delivers the outbox; started by the server, not by CLI commands (they only write jobs). */
+  worker: JobWorker;
+  outbox: Outbox;
   hasher: PasswordHasher;
   events: DomainEvents;
   close(): Promise<void>;
@@ -31,6 +40,10 @@ export interface ServiceOptions {
   onMigrated?: (applied: string[]) => void;
   /** The change relay between processes lost its connection (it reconnects by itself). */
   onRelayError?: (error: Error) => void;
+  logger: Logger;
+  /** For embedding and tests: how mxauth reaches the homeserver. */
+  fetch?: typeof fetch;
+  worker?: JobWorkerOptions;
 }
 
 /** Opens the database and wires the services: everything a CLI command or the HTTP server needs below HTTP. */
@@ -73,7 +86,16 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
       throw new StartupError(`cannot listen for changes on ${database.description}: ${(e as Error).message}`);
     }
   }
-  const users = new UserService(storage, hasher, events, {
+  const clock = options.clock ?? systemClock;
+  const homeserver = createConnector(config, options.fetch);
+  const worker = new JobWorker(
+    storage,
+    { [HOMESERVER_QUEUE]: homeserverJobRunner(homeserver, storage) },
+    { logger: options.logger, clock, rng: options.rng ?? cryptoRng },
+    options.worker,
+  );
+  const outbox = new Outbox(worker, homeserver.kind !== 'none');
+  const users = new UserService(storage, hasher, events, homeserver, outbox, {
     serverName: config.matrix.homeserver,
     passwordsEnabled: config.passwords.enabled,
     minimumComplexity: config.passwords.minimumComplexity,
@@ -82,9 +104,13 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     database,
     storage,
     users,
+    homeserver,
+    worker,
+    outbox,
     hasher,
     events,
     close: async () => {
+      await worker.stop();
       await relay?.close();
       await database.close();
     },

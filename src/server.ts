@@ -13,6 +13,7 @@ import { buildHandler } from './http/app.js';
 import { listen, type RunningServer } from './http/listen.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import type { JobWorkerOptions } from './services/job-worker.js';
 import { startMaintenance } from './services/maintenance.js';
 import type { OAuthSessionService } from './services/oauth-sessions.js';
 import type { UserService } from './services/users.js';
@@ -28,10 +29,14 @@ export class ConfigError extends Error {
 export { StartupError };
 
 export interface MxauthOptions {
+  /** How the outbox retries (tests shorten the waits); production uses the defaults. */
+  outbox?: JobWorkerOptions;
   /** A pino logger to write to; by default one at the configured level on stdout. */
   logger?: Logger;
   clock?: Clock;
   rng?: Rng;
+  /** Outgoing fetch of the OAuth engine (back-channel logout): lets tests reach a loopback receiver. */
+  outboundFetch?: typeof fetch;
 }
 
 export interface StartOptions {
@@ -122,6 +127,8 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           onMigrated: (applied) => logger.info({ applied }, 'database migrated'),
           onRelayError: (error) =>
             logger.warn({ err: error }, 'change notifications between instances interrupted'),
+          logger,
+          worker: options.outbox,
         });
         // Loaded on start only: the OAuth engine is large, and CLI commands that never serve skip it.
         const { buildSurfaces } = await import('./surfaces.js');
@@ -129,8 +136,10 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           clock: options.clock ?? systemClock,
           rng: options.rng ?? cryptoRng,
           logger,
+          outboundFetch: options.outboundFetch,
         });
         stopMaintenance = startMaintenance(services.storage, logger);
+        services.worker.start();
         if (startOptions.listen) {
           for (const listener of resolved.http.listeners) {
             const app = appFor(listener.resources, listener.prefix);

@@ -36,12 +36,12 @@ export interface Surfaces {
 export function buildSurfaces(
   config: Config,
   services: Services,
-  deps: { clock: Clock; rng: Rng; logger: Logger },
+  deps: { clock: Clock; rng: Rng; logger: Logger; outboundFetch?: typeof fetch },
 ): Surfaces {
   const { storage, users } = services;
   const key = (label: string) =>
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
-  const sessions = new OAuthSessionService(storage, services.events);
+  const sessions = new OAuthSessionService(storage, services.events, services.outbox);
   const tokens = new TokenLookup(storage, deps.clock);
   const pages = enginePages(config.matrix.homeserver);
   const engine = createEngine({
@@ -52,6 +52,7 @@ export function buildSurfaces(
     logger: deps.logger,
     newId: ulidGenerator(deps.clock, deps.rng),
     pages,
+    fetch: deps.outboundFetch,
   });
   installHooks(engine, { storage, sessions, rng: deps.rng, logger: deps.logger, pages });
 

@@ -3,6 +3,7 @@ import { openServices, type Services, StartupError } from '../compose.js';
 import type { Config } from '../config/config.js';
 import { loadConfigFile } from '../config/load.js';
 import { formatProblem } from '../config/problems.js';
+import { createLogger } from '../observability/logger.js';
 import { CliError, type CliIo, EXIT_USAGE } from './io.js';
 
 /** `--config`, else MXAUTH_CONFIG, else ./config.yaml. */
@@ -32,7 +33,11 @@ export async function withServices<T>(
   const config = loadConfigOrExit(io, configPath(io, configOption));
   let services: Services;
   try {
-    services = await openServices(config, { migrate: options.migrate ?? false });
+    // Commands write outbox jobs; the running server delivers them, so nothing here logs deliveries.
+    services = await openServices(config, {
+      migrate: options.migrate ?? false,
+      logger: createLogger('silent'),
+    });
   } catch (e) {
     if (e instanceof StartupError) throw new CliError(e.message);
     throw e;

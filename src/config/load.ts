@@ -76,6 +76,10 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
   };
 
   const matrixSecret = secret(file.matrix, 'secret', 'matrix', file.matrix.kind !== 'none');
+  if (file.matrix.kind === 'synapse_legacy')
+    at('matrix.kind')(
+      'synapse_legacy (the admin API of Synapse < 1.136) is not supported yet: upgrade Synapse and use synapse',
+    );
 
   const encryptionHex = secret(file.secrets, 'encryption', 'secrets', true)?.trim();
   let encryption = Buffer.alloc(0);

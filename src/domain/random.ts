@@ -7,6 +7,12 @@ export interface Rng {
 
 export const cryptoRng: Rng = { bytes: (length) => randomBytes(length) };
 
+/** A number in [0, 1) from `rng` (jitter, not secrets). */
+export function randomFraction(rng: Rng): number {
+  const [a = 0, b = 0, c = 0, d = 0] = rng.bytes(4);
+  return (((a << 24) | (b << 16) | (c << 8) | d) >>> 0) / 2 ** 32;
+}
+
 export const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 export const UPPER_ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 

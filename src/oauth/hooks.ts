@@ -35,6 +35,10 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
   engine.on('server_error', (_ctx: Ctx, error: Error) =>
     deps.logger.error({ err: error }, 'OAuth engine error'),
   );
+  // A client's back-channel logout endpoint that fails is the client's problem, but the operator should see it.
+  engine.on('backchannel.error', (_ctx: Ctx, error: Error, client: { clientId: string }) =>
+    deps.logger.warn({ err: error, client_id: client.clientId }, 'back-channel logout delivery failed'),
+  );
 
   engine.use(registration(deps) as never);
   engine.use(authorizationDevice(deps.rng) as never);
@@ -182,13 +186,29 @@ async function tokensIssued(ctx: Ctx, deps: HookDependencies): Promise<void> {
     return;
   const scope = String(token.scope ?? '');
   const parsed = parseMatrixScope(scope);
-  await deps.sessions.started({
+  const started = await deps.sessions.started({
     userId: token.accountId,
     clientId: token.clientId ?? String(ctx.oidc.client?.clientId),
+    clientName: ctx.oidc.client?.clientName ?? null,
     grantId: token.grantId,
     deviceId: parsed.ok ? (parsed.value.deviceId ?? null) : null,
     scope,
     userAgent: ctx.get('user-agent') || null,
     ip: ctx.ip ?? null,
   });
+  if (started.ok) return;
+  // The tokens were minted but the homeserver does not know the device: they would be refused there, so
+  // they are revoked (by `started`) and the client is told to try again, in the token endpoint's format.
+  deps.logger.warn(
+    { error: started.error.error },
+    'device not provisioned on the homeserver; tokens withheld',
+  );
+  ctx.status = 503;
+  ctx.set('Retry-After', '10');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = {
+    error: 'temporarily_unavailable',
+    error_description:
+      'The homeserver could not be reached to set up this device. Sign in again in a moment.',
+  };
 }

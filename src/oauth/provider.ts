@@ -59,6 +59,8 @@ export interface EngineDependencies {
   logger: Logger;
   newId: ReturnType<typeof ulidGenerator>;
   pages: EnginePages;
+  /** Replaces the engine's outgoing HTTP client (see MxauthOptions.outboundFetch); unset in production. */
+  fetch?: NonNullable<Configuration['fetch']>;
 }
 
 /** The resource indicator standing for the homeserver: access tokens are issued for it. */
@@ -229,6 +231,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
     },
     routes: ROUTES,
     renderError: deps.pages.error,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
   };
 
   const engine = new Provider(config.http.issuer, configuration);

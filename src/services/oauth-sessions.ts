@@ -1,32 +1,44 @@
 import type { OAuthSession } from '../domain/oauth-session.js';
+import { err, ok, type Result } from '../domain/result.js';
+import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import type { DomainEvents } from './events.js';
+import type { Outbox } from './outbox.js';
 
 /**
- * Ends Matrix device sessions. Ending one revokes its grant, so every access and refresh token of the
- * device stops working at once, and records when it ended.
+ * Matrix device sessions. Starting one provisions its device on the homeserver before the client gets a
+ * token; ending one revokes its grant, so every access and refresh token of the device stops working at
+ * once, and deletes the device on the homeserver (through the outbox, so an outage loses nothing).
  */
 export class OAuthSessionService {
   constructor(
     private readonly storage: Storage,
     private readonly events: DomainEvents,
+    private readonly outbox: Outbox,
   ) {}
 
-  /** Called once the engine has issued the first tokens of a grant (code or device flow). */
+  /**
+   * Called once the engine has issued the first tokens of a grant (code or device flow), before they are
+   * sent. Fails when the homeserver could not create the device: the grant is then revoked, so no token
+   * the homeserver would reject ever leaves.
+   */
   async started(input: {
     userId: string;
     clientId: string;
+    clientName: string | null;
     grantId: string;
     deviceId: string | null;
     scope: string;
     userAgent: string | null;
     ip: string | null;
-  }): Promise<OAuthSession> {
+  }): Promise<Result<OAuthSession, { kind: 'homeserver_unavailable'; error: string }>> {
     const ended: string[] = [];
-    const session = await this.storage.transaction(async (tx) => {
+    const { session, upsert } = await this.storage.transaction(async (tx) => {
       const existing = await tx.oauthSessions.findByGrantId(input.grantId);
-      if (existing) return existing;
-      // A device id names one device: signing in again with it ends the session that had it.
+      if (existing) return { session: existing, upsert: undefined };
+      const user = await tx.users.findById(input.userId);
+      // A device id names one device: signing in again with it ends the session that had it. The device
+      // itself stays on the homeserver: the new session takes it over.
       if (input.deviceId) {
         for (const previous of await tx.oauthSessions.activeForDevice(input.userId, input.deviceId)) {
           await tx.oauthRecords.revokeByGrantId(previous.grantId);
@@ -34,19 +46,36 @@ export class OAuthSessionService {
           ended.push(previous.grantId);
         }
       }
-      return tx.oauthSessions.create(input);
+      const session = await tx.oauthSessions.create(input);
+      const upsert =
+        user && input.deviceId
+          ? await this.outbox.enqueue(tx, user.id, {
+              kind: 'upsert_device',
+              localpart: user.localpart,
+              deviceId: input.deviceId,
+              ...(input.clientName ? { displayName: input.clientName } : {}),
+            })
+          : undefined;
+      return { session, upsert };
     });
     for (const grantId of ended) this.events.grantEnded(grantId);
-    return session;
+    if (!upsert) return ok(session);
+    const delivered = await this.outbox.deliverNow(upsert);
+    if (delivered.delivered) return ok(session);
+    await this.end(session);
+    return err({ kind: 'homeserver_unavailable', error: delivered.error });
   }
 
   /** The engine revoked these grants (revocation, refresh-token reuse, logout): finish their sessions. */
   async grantsRevoked(grantIds: string[]): Promise<void> {
     for (const grantId of grantIds) {
       this.events.grantEnded(grantId);
-      const session = await this.storage.oauthSessions.findByGrantId(grantId);
-      if (session && !session.finishedAt) await this.storage.oauthSessions.finish(session.id);
+      await this.storage.transaction(async (tx) => {
+        const session = await tx.oauthSessions.findByGrantId(grantId);
+        if (session && !session.finishedAt) await this.#finish(tx, session);
+      });
     }
+    this.outbox.wake();
   }
 
   /** A device refreshed its tokens: it is in use (the account page's "last active"). */
@@ -59,12 +88,28 @@ export class OAuthSessionService {
   async end(session: OAuthSession): Promise<void> {
     await this.storage.transaction(async (tx) => {
       await tx.oauthRecords.revokeByGrantId(session.grantId);
-      await tx.oauthSessions.finish(session.id);
+      const current = await tx.oauthSessions.findById(session.id);
+      if (current && !current.finishedAt) await this.#finish(tx, current);
     });
     this.events.grantEnded(session.grantId);
+    this.outbox.wake();
   }
 
   listForUser(userId: string): Promise<OAuthSession[]> {
     return this.storage.oauthSessions.listForUser(userId, { active: true });
+  }
+
+  /** Finishes a session and, unless another live session holds the same device, deletes the device. */
+  async #finish(tx: Repositories, session: OAuthSession): Promise<void> {
+    await tx.oauthSessions.finish(session.id);
+    if (!session.deviceId) return;
+    if ((await tx.oauthSessions.activeForDevice(session.userId, session.deviceId)).length > 0) return;
+    const user = await tx.users.findById(session.userId);
+    if (user)
+      await this.outbox.enqueue(tx, user.id, {
+        kind: 'delete_device',
+        localpart: user.localpart,
+        deviceId: session.deviceId,
+      });
   }
 }

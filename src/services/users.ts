@@ -3,8 +3,12 @@ import { describeLocalpartProblem, type LocalpartProblem, validateLocalpart } fr
 import { checkPasswordComplexity } from '../domain/password-policy.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { type User, type UserEmail, userStatus } from '../domain/user.js';
+import { describeHomeserverError, type HomeserverConnector } from '../homeserver/connector.js';
+import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import type { DomainEvents } from './events.js';
+import type { HomeserverJob } from './homeserver-jobs.js';
+import type { Outbox } from './outbox.js';
 import type { PasswordHasher } from './passwords/hasher.js';
 
 export interface UserServiceOptions {
@@ -20,6 +24,9 @@ export type RegisterProblem =
   | { kind: 'localpart_taken' }
   | { kind: 'invalid_email'; reason: string }
   | { kind: 'email_taken' }
+  /** The homeserver refused the localpart (an application service's, or taken there). */
+  | { kind: 'localpart_unavailable'; reason: string }
+  | { kind: 'homeserver_unavailable'; reason: string }
   | PasswordProblem;
 
 export interface RegisterInput {
@@ -44,6 +51,8 @@ export class UserService {
     private readonly storage: Storage,
     private readonly hasher: PasswordHasher,
     private readonly events: DomainEvents,
+    private readonly homeserver: HomeserverConnector,
+    private readonly outbox: Outbox,
     private readonly options: UserServiceOptions,
   ) {}
 
@@ -59,6 +68,16 @@ export class UserService {
     // Cheap checks before the expensive hash, and the hash before the transaction so it stays short.
     if (await this.storage.users.findByLocalpart(localpart.value)) return err({ kind: 'localpart_taken' });
     if (email && (await this.storage.emails.findByAddress(email))) return err({ kind: 'email_taken' });
+    // The homeserver has the last word on names: an application service's namespace, or a user that
+    // exists there but not here.
+    const available = await this.homeserver.isLocalpartAvailable(localpart.value);
+    if (!available.ok) {
+      const reason = describeHomeserverError(available.error);
+      if (available.error.kind === 'user_in_use') return err({ kind: 'localpart_taken' });
+      if (available.error.kind === 'transient' || available.error.kind === 'unauthorized')
+        return err({ kind: 'homeserver_unavailable', reason });
+      return err({ kind: 'localpart_unavailable', reason });
+    }
     let hashed: { version: number; hash: string } | undefined;
     if (input.password !== undefined) {
       const problem = this.#passwordProblem(input.password, input.ignoreComplexity ?? false, [
@@ -89,7 +108,12 @@ export class UserService {
           // Thrown to roll the user back; turned into a value just below.
           if (!added.ok) throw new EmailTaken();
         }
+        await this.outbox.enqueue(tx, created.value.id, { kind: 'provision_user', userId: created.value.id });
         return ok(created.value);
+      })
+      .then((result) => {
+        if (result.ok) this.outbox.wake();
+        return result;
       })
       .catch((e: unknown) => {
         if (e instanceof EmailTaken) return err({ kind: 'email_taken' } as const);
@@ -153,11 +177,112 @@ export class UserService {
   }
 
   async setLocked(localpart: string, locked: boolean): Promise<Result<User, { kind: 'unknown_user' }>> {
-    const user = await this.storage.users.findByLocalpart(localpart);
-    const updated = user && (await this.storage.users.setLocked(user.id, locked));
+    return this.#changeUser(localpart, async (tx, user) => {
+      const changed = await tx.users.setLocked(user.id, locked);
+      await this.outbox.enqueue(tx, user.id, { kind: 'provision_user', userId: user.id });
+      return changed;
+    });
+  }
+
+  /** One change to a user and the homeserver jobs it causes, in one transaction; then everyone is told. */
+  async #changeUser(
+    localpart: string,
+    change: (tx: Repositories, user: User) => Promise<User | undefined>,
+  ): Promise<Result<User, { kind: 'unknown_user' }>> {
+    const updated = await this.storage.transaction(async (tx) => {
+      const user = await tx.users.findByLocalpart(localpart);
+      return user && change(tx, user);
+    });
     if (!updated) return err({ kind: 'unknown_user' });
     this.events.userChanged(updated.id);
+    this.outbox.wake();
     return ok(updated);
+  }
+
+  /**
+   * Deactivates an account: every session ends at once here, and the homeserver deactivates the user
+   * (`erase` also erases their data there). Idempotent; the account can be reactivated.
+   */
+  async deactivate(
+    localpart: string,
+    options: { erase: boolean },
+  ): Promise<Result<{ user: User; sessionsEnded: number }, { kind: 'unknown_user' }>> {
+    const done = await this.storage.transaction(async (tx) => {
+      const user = await tx.users.findByLocalpart(localpart);
+      if (!user) return undefined;
+      const sessions = await tx.oauthSessions.listForUser(user.id, { active: true });
+      for (const session of sessions) {
+        await tx.oauthRecords.revokeByGrantId(session.grantId);
+        await tx.oauthSessions.finish(session.id);
+      }
+      // Browser sessions and any grant without a device session go too.
+      await tx.oauthRecords.revokeByAccountId(user.id);
+      const updated = user.deactivatedAt ? user : await tx.users.setDeactivated(user.id, true);
+      // delete_user removes the user's devices on the homeserver as well.
+      await this.outbox.enqueue(tx, user.id, {
+        kind: 'delete_user',
+        localpart: user.localpart,
+        erase: options.erase,
+      });
+      return { user: updated ?? user, sessions };
+    });
+    if (!done) return err({ kind: 'unknown_user' });
+    for (const session of done.sessions) this.events.grantEnded(session.grantId);
+    this.events.userChanged(done.user.id);
+    this.outbox.wake();
+    return ok({ user: done.user, sessionsEnded: done.sessions.length });
+  }
+
+  /** Queues a provision_user for every account (after a restore, or to repair the homeserver's copy). */
+  async provisionAll(): Promise<number> {
+    return this.#queueForAll((user) => ({ kind: 'provision_user', userId: user.id }));
+  }
+
+  /** Queues a device sync for one user (by localpart) or for every active account; returns how many. */
+  async syncDevices(localpart?: string): Promise<Result<number, { kind: 'unknown_user' }>> {
+    if (localpart === undefined)
+      return ok(
+        await this.#queueForAll((user) =>
+          user.deactivatedAt ? undefined : { kind: 'sync_devices', userId: user.id },
+        ),
+      );
+    const user = await this.storage.users.findByLocalpart(localpart);
+    if (!user) return err({ kind: 'unknown_user' });
+    await this.storage.transaction((tx) =>
+      this.outbox.enqueue(tx, user.id, { kind: 'sync_devices', userId: user.id }),
+    );
+    this.outbox.wake();
+    return ok(1);
+  }
+
+  /** One homeserver job per account (where `job` gives one), a page of accounts per transaction. */
+  async #queueForAll(job: (user: User) => HomeserverJob | undefined): Promise<number> {
+    let count = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.storage.users.list({ after, limit: 500 });
+      if (page.length === 0) break;
+      await this.storage.transaction(async (tx) => {
+        for (const user of page) {
+          const next = job(user);
+          if (!next) continue;
+          await this.outbox.enqueue(tx, user.id, next);
+          count++;
+        }
+      });
+      after = page.at(-1)!.localpart;
+    }
+    this.outbox.wake();
+    return count;
+  }
+
+  async reactivate(localpart: string): Promise<Result<User, { kind: 'unknown_user' }>> {
+    return this.#changeUser(localpart, async (tx, user) => {
+      const changed = user.deactivatedAt ? await tx.users.setDeactivated(user.id, false) : user;
+      await this.outbox.enqueue(tx, user.id, { kind: 'reactivate_user', localpart: user.localpart });
+      await this.outbox.enqueue(tx, user.id, { kind: 'provision_user', userId: user.id });
+      return changed;
+    });
   }
 
   /** Allows or stops the user requesting homeserver admin rights (`urn:synapse:admin:*`). */
@@ -205,6 +330,10 @@ export function describeRegisterProblem(problem: RegisterProblem): string {
       return problem.reason;
     case 'email_taken':
       return 'this email address is already used by another account';
+    case 'localpart_unavailable':
+      return `this username cannot be registered: ${problem.reason}`;
+    case 'homeserver_unavailable':
+      return `the homeserver cannot be asked whether this username is free right now (${problem.reason}); try again later`;
     case 'passwords_disabled':
       return 'passwords are disabled on this server (passwords.enabled is false)';
     case 'weak_password':

@@ -23,6 +23,7 @@ export interface UserRepository {
   setLocked(id: string, locked: boolean): Promise<User | undefined>;
   setCanRequestAdmin(id: string, canRequestAdmin: boolean): Promise<User | undefined>;
   setDisplayName(id: string, displayName: string | null): Promise<User | undefined>;
+  setDeactivated(id: string, deactivated: boolean): Promise<User | undefined>;
 }
 
 export interface PasswordRepository {
@@ -49,15 +50,19 @@ export interface ClaimOptions {
   limit: number;
   /** How long a claimed job is ours before another worker may take it over (a crashed worker's jobs). */
   leaseMs: number;
+  /** Only this key's jobs, due or not (a caller delivering them now). */
+  orderingKey?: string;
 }
 
 export interface JobRepository {
   enqueue(job: NewJob): Promise<Job>;
   /**
    * Takes up to `limit` due jobs of a queue and marks them running. A job is skipped while an earlier job
-   * with its ordering key is unfinished, so per-key order holds; concurrent workers never take the same job.
+   * with its ordering key is pending or running, so per-key order holds; a failed job is set aside and
+   * does not hold the later ones. Concurrent workers never take the same job.
    */
   claim(options: ClaimOptions): Promise<Job[]>;
+  find(id: string): Promise<Job | undefined>;
   complete(id: string): Promise<void>;
   /** Back to pending, to run again at `runAt`. */
   retryLater(id: string, runAt: Date, error: string): Promise<void>;
@@ -114,6 +119,8 @@ export interface OAuthRecordRepository {
   destroy(model: string, idHash: string): Promise<void>;
   /** Deletes every record of a grant (its tokens and codes and the grant itself). */
   revokeByGrantId(grantId: string): Promise<number>;
+  /** Deletes every record of a user: tokens, codes, grants and browser sessions. */
+  revokeByAccountId(accountId: string): Promise<number>;
   /** Deletes up to `limit` records that expired before now; returns how many. */
   deleteExpired(limit: number): Promise<number>;
 }

@@ -184,5 +184,59 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(noTerminal.code, 2);
       assert.match(noTerminal.stderr, /use --password-stdin/);
     });
+
+    test('with a homeserver: deactivate-user queues the call, jobs lists it, and an unreachable homeserver stops registration', async () => {
+      const withHomeserver = join(dir, `manage-hs-${kind}.yaml`);
+      const uri = kind === 'sqlite' ? `sqlite:manage-${kind}-${process.pid}.db` : database.uri;
+      writeFileSync(
+        withHomeserver,
+        stringify(
+          testConfig({
+            database: { uri },
+            matrix: {
+              kind: 'synapse',
+              homeserver: 'example.org',
+              endpoint: 'http://127.0.0.1:1/',
+              secret: 's',
+            },
+          }),
+        ),
+      );
+      const hs = (args: string[]) => cli([...args, '--config', withHomeserver]);
+      const refused = await hs([
+        'manage',
+        'register-user',
+        'zoe',
+        '--password',
+        'correct horse battery staple',
+      ]);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /cannot register zoe: the homeserver cannot be asked whether this username is free/,
+      );
+      assert.equal((await run(['manage', 'register-user', 'yuri'])).code, 0);
+
+      const deactivated = await hs(['manage', 'deactivate-user', 'yuri', '--erase']);
+      assert.equal(deactivated.code, 0, deactivated.stderr);
+      assert.equal(
+        deactivated.stdout,
+        '@yuri:example.org deactivated, 0 session(s) ended; the running mxauth server will tell the homeserver\n',
+      );
+      const jobs = await hs(['manage', 'jobs', '--json']);
+      const waiting = jobs.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        waiting.map((j) => [j.kind, j.state, j.payload]),
+        [['delete_user', 'pending', { kind: 'delete_user', localpart: 'yuri', erase: true }]],
+      );
+      assert.match((await hs(['manage', 'jobs'])).stdout, /delete_user\s+pending/);
+      const retry = await hs(['manage', 'jobs', '--retry', waiting[0].id]);
+      assert.equal(retry.code, 1, 'only failed jobs can be retried');
+      const status = await run(['manage', 'list-users', '--json']);
+      assert.ok(status.stdout.includes('"localpart":"yuri","status":"deactivated"'));
+    });
   });
 }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createLogger } from '../../src/observability/logger.js';
-import { createMxauth, type Mxauth } from '../../src/server.js';
+import { createMxauth, type Mxauth, type MxauthOptions } from '../../src/server.js';
 import { testConfig } from './config.js';
 import { createTestDatabase, type TestDatabaseKind } from './databases.js';
 
@@ -21,7 +21,7 @@ export interface RunningMxauth {
 export async function startMxauth(
   kind: TestDatabaseKind,
   overrides: Record<string, object> = {},
-  options: { scheme?: 'http' | 'https' } = {},
+  options: { scheme?: 'http' | 'https'; mxauth?: MxauthOptions } = {},
 ): Promise<RunningMxauth> {
   const database = await createTestDatabase(kind);
   let handler:
@@ -41,7 +41,7 @@ export async function startMxauth(
       account: { password_registration_enabled: true },
       ...overrides,
     }),
-    { logger: createLogger('silent') },
+    { logger: createLogger('silent'), ...options.mxauth },
   );
   await mxauth.start();
   handler = mxauth.handler;

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.js';
 import { cryptoRng } from '../../src/domain/random.js';
+import { NoHomeserver } from '../../src/homeserver/none.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { DomainEvents } from '../../src/services/events.js';
+import { JobWorker } from '../../src/services/job-worker.js';
+import { Outbox } from '../../src/services/outbox.js';
 import { PasswordHasher, type PasswordScheme } from '../../src/services/passwords/hasher.js';
 import { UserService } from '../../src/services/users.js';
 import type { Database } from '../../src/storage/database.js';
@@ -37,11 +41,20 @@ for (const kind of DATABASE_KINDS) {
     before(async () => {
       database = await openMigrated(kind);
       storage = createStorage(database, new ManualClock(), cryptoRng);
-      users = new UserService(storage, new PasswordHasher([synapseScheme, argonScheme]), new DomainEvents(), {
-        serverName: 'example.test',
-        passwordsEnabled: true,
-        minimumComplexity: 3,
-      });
+      const clock = new ManualClock();
+      const worker = new JobWorker(storage, {}, { logger: createLogger('silent'), clock, rng: cryptoRng });
+      users = new UserService(
+        storage,
+        new PasswordHasher([synapseScheme, argonScheme]),
+        new DomainEvents(),
+        new NoHomeserver('example.test'),
+        new Outbox(worker, false),
+        {
+          serverName: 'example.test',
+          passwordsEnabled: true,
+          minimumComplexity: 3,
+        },
+      );
     });
     after(() => database.close());
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeLocalpartProblem, localpartFromInput, validateLocalpart } from '../../domain/matrix-id.js';
 import { userStatus } from '../../domain/user.js';
+import type { HomeserverConnector } from '../../homeserver/connector.js';
 import { describeRegisterProblem, type PasswordProblem } from '../../services/users.js';
 import { withServices } from '../context.js';
 import { CliError, type CliIo, EXIT_USAGE, promptHidden, readAll } from '../io.js';
@@ -88,6 +89,116 @@ export function manageCommands(program: Command, io: CliIo): void {
   }
 
   manage
+    .command('deactivate-user')
+    .description('Deactivate an account: its sessions end now, and the homeserver deactivates the user')
+    .argument('<localpart>', 'the user id localpart, or the full @user:server of this server')
+    .option(...CONFIG_OPTION)
+    .option('--erase', "also erase the user's data on the homeserver (GDPR erasure)")
+    .action(async (input: string, options) => {
+      await withServices(io, options.config, async ({ users, homeserver }, config) => {
+        const localpart = toLocalpart(input, config.matrix.homeserver);
+        const result = await users.deactivate(localpart, { erase: options.erase ?? false });
+        if (!result.ok) throw new CliError(`cannot deactivate ${localpart}: no such user`);
+        io.out(
+          `@${localpart}:${config.matrix.homeserver} deactivated, ${result.value.sessionsEnded} session(s) ended${homeserverNote(homeserver)}\n`,
+        );
+      });
+    });
+
+  manage
+    .command('reactivate-user')
+    .description('Reactivate a deactivated account (here and on the homeserver)')
+    .argument('<localpart>', 'the user id localpart, or the full @user:server of this server')
+    .option(...CONFIG_OPTION)
+    .action(async (input: string, options) => {
+      await withServices(io, options.config, async ({ users, homeserver }, config) => {
+        const localpart = toLocalpart(input, config.matrix.homeserver);
+        const result = await users.reactivate(localpart);
+        if (!result.ok) throw new CliError(`cannot reactivate ${localpart}: no such user`);
+        io.out(`@${localpart}:${config.matrix.homeserver} reactivated${homeserverNote(homeserver)}\n`);
+      });
+    });
+
+  manage
+    .command('provision-all-users')
+    .description('Tell the homeserver the current state of every account (after a restore or a migration)')
+    .option(...CONFIG_OPTION)
+    .action(async (options) => {
+      await withServices(io, options.config, async ({ users, homeserver }) => {
+        const count = await users.provisionAll();
+        io.out(`${count} user(s) queued for provisioning${homeserverNote(homeserver)}\n`);
+      });
+    });
+
+  manage
+    .command('sync-devices')
+    .description("Make the homeserver's device lists match the live sessions (one user, or everyone)")
+    .argument('[localpart]', 'only this user')
+    .option(...CONFIG_OPTION)
+    .action(async (input: string | undefined, options) => {
+      await withServices(io, options.config, async ({ users, homeserver }, config) => {
+        const localpart = input === undefined ? undefined : toLocalpart(input, config.matrix.homeserver);
+        const result = await users.syncDevices(localpart);
+        if (!result.ok) throw new CliError(`cannot sync the devices of ${localpart}: no such user`);
+        io.out(`${result.value} user(s) queued for a device sync${homeserverNote(homeserver)}\n`);
+      });
+    });
+
+  manage
+    .command('jobs')
+    .description('List the outbox jobs not yet delivered (pending, running, failed); retry failed ones')
+    .option(...CONFIG_OPTION)
+    .option('--retry <id>', 'make a failed job pending again ("all" for every failed job)')
+    .option('--json', 'one JSON object per line instead of a table')
+    .action(async (options) => {
+      await withServices(io, options.config, async ({ storage }) => {
+        if (options.retry !== undefined) {
+          const ids =
+            options.retry === 'all'
+              ? (await storage.jobs.list({ states: ['failed'], limit: 100_000 })).map((j) => j.id)
+              : [options.retry as string];
+          let retried = 0;
+          for (const id of ids) if (await storage.jobs.retry(id)) retried++;
+          if (options.retry !== 'all' && retried === 0)
+            throw new CliError(`no failed job ${options.retry as string}`);
+          return io.out(`${retried} job(s) pending again; the running mxauth server delivers them\n`);
+        }
+        const jobs = await storage.jobs.list({ states: ['pending', 'running', 'failed'], limit: 1000 });
+        if (options.json) {
+          for (const job of jobs)
+            io.out(
+              `${JSON.stringify({
+                id: job.id,
+                queue: job.queue,
+                kind: job.kind,
+                state: job.state,
+                attempts: job.attempts,
+                run_at: job.runAt.toISOString(),
+                last_error: job.lastError,
+                payload: job.payload,
+              })}\n`,
+            );
+          return;
+        }
+        if (jobs.length === 0) return io.out('no jobs waiting: the outbox is empty\n');
+        io.out(
+          formatTable([
+            ['ID', 'QUEUE', 'KIND', 'STATE', 'TRIES', 'NEXT TRY', 'LAST ERROR'],
+            ...jobs.map((job) => [
+              job.id,
+              job.queue,
+              job.kind,
+              job.state,
+              String(job.attempts),
+              job.state === 'failed' ? '-' : job.runAt.toISOString().slice(0, 19).replace('T', ' '),
+              job.lastError ?? '-',
+            ]),
+          ]),
+        );
+      });
+    });
+
+  manage
     .command('list-users')
     .description('List accounts, by localpart')
     .option(...CONFIG_OPTION)
@@ -123,19 +234,26 @@ export function manageCommands(program: Command, io: CliIo): void {
             user.createdAt.toISOString().slice(0, 19).replace('T', ' '),
           ]),
         ];
-        const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-        io.out(
-          `${table
-            .map((r) =>
-              r
-                .map((c, i) => c.padEnd(widths[i]!))
-                .join('  ')
-                .trimEnd(),
-            )
-            .join('\n')}\n`,
-        );
+        io.out(formatTable(table));
       });
     });
+}
+
+function formatTable(table: string[][]): string {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  return `${table
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
+}
+
+/** Where the change goes next: CLI commands write outbox jobs, and the running server delivers them. */
+function homeserverNote(homeserver: HomeserverConnector): string {
+  return homeserver.kind === 'none' ? '' : '; the running mxauth server will tell the homeserver';
 }
 
 function toLocalpart(input: string, serverName: string): string {

@@ -27,15 +27,17 @@ export function kyselyJobs(ctx: RepositoryContext): JobRepository {
       return toJob(row);
     },
 
-    async claim({ queue, limit, leaseMs }) {
+    async claim({ queue, limit, leaseMs, orderingKey }) {
       const t = now();
+      const dueBy = orderingKey === undefined ? t : Number.MAX_SAFE_INTEGER;
       let due = db
         .selectFrom('jobs as j')
         .select('j.id')
         .where('j.queue', '=', queue)
+        .$if(orderingKey !== undefined, (q) => q.where('j.ordering_key', '=', orderingKey!))
         .where((eb) =>
           eb.or([
-            eb.and([eb('j.state', '=', 'pending'), eb('j.run_at', '<=', t)]),
+            eb.and([eb('j.state', '=', 'pending'), eb('j.run_at', '<=', dueBy)]),
             // A running job whose lease ran out belongs to a worker that died: take it over.
             eb.and([eb('j.state', '=', 'running'), eb('j.locked_until', '<', t)]),
           ]),
@@ -47,7 +49,7 @@ export function kyselyJobs(ctx: RepositoryContext): JobRepository {
                 .select(sql`1`.as('one'))
                 .whereRef('e.ordering_key', '=', 'j.ordering_key')
                 .whereRef('e.id', '<', 'j.id')
-                .where('e.state', '!=', 'done'),
+                .where('e.state', 'in', ['pending', 'running']),
             ),
           ),
         )
@@ -63,6 +65,11 @@ export function kyselyJobs(ctx: RepositoryContext): JobRepository {
         .returningAll()
         .execute();
       return rows.map(toJob).sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+
+    async find(id) {
+      const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toJob(row);
     },
 
     async complete(id) {

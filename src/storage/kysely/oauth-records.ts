@@ -169,6 +169,13 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       const result = await db.deleteFrom('oauth_records').where('grant_id', '=', grantId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async revokeByAccountId(accountId) {
+      const result = await db
+        .deleteFrom('oauth_records')
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async deleteExpired(limit) {
       const expired = db
         .selectFrom('oauth_records')

@@ -64,6 +64,8 @@ export function kyselyUsers(ctx: RepositoryContext): UserRepository {
     setLocked: (id, locked) => update(id, { locked_at: locked ? ctx.clock.now().getTime() : null }),
     setCanRequestAdmin: (id, canRequestAdmin) => update(id, { can_request_admin: canRequestAdmin }),
     setDisplayName: (id, displayName) => update(id, { display_name: displayName }),
+    setDeactivated: (id, deactivated) =>
+      update(id, { deactivated_at: deactivated ? ctx.clock.now().getTime() : null }),
   };
 }
 

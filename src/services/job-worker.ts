@@ -1,0 +1,166 @@
+import type { Clock } from '../domain/clock.js';
+import { type Job, retryDelayMs } from '../domain/job.js';
+import { type Rng, randomFraction } from '../domain/random.js';
+import type { Logger } from '../observability/logger.js';
+import type { Storage } from '../storage/storage.js';
+
+/** What became of one delivery: done, tried again later (with backoff), or failed until an operator retries it. */
+export type JobOutcome =
+  | { kind: 'done' }
+  | { kind: 'retry'; error: string }
+  | { kind: 'fail'; error: string };
+
+export type JobHandler = (job: Job) => Promise<JobOutcome>;
+
+export interface JobWorkerOptions {
+  /** How often to look for due jobs when idle. */
+  pollMs?: number;
+  /** How long a claimed job is ours; a worker that dies mid-job loses it to another after this. */
+  leaseMs?: number;
+  /** The longest wait between two tries of a job. */
+  backoffCapMs?: number;
+  batch?: number;
+}
+
+/**
+ * Delivers outbox jobs. Several workers (processes, instances) may run on one database: claiming is
+ * atomic (`FOR UPDATE SKIP LOCKED` on PostgreSQL, one writer on SQLite), so each job is delivered by one
+ * of them, and jobs sharing an ordering key are delivered one at a time, in order.
+ */
+export class JobWorker {
+  readonly #pollMs: number;
+  readonly #leaseMs: number;
+  readonly #backoffCapMs: number;
+  readonly #batch: number;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+  #again = false;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly handlers: Record<string, JobHandler>,
+    private readonly deps: { logger: Logger; clock: Clock; rng: Rng },
+    options: JobWorkerOptions = {},
+  ) {
+    this.#pollMs = options.pollMs ?? 1000;
+    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#backoffCapMs = options.backoffCapMs ?? 5 * 60_000;
+    this.#batch = options.batch ?? 20;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.wake();
+  }
+
+  /** Looks for due jobs now (e.g. right after this process wrote some). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined;
+      if (this.#stopped) return;
+      if (this.#again) {
+        this.#again = false;
+        this.wake();
+      } else this.#timer = setTimeout(() => this.wake(), this.#pollMs);
+    });
+  }
+
+  /** Stops polling and waits for the jobs in hand. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /**
+   * Delivers the due jobs of one ordering key now, in order, up to and including `job`; true when `job`
+   * is done. For a caller that must not go on before the homeserver knows (a device about to get tokens).
+   * One try each: on failure the jobs stay, with backoff, for the worker.
+   */
+  async deliverNow(job: Job): Promise<{ delivered: true } | { delivered: false; error: string }> {
+    for (let round = 0; round < 20; round++) {
+      const claimed = await this.storage.jobs.claim({
+        queue: job.queue,
+        limit: 10,
+        leaseMs: this.#leaseMs,
+        orderingKey: job.orderingKey ?? undefined,
+      });
+      for (const next of claimed) {
+        const outcome = await this.#deliver(next);
+        if (outcome.kind !== 'done') {
+          // Release what was claimed after it, for the worker, in order.
+          for (const rest of claimed.slice(claimed.indexOf(next) + 1))
+            await this.storage.jobs.retryLater(rest.id, this.deps.clock.now(), 'waiting for an earlier job');
+          return { delivered: false, error: outcome.error };
+        }
+        if (next.id === job.id) return { delivered: true };
+      }
+      const current = await this.storage.jobs.find(job.id);
+      if (!current || current.state === 'done') return { delivered: true };
+      if (current.state === 'failed') return { delivered: false, error: current.lastError ?? 'failed' };
+      // Another worker holds an earlier job of this key: give it a moment.
+      if (claimed.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { delivered: false, error: 'the homeserver did not answer in time' };
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (const queue of Object.keys(this.handlers)) {
+        for (;;) {
+          const claimed = await this.storage.jobs.claim({
+            queue,
+            limit: this.#batch,
+            leaseMs: this.#leaseMs,
+          });
+          for (const job of claimed) await this.#deliver(job);
+          if (claimed.length < this.#batch || this.#stopped) break;
+        }
+      }
+    } catch (error) {
+      // The database is away: try again at the next poll; the jobs are safe where they are.
+      this.deps.logger.warn({ err: error }, 'outbox: cannot read jobs');
+    }
+  }
+
+  async #deliver(job: Job): Promise<JobOutcome> {
+    const handler = this.handlers[job.queue];
+    let outcome: JobOutcome;
+    try {
+      outcome = handler ? await handler(job) : { kind: 'fail', error: `no handler for queue ${job.queue}` };
+    } catch (error) {
+      outcome = { kind: 'retry', error: (error as Error).message ?? String(error) };
+    }
+    const log = { job: job.id, queue: job.queue, kind: job.kind, attempt: job.attempts };
+    if (outcome.kind === 'done') {
+      await this.storage.jobs.complete(job.id);
+      this.deps.logger.debug(log, 'outbox: delivered');
+    } else if (outcome.kind === 'retry') {
+      const delay = retryDelayMs(job.attempts, this.#backoffCapMs, randomFraction(this.deps.rng));
+      await this.storage.jobs.retryLater(
+        job.id,
+        new Date(this.deps.clock.now().getTime() + delay),
+        outcome.error,
+      );
+      this.deps.logger.warn(
+        { ...log, error: outcome.error, retry_in_ms: delay },
+        'outbox: delivery failed, will retry',
+      );
+    } else {
+      await this.storage.jobs.fail(job.id, outcome.error);
+      this.deps.logger.error(
+        { ...log, error: outcome.error },
+        'outbox: delivery failed for good; retry with `mxauth manage jobs retry`',
+      );
+    }
+    return outcome;
+  }
+}

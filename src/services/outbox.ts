@@ -1,0 +1,30 @@
+import type { Job } from '../domain/job.js';
+import type { Repositories } from '../storage/repositories.js';
+import { type HomeserverJob, homeserverJob } from './homeserver-jobs.js';
+import type { JobWorker } from './job-worker.js';
+
+/**
+ * How services hand work to the outbox: `enqueue` inside the transaction of the change that causes it,
+ * `wake` after it commits. Without a homeserver (`matrix.kind: none`) there is nothing to tell, and no
+ * job is written.
+ */
+export class Outbox {
+  constructor(
+    private readonly worker: JobWorker,
+    private readonly homeserver: boolean,
+  ) {}
+
+  async enqueue(tx: Repositories, userId: string, job: HomeserverJob): Promise<Job | undefined> {
+    if (!this.homeserver) return undefined;
+    return tx.jobs.enqueue(homeserverJob(userId, job));
+  }
+
+  /** Delivers `job` (and the earlier jobs of its user) now; see JobWorker.deliverNow. */
+  deliverNow(job: Job): ReturnType<JobWorker['deliverNow']> {
+    return this.worker.deliverNow(job);
+  }
+
+  wake(): void {
+    this.worker.wake();
+  }
+}
