@@ -128,7 +128,11 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           onRelayError: (error) =>
             logger.warn({ err: error }, 'change notifications between instances interrupted'),
           logger,
-          worker: options.outbox,
+          worker: {
+            ...options.outbox,
+            onOutcome: (job, outcome) =>
+              metrics.jobDeliveries.inc({ queue: job.queue, kind: job.kind, outcome: outcome.kind }),
+          },
         });
         // Loaded on start only: the OAuth engine is large, and CLI commands that never serve skip it.
         const { buildSurfaces } = await import('./surfaces.js');

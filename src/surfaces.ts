@@ -12,6 +12,7 @@ import type { FastPath } from './http/app.js';
 import { enginePages } from './oauth/engine-pages.js';
 import { installHooks } from './oauth/hooks.js';
 import { introspectionHandler } from './oauth/introspect.js';
+import { matrixDiscoveryRoutes } from './oauth/matrix-discovery.js';
 import { createEngine, type OAuthEngine, ROUTES } from './oauth/provider.js';
 import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
@@ -21,6 +22,7 @@ import { RateLimiter } from './services/rate-limit.js';
 import { SecretBox } from './services/secret-box.js';
 import { accountRoutes } from './web/account.js';
 import { assetRoutes } from './web/assets.js';
+import { setPublicRoot } from './web/base-path.js';
 import { Csrf } from './web/csrf.js';
 import { interactionRoutes } from './web/interaction.js';
 import { securityHeaders } from './web/security-headers.js';
@@ -63,10 +65,11 @@ export function buildSurfaces(
     perAccount: new RateLimiter({ burst: 1800, perSecond: 1800 / 3600 }, deps.clock),
   };
 
-  const routers: Record<'human' | 'oauth' | 'assets', Router[]> = {
+  const routers: Record<'human' | 'oauth' | 'assets' | 'discovery', Router[]> = {
+    discovery: [matrixDiscoveryRoutes(config)],
     human: [
       interactionRoutes({ config, engine, users, storage, csrf, loginLimits }),
-      accountRoutes({ config, engine, storage, sessions, csrf }),
+      accountRoutes({ config, engine, storage, sessions, users, csrf }),
     ],
     oauth: [userinfoRoutes({ storage, tokens })],
     assets: [assetRoutes()],
@@ -77,6 +80,8 @@ export function buildSurfaces(
   const https = config.http.publicBase.protocol === 'https:';
   const secureCookies: Middleware = (ctx, next) => {
     if (https) ctx.cookies.secure = true;
+    // Cookies mxauth sets itself are scoped to public_base's path (see web/base-path.ts).
+    setPublicRoot(ctx, config.http.publicBase.pathname);
     return next();
   };
   const cache = new Map<string, Middleware>();
@@ -130,7 +135,9 @@ function engineResource(path: string): ResourceName | undefined {
 /**
  * Hands the engine's paths to it. The engine builds every URL it prints from the request, so the request
  * is made to look as if it came to public_base: discovery must advertise public URLs even when the
- * homeserver fetches it over an internal address.
+ * homeserver fetches it over an internal address. The request's path is already relative to
+ * public_base's path (the listener stripped its prefix, or the proxy did); the engine learns that path
+ * as its mount path (`req.baseUrl`, which it reads as Express's), and prefixes every URL with it.
  */
 function engineHandoff(
   engine: OAuthEngine,
@@ -139,9 +146,14 @@ function engineHandoff(
   const handle = engine.callback();
   const publicHost = config.http.publicBase.host;
   const publicProto = config.http.publicBase.protocol.slice(0, -1);
+  const mountPath = config.http.publicBase.pathname.slice(0, -1);
   return (resources) => async (ctx, next) => {
     const resource = engineResource(ctx.path);
     if (!resource || !resources.has(resource)) return next();
+    const req = ctx.req as typeof ctx.req & { baseUrl?: string; originalUrl?: string };
+    req.baseUrl = mountPath;
+    // Read before baseUrl, and not set by Koa; a host framework's value would name another mount path.
+    delete req.originalUrl;
     const headers = ctx.req.headers;
     headers.host = publicHost;
     headers['x-forwarded-proto'] = publicProto;

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { configCommands } from './commands/config.js';
 import { databaseCommands } from './commands/database.js';
+import { doctorCommand } from './commands/doctor.js';
 import { manageCommands } from './commands/manage.js';
 import { serveCommand } from './commands/serve.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io.js';
@@ -16,6 +17,7 @@ export function buildProgram(io: CliIo): Command {
   databaseCommands(program, io);
   serveCommand(program, io);
   manageCommands(program, io);
+  doctorCommand(program, io);
   // Every command reports through exceptions instead of exiting, so the CLI runs in-process in tests.
   const exitOverride = (command: Command) => {
     command.exitOverride();

@@ -44,6 +44,7 @@ export interface Config {
     homeserver: string;
     endpoint: URL;
     secret: string | undefined;
+    wellKnownClient: Record<string, unknown> | undefined;
   };
   secrets: {
     encryption: Buffer;

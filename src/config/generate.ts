@@ -15,6 +15,8 @@ export interface GenerateOptions {
   matrixKind?: 'synapse' | 'synapse_legacy' | 'none';
   homeserverEndpoint?: string;
   passwordRegistration?: boolean;
+  /** `passwords.schemes`; one argon2id scheme by default. */
+  passwordSchemes?: Record<string, unknown>[];
 }
 
 /** A complete configuration with fresh secrets and keys; it passes `mxauth config check` as it is. */
@@ -43,7 +45,11 @@ export async function generateConfig(options: GenerateOptions = {}): Promise<Con
         { kid: jwkThumbprint(ec.privateKey).slice(0, 12), key: pem(ec.privateKey) },
       ],
     },
-    passwords: { enabled: true, schemes: [{ version: 1, algorithm: 'argon2id' }], minimum_complexity: 3 },
+    passwords: {
+      enabled: true,
+      schemes: (options.passwordSchemes ?? [{ version: 1, algorithm: 'argon2id' }]) as never,
+      minimum_complexity: 3,
+    },
     account: { password_registration_enabled: options.passwordRegistration ?? false },
   };
 }

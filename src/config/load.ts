@@ -76,10 +76,6 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
   };
 
   const matrixSecret = secret(file.matrix, 'secret', 'matrix', file.matrix.kind !== 'none');
-  if (file.matrix.kind === 'synapse_legacy')
-    at('matrix.kind')(
-      'synapse_legacy (the admin API of Synapse < 1.136) is not supported yet: upgrade Synapse and use synapse',
-    );
 
   const encryptionHex = secret(file.secrets, 'encryption', 'secrets', true)?.trim();
   let encryption = Buffer.alloc(0);
@@ -149,11 +145,16 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
     });
   });
 
+  const publicBase = new URL(
+    file.http.public_base.endsWith('/') ? file.http.public_base : `${file.http.public_base}/`,
+  );
+  // Served under public_base's path by default (a proxy passing the path through); `prefix: /` is none.
+  const defaultPrefix = publicBase.pathname.slice(0, -1);
   const listeners: ListenerConfig[] = file.http.listeners.map((l, i) => ({
     name: l.name ?? `listener${i}`,
     resources: new Set(l.resources?.map((r) => (typeof r === 'string' ? r : r.name)) ?? RESOURCE_NAMES),
     binds: l.binds.map(toBind),
-    prefix: l.prefix ?? '',
+    prefix: l.prefix === undefined ? defaultPrefix : l.prefix === '/' ? '' : l.prefix,
   }));
 
   if (problems.length > 0) return err(problems);
@@ -161,9 +162,7 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
   const { password_registration_token_required, ...account } = file.account;
   return ok({
     http: {
-      publicBase: new URL(
-        file.http.public_base.endsWith('/') ? file.http.public_base : `${file.http.public_base}/`,
-      ),
+      publicBase,
       issuer: file.http.issuer ?? file.http.public_base,
       listeners,
       trustedProxies: file.http.trusted_proxies,
@@ -179,6 +178,7 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
       homeserver: file.matrix.homeserver,
       endpoint: new URL(file.matrix.endpoint),
       secret: matrixSecret,
+      wellKnownClient: file.matrix.well_known_client,
     },
     secrets: { encryption, keys },
     passwords: {

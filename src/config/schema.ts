@@ -76,19 +76,23 @@ const listener = z.strictObject({
   binds: z.array(bind).min(1).describe('Addresses to listen on'),
   prefix: z
     .string()
-    .regex(/^\/[^?#]*[^/?#]$/, 'a path such as /auth, without a trailing slash')
+    .regex(/^\/(?:[^?#]*[^/?#])?$/, 'a path such as /auth, without a trailing slash, or / for none')
     .optional()
-    .describe('Path prefix under which everything is served, for reverse proxies that do not strip it'),
+    .describe(
+      "Path prefix the listener expects on every request and strips; the path of `public_base` when absent. Set `/` behind a proxy that strips public_base's path itself",
+    ),
 });
 
 const http = z.strictObject({
   public_base: z
     .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
     .refine(
-      (url) => !/^https?:\/\//.test(url) || /^https?:\/\/[^/]+\/?$/.test(url),
-      'must be the root of a host (no path), e.g. https://auth.example.com/',
+      (url) => !/^https?:\/\//.test(url) || !/[?#]/.test(url),
+      'must not have a query or a fragment, e.g. https://auth.example.com/ or https://example.com/auth/',
     )
-    .describe('The URL clients and browsers reach mxauth at'),
+    .describe(
+      'The URL clients and browsers reach mxauth at; may have a path (`https://example.com/auth/`), under which every URL mxauth prints then lies',
+    ),
   issuer: z
     .url({ protocol: /^https?$/ })
     .optional()
@@ -140,6 +144,12 @@ const matrix = z.strictObject({
     .default('http://localhost:8008/')
     .describe("The homeserver's client-server API base URL"),
   ...secretPair('secret', 'Shared secret with the homeserver; required unless `kind` is `none`'),
+  well_known_client: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe(
+      'Base of the `/.well-known/matrix/client` document mxauth serves when that path is routed to it (e.g. `{"m.homeserver": {"base_url": "https://matrix.example.org"}}`); mxauth adds `org.matrix.msc2965.authentication`. Not served when absent',
+    ),
 });
 
 const signingKey = z.strictObject({

@@ -1,5 +1,6 @@
 import { err, ok, type Result } from '../domain/result.js';
 import type { HomeserverConnector, HomeserverError, HomeserverUser, ProvisionUser } from './connector.js';
+import { done, HomeserverHttp } from './http.js';
 
 export interface SynapseOptions {
   /** The homeserver's base URL (`matrix.endpoint`). */
@@ -17,18 +18,18 @@ export interface SynapseOptions {
 export class SynapseConnector implements HomeserverConnector {
   readonly kind = 'synapse';
   readonly #base: URL;
-  readonly #secret: string;
-  readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #http: HomeserverHttp;
 
   constructor(options: SynapseOptions) {
     this.#base = new URL(
       '_synapse/mas/',
       options.endpoint.href.endsWith('/') ? options.endpoint : `${options.endpoint.href}/`,
     );
-    this.#secret = options.secret;
-    this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#fetch = options.fetch ?? fetch;
+    this.#http = new HomeserverHttp({
+      secret: options.secret,
+      timeoutMs: options.timeoutMs ?? 10_000,
+      fetch: options.fetch ?? fetch,
+    });
   }
 
   async queryUser(localpart: string): Promise<Result<HomeserverUser, HomeserverError>> {
@@ -108,71 +109,7 @@ export class SynapseConnector implements HomeserverConnector {
     return done(await this.#call('POST', 'allow_cross_signing_reset', { localpart }));
   }
 
-  async #call(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: object,
-  ): Promise<Result<{ status: number; body: unknown }, HomeserverError>> {
-    const url = new URL(path, this.#base);
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.#fetch(url, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.#secret}`,
-          accept: 'application/json',
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      text = await response.text();
-    } catch (e) {
-      const error = e as Error;
-      const reason =
-        error.name === 'TimeoutError' ? `no answer within ${this.#timeoutMs} ms` : causeOf(error);
-      return err({ kind: 'transient', message: `${method} ${url.pathname}: ${reason}` });
-    }
-    let parsed: unknown;
-    if (text.trim() !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // A proxy's HTML error page, or a truncated answer: worth another try only if the status says so.
-        if (response.ok)
-          return err({ kind: 'transient', message: `${method} ${url.pathname}: the answer is not JSON` });
-      }
-    }
-    if (response.ok) return ok({ status: response.status, body: parsed });
-    return err(classify(response.status, parsed, `${method} ${url.pathname}`));
+  #call(method: 'GET' | 'POST', path: string, body?: object) {
+    return this.#http.call(method, new URL(path, this.#base), body);
   }
-}
-
-function done(result: Result<unknown, HomeserverError>): Result<void, HomeserverError> {
-  return result.ok ? ok(undefined) : result;
-}
-
-function classify(status: number, body: unknown, what: string): HomeserverError {
-  const { errcode, error } = (body ?? {}) as { errcode?: unknown; error?: unknown };
-  const code = typeof errcode === 'string' ? errcode : undefined;
-  const message = `${what}: ${typeof error === 'string' ? error : `HTTP ${status}`}`;
-  if (code === 'M_USER_IN_USE') return { kind: 'user_in_use', message };
-  if (code === 'M_INVALID_USERNAME') return { kind: 'invalid_username', message };
-  if (code === 'M_EXCLUSIVE') return { kind: 'exclusive', message };
-  if (status === 401 || status === 403)
-    return {
-      kind: 'unauthorized',
-      message: `${what}: the homeserver refused the shared secret (HTTP ${status})`,
-    };
-  if (status === 404) return { kind: 'not_found', message };
-  // Overloaded, restarting, behind a proxy that lost it: the same call may work later.
-  if (status >= 500 || status === 408 || status === 429) return { kind: 'transient', message };
-  return { kind: 'rejected', status, ...(code ? { errcode: code } : {}), message };
-}
-
-function causeOf(error: Error): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? error.message;
 }

@@ -25,7 +25,8 @@ export function enginePages(serverName: string): EnginePages {
   const chrome = (ctx: Ctx): PageChrome => ({
     t: translator(ctx.get('accept-language')),
     serverName,
-    assetsBase: '/assets/',
+    // The engine's mount path: public_base's path without its trailing slash (set by engineHandoff).
+    assetsBase: `${(ctx.req as { baseUrl?: string }).baseUrl ?? ''}/assets/`,
   });
   const send = (ctx: Ctx, body: string, status?: number) => {
     ctx.type = 'html';

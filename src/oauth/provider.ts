@@ -46,6 +46,7 @@ export const ACCOUNT_ACTIONS = [
   'org.matrix.sessions_list',
   'org.matrix.session_view',
   'org.matrix.session_end',
+  'org.matrix.cross_signing_reset',
 ];
 
 /** mxauth's own client, with which the account page signs people in. */
@@ -70,6 +71,8 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
   const { config, storage } = deps;
   const resource = homeserverResource(config);
   const base = config.http.publicBase.href;
+  // Everything mxauth prints lies under public_base's path ('/' or e.g. '/auth/'); see engineHandoff.
+  const root = config.http.publicBase.pathname;
 
   const policy = interactionPolicy.base();
   const promptValues = ['none', 'login', 'consent'];
@@ -121,7 +124,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
     },
     claims: { openid: ['sub'], email: ['email', 'email_verified'] },
     scopes: ['openid', 'email', 'offline_access'],
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy },
+    interactions: { url: (_ctx, interaction) => `${root}interaction/${interaction.uid}`, policy },
     responseTypes: ['code'],
     features: {
       devInteractions: { enabled: false },
@@ -209,7 +212,9 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
           hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), 'mxauth cookie signing', 32),
         ).toString('base64url'),
       ],
-      long: { httpOnly: true, sameSite: 'lax' },
+      // The browser session is scoped to public_base's path. The short-lived cookies get their own paths
+      // (the interaction and resume URLs), which a path here would override.
+      long: { httpOnly: true, sameSite: 'lax', path: root },
       short: { httpOnly: true, sameSite: 'lax' },
       names: { session: 'mxauth-session', interaction: 'mxauth-interaction', resume: 'mxauth-resume' },
     },

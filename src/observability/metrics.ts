@@ -7,6 +7,8 @@ export interface Metrics {
   /** One request's duration in `httpRequests`. */
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   dbQueries: Counter;
+  /** Outbox deliveries by queue, job kind and outcome (done, retry, fail). */
+  jobDeliveries: Counter<'queue' | 'kind' | 'outcome'>;
   jobs: Gauge<'state'>;
 }
 
@@ -35,6 +37,12 @@ export function createMetrics(jobCounts?: () => Promise<Record<string, number>>)
       }
       child.observe(seconds);
     },
+    jobDeliveries: new Counter({
+      name: 'mxauth_job_deliveries_total',
+      help: 'Outbox delivery attempts by queue, kind and outcome (done, retry, fail)',
+      labelNames: ['queue', 'kind', 'outcome'],
+      registers: [registry],
+    }),
     dbQueries: new Counter({
       name: 'mxauth_db_queries_total',
       help: 'Database queries run',

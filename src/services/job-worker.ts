@@ -20,6 +20,8 @@ export interface JobWorkerOptions {
   /** The longest wait between two tries of a job. */
   backoffCapMs?: number;
   batch?: number;
+  /** Told of every delivery attempt (metrics). */
+  onOutcome?: (job: Job, outcome: JobOutcome) => void;
 }
 
 /**
@@ -32,6 +34,7 @@ export class JobWorker {
   readonly #leaseMs: number;
   readonly #backoffCapMs: number;
   readonly #batch: number;
+  readonly #onOutcome: JobWorkerOptions['onOutcome'];
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
@@ -47,6 +50,7 @@ export class JobWorker {
     this.#leaseMs = options.leaseMs ?? 60_000;
     this.#backoffCapMs = options.backoffCapMs ?? 5 * 60_000;
     this.#batch = options.batch ?? 20;
+    this.#onOutcome = options.onOutcome;
   }
 
   start(): void {
@@ -139,6 +143,7 @@ export class JobWorker {
     } catch (error) {
       outcome = { kind: 'retry', error: (error as Error).message ?? String(error) };
     }
+    this.#onOutcome?.(job, outcome);
     const log = { job: job.id, queue: job.queue, kind: job.kind, attempt: job.attempts };
     if (outcome.kind === 'done') {
       await this.storage.jobs.complete(job.id);

@@ -285,6 +285,28 @@ export class UserService {
     });
   }
 
+  /**
+   * Lets the user replace their cross-signing keys without interactive auth for a short while (the
+   * homeserver's window, 10 minutes on Synapse). Delivered at once: the user is waiting to do it.
+   */
+  async allowCrossSigningReset(
+    userId: string,
+  ): Promise<Result<void, { kind: 'homeserver_unavailable'; error: string }>> {
+    const job = await this.storage.transaction(async (tx) => {
+      const user = await tx.users.findById(userId);
+      return (
+        user &&
+        this.outbox.enqueue(tx, user.id, { kind: 'allow_cross_signing_reset', localpart: user.localpart })
+      );
+    });
+    if (!job) return ok(undefined);
+    const delivered = await this.outbox.deliverNow(job);
+    if (delivered.delivered) return ok(undefined);
+    // Not later: a reset window opening hours after the user gave up would surprise them.
+    await this.storage.jobs.fail(job.id, `not delivered while the user waited: ${delivered.error}`);
+    return err({ kind: 'homeserver_unavailable', error: delivered.error });
+  }
+
   /** Allows or stops the user requesting homeserver admin rights (`urn:synapse:admin:*`). */
   async setCanRequestAdmin(
     localpart: string,

@@ -6,18 +6,21 @@ import { userId } from '../domain/matrix-id.js';
 import type { OAuthEngine } from '../oauth/provider.js';
 import { ACCOUNT_CLIENT_ID, ROUTES } from '../oauth/provider.js';
 import type { OAuthSessionService } from '../services/oauth-sessions.js';
+import type { UserService } from '../services/users.js';
 import type { Storage } from '../storage/storage.js';
+import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
 import type { Csrf } from './csrf.js';
 import { translator } from './i18n.js';
 import { messagePage, type PageChrome } from './layout.js';
-import { accountPage } from './pages/account.js';
+import { accountPage, crossSigningResetPage } from './pages/account.js';
 
 export interface AccountDependencies {
   config: Config;
   engine: OAuthEngine;
   storage: Storage;
   sessions: OAuthSessionService;
+  users: UserService;
   csrf: Csrf;
 }
 
@@ -29,14 +32,17 @@ const STATE_COOKIE = 'mxauth-account-state';
  * any client, with mxauth's own first-party client, so there is one login page and one browser session.
  */
 export function accountRoutes(deps: AccountDependencies): Router {
-  const { config, engine, storage, sessions, csrf } = deps;
+  const { config, engine, storage, sessions, users, csrf } = deps;
   const router = new Router();
   const base = config.http.publicBase;
+  // Routes match below public_base's path; the URLs, redirects and cookie paths printed include it.
+  const root = base.pathname;
+  const accountPath = publicPath(root, '/account/');
   const callback = new URL('account/callback', base).href;
   const chrome = (ctx: Context): PageChrome => ({
     t: translator(ctx.get('accept-language')),
     serverName: config.matrix.homeserver,
-    assetsBase: '/assets/',
+    assetsBase: publicPath(root, '/assets/'),
   });
   const secure = base.protocol === 'https:';
 
@@ -51,11 +57,12 @@ export function accountRoutes(deps: AccountDependencies): Router {
   /** Starts a sign-in for the account page, coming back to `returnTo`. */
   const signIn = (ctx: Context) => {
     const state = randomBytes(16).toString('base64url');
-    ctx.cookies.set(STATE_COOKIE, `${state}.${ctx.originalUrl}`, {
+    // ctx.url is below the root however the request arrived (prefix stripped by mxauth or the proxy).
+    ctx.cookies.set(STATE_COOKIE, `${state}.${publicPath(root, ctx.url)}`, {
       httpOnly: true,
       sameSite: 'lax',
       secure,
-      path: '/account/',
+      path: accountPath,
       overwrite: true,
     });
     const authorize = new URL(ROUTES.authorization.slice(1), base);
@@ -77,8 +84,8 @@ export function accountRoutes(deps: AccountDependencies): Router {
     const saved = ctx.cookies.get(STATE_COOKIE) ?? '';
     const dot = saved.indexOf('.');
     const returnTo = saved.slice(dot + 1);
-    ctx.cookies.set(STATE_COOKIE, '', { path: '/account/', maxAge: 0 });
-    if (dot === -1 || saved.slice(0, dot) !== ctx.query.state || !returnTo.startsWith('/account/')) {
+    ctx.cookies.set(STATE_COOKIE, '', { path: accountPath, maxAge: 0 });
+    if (dot === -1 || saved.slice(0, dot) !== ctx.query.state || !returnTo.startsWith(accountPath)) {
       const c = chrome(ctx);
       ctx.status = 400;
       ctx.type = 'html';
@@ -93,6 +100,14 @@ export function accountRoutes(deps: AccountDependencies): Router {
     const user = await signedInUser(ctx);
     if (!user) return signIn(ctx);
     const c = chrome(ctx);
+    if (ctx.query.action === 'org.matrix.cross_signing_reset') {
+      ctx.type = 'html';
+      ctx.body = crossSigningResetPage(c, {
+        csrf: csrf.token(ctx),
+        action: publicPath(root, '/account/cross-signing-reset'),
+      });
+      return;
+    }
     const active = await sessions.listForUser(user.id);
     const withNames = await Promise.all(
       active.map(async (s) => {
@@ -109,6 +124,7 @@ export function accountRoutes(deps: AccountDependencies): Router {
       userId: userId(user.localpart, config.matrix.homeserver),
       sessions: withNames,
       csrf: csrf.token(ctx),
+      endSessionUrl: (id) => publicPath(root, `/account/sessions/${id}/end`),
       focusDeviceId: focus,
       notice: ctx.query.ended === '1' ? c.t('account.signed_out') : undefined,
     });
@@ -134,7 +150,27 @@ export function accountRoutes(deps: AccountDependencies): Router {
       return;
     }
     if (!session.finishedAt) await sessions.end(session);
-    ctx.redirect('/account/?ended=1');
+    ctx.redirect(`${accountPath}?ended=1`);
+  });
+
+  router.post('/account/cross-signing-reset', async (ctx) => {
+    const form = await readForm(ctx);
+    const c = chrome(ctx);
+    ctx.type = 'html';
+    if (!csrf.verify(ctx, form.csrf)) {
+      ctx.status = 403;
+      ctx.body = messagePage(c, c.t('error.title'), c.t('error.csrf'));
+      return;
+    }
+    const user = await signedInUser(ctx);
+    if (!user) return signIn(ctx);
+    const allowed = await users.allowCrossSigningReset(user.id);
+    if (!allowed.ok) ctx.status = 503;
+    ctx.body = messagePage(
+      c,
+      c.t('account.cross_signing.title'),
+      c.t(allowed.ok ? 'account.cross_signing.allowed' : 'account.cross_signing.unavailable'),
+    );
   });
 
   return router;

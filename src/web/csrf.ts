@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { publicRoot } from './base-path.js';
 
 const COOKIE = 'mxauth-csrf';
 
@@ -22,7 +23,7 @@ export class Csrf {
         httpOnly: true,
         sameSite: 'lax',
         secure: this.secureCookies,
-        path: '/',
+        path: publicRoot(ctx),
         signed: false,
         overwrite: true,
       });

@@ -7,6 +7,7 @@ import { ACCOUNT_CLIENT_ID, type OAuthEngine } from '../oauth/provider.js';
 import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
 import { describeRegisterProblem, type UserService } from '../services/users.js';
 import type { Storage } from '../storage/storage.js';
+import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
 import type { Csrf } from './csrf.js';
 import { translator } from './i18n.js';
@@ -34,11 +35,14 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   const { config, engine, users, storage, csrf } = deps;
   const serverName = config.matrix.homeserver;
   const router = new Router({ prefix: '/interaction/:uid' });
+  // Routes match below public_base's path; the links and form actions printed include it.
+  const root = config.http.publicBase.pathname;
+  const step = (d: Details, name: string) => publicPath(root, `/interaction/${d.uid}/${name}`);
 
   const chrome = (ctx: Context): PageChrome => ({
     t: translator(ctx.get('accept-language')),
     serverName,
-    assetsBase: '/assets/',
+    assetsBase: publicPath(root, '/assets/'),
   });
   const page = (ctx: Context, body: string, status = 200) => {
     ctx.status = status;
@@ -99,15 +103,13 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     page(
       ctx,
       loginPage(c, {
-        action: `/interaction/${d.uid}/login`,
+        action: step(d, 'login'),
         csrf: csrf.token(ctx),
         clientName: client.name,
         username: extra.username ?? loginHint(d, serverName),
         error: extra.error,
         allowEmail: config.account.login_with_email_allowed,
-        registerUrl: config.account.password_registration_enabled
-          ? `/interaction/${d.uid}/register`
-          : undefined,
+        registerUrl: config.account.password_registration_enabled ? step(d, 'register') : undefined,
       }),
       extra.status,
     );
@@ -121,11 +123,11 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     page(
       ctx,
       registerPage(chrome(ctx), {
-        action: `/interaction/${d.uid}/register`,
+        action: step(d, 'register'),
         csrf: csrf.token(ctx),
         username: extra.username,
         error: extra.error,
-        loginUrl: `/interaction/${d.uid}/login`,
+        loginUrl: step(d, 'login'),
       }),
       extra.status,
     );
@@ -140,7 +142,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     page(
       ctx,
       consentPage(c, {
-        action: `/interaction/${d.uid}/consent`,
+        action: step(d, 'consent'),
         csrf: csrf.token(ctx),
         clientName: client.name,
         clientHost: client.host,
@@ -151,7 +153,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         admin: matrix?.admin ?? false,
         openid: matrix?.others.includes('openid') ?? false,
         email: matrix?.others.includes('email') ?? false,
-        switchUserUrl: `/interaction/${d.uid}/login`,
+        switchUserUrl: step(d, 'login'),
       }),
     );
   };

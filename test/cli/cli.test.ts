@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { cli } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
@@ -23,6 +23,70 @@ test('config generate writes a file that config check accepts', async () => {
   const again = await cli(['config', 'generate', '--output', 'c.yaml'], { cwd: dir });
   assert.equal(again.code, 2);
   assert.match(again.stderr, /exists; pass --force/);
+});
+
+test('config generate --synapse-config fills matrix.* and the password schemes, and prints the Synapse snippet', async () => {
+  writeFileSync(
+    join(dir, 'homeserver.yaml'),
+    stringify({
+      server_name: 'example.net',
+      public_baseurl: 'https://matrix.example.net/',
+      listeners: [
+        { port: 8448, tls: true, type: 'http', resources: [{ names: ['federation'] }] },
+        {
+          port: 8008,
+          type: 'http',
+          bind_addresses: ['::1', '127.0.0.1'],
+          resources: [{ names: ['client', 'federation'] }],
+        },
+      ],
+      password_config: { pepper: 'synapse-pepper' },
+    }),
+  );
+  const generated = await cli(
+    [
+      'config',
+      'generate',
+      '--synapse-config',
+      'homeserver.yaml',
+      '--output',
+      'from-synapse.yaml',
+      '--listen',
+      '127.0.0.1:8080',
+    ],
+    { cwd: dir },
+  );
+  assert.equal(generated.code, 0, generated.stderr);
+  const config = parseYaml(readFileSync(join(dir, 'from-synapse.yaml'), 'utf8'));
+  assert.equal(config.matrix.homeserver, 'example.net');
+  assert.equal(config.matrix.endpoint, 'http://[::1]:8008/');
+  assert.deepEqual(
+    config.passwords.schemes.map((s: { version: number; algorithm: string; secret?: string }) => [
+      s.version,
+      s.algorithm,
+      s.secret,
+    ]),
+    [
+      [1, 'bcrypt', 'synapse-pepper'],
+      [2, 'argon2id', undefined],
+    ],
+  );
+  assert.equal(
+    generated.stdout,
+    [
+      '# Add to homeserver.yaml (Synapse >= 1.136), then restart Synapse:',
+      'matrix_authentication_service:',
+      '  enabled: true',
+      '  endpoint: "http://127.0.0.1:8080/"',
+      `  secret: "${config.matrix.secret}"`,
+      '',
+    ].join('\n'),
+  );
+  assert.equal((await cli(['config', 'check', '--config', 'from-synapse.yaml'], { cwd: dir })).code, 0);
+  writeFileSync(join(dir, 'not-synapse.yaml'), 'listeners: []\n');
+  const refused = await cli(['config', 'generate', '--synapse-config', 'not-synapse.yaml'], { cwd: dir });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /not a usable Synapse configuration: it has no server_name/);
 });
 
 test('config check names every problem and exits 2, without a stack trace', async () => {

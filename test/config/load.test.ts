@@ -76,10 +76,42 @@ test('listener addresses and enums are checked', () => {
   ]);
 });
 
-test('public_base must be the root of its host', () => {
-  const result = parseConfig(testConfig({ http: { public_base: 'https://example.org/auth/' } }));
-  assert.deepEqual(problems(result), [
-    'http.public_base: must be the root of a host (no path), e.g. https://auth.example.com/',
+test('public_base may have a path, which listeners serve under unless told otherwise', () => {
+  const listeners = [
+    { binds: [{ address: '127.0.0.1:0' }] },
+    { binds: [{ address: '127.0.0.1:0' }], prefix: '/' },
+    { binds: [{ address: '127.0.0.1:0' }], prefix: '/internal' },
+  ];
+  for (const publicBase of ['https://example.org/auth/', 'https://example.org/auth']) {
+    const result = parseConfig(testConfig({ http: { public_base: publicBase, listeners } }));
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+    assert.equal(result.value.http.publicBase.href, 'https://example.org/auth/');
+    assert.equal(result.value.http.issuer, publicBase);
+    assert.deepEqual(
+      result.value.http.listeners.map((l) => l.prefix),
+      ['/auth', '', '/internal'],
+    );
+  }
+  const root = parseConfig(testConfig({ http: { public_base: 'https://auth.example.org/' } }));
+  assert.ok(root.ok);
+  assert.equal(root.value.http.listeners[0]!.prefix, '');
+});
+
+test('public_base may not have a query or a fragment', () => {
+  for (const publicBase of [
+    'https://example.org/auth/?x=1',
+    'https://example.org/auth/#top',
+    'https://example.org/?',
+  ]) {
+    assert.deepEqual(problems(parseConfig(testConfig({ http: { public_base: publicBase } }))), [
+      'http.public_base: must not have a query or a fragment, e.g. https://auth.example.com/ or https://example.com/auth/',
+    ]);
+  }
+  const prefix = parseConfig(
+    testConfig({ http: { listeners: [{ binds: [{ address: '127.0.0.1:0' }], prefix: '/auth/' }] } }),
+  );
+  assert.deepEqual(problems(prefix), [
+    'http.listeners.0.prefix: a path such as /auth, without a trailing slash, or / for none',
   ]);
 });
 

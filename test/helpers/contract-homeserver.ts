@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RestartableServer } from './restartable-server.js';
 
 /**
  * A homeserver that speaks Synapse's `/_synapse/mas/` API (ARCHITECTURE §5) and nothing else: any request
@@ -54,7 +54,7 @@ const POST_BODIES: Record<string, { required: Record<string, Field>; optional: R
 };
 const GETS = new Set(['query_user', 'is_localpart_available']);
 
-export class ContractHomeserver {
+export class ContractHomeserver extends RestartableServer {
   readonly users = new Map<string, ContractUser>();
   readonly calls: ContractCall[] = [];
   readonly violations: string[] = [];
@@ -62,39 +62,19 @@ export class ContractHomeserver {
   readonly exclusive = new Set<string>();
   /** What the server does instead of answering properly, to test mxauth against a bad homeserver. */
   misbehave: 'no' | 'error500' | 'garbage' | 'hang' = 'no';
-  #server: Server | undefined;
-  #port = 0;
 
   constructor(
     readonly serverName: string,
     readonly secret: string,
-  ) {}
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.#port}/`;
-  }
-
-  async start(): Promise<void> {
-    const server = createServer((req, res) => void this.#handle(req, res));
-    await new Promise<void>((resolve) => server.listen(this.#port, '127.0.0.1', resolve));
-    this.#port = (server.address() as AddressInfo).port;
-    this.#server = server;
-  }
-
-  /** Goes away (an outage); `start` brings it back on the same port. */
-  async stop(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+  ) {
+    super();
   }
 
   callsOf(op: string): ContractCall[] {
     return this.calls.filter((c) => c.op === op);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://homeserver');
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { createLogger } from '../../src/observability/logger.js';
@@ -10,71 +7,38 @@ import { newBrowser } from '../helpers/browser.js';
 import { testConfig } from '../helpers/config.js';
 import { ContractHomeserver, newContractUser } from '../helpers/contract-homeserver.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+import {
+  eventually,
+  introspectAsHomeserver,
+  QUICK_OUTBOX,
+  signInDevice,
+  startWithHomeserver,
+} from '../helpers/homeserver-flows.js';
+import type { RunningMxauth } from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';
-const REDIRECT = 'https://app.example.com/cb';
 const SECRET = 'homeserver-shared-secret';
-const API = 'urn:matrix:client:api:*';
-
-/** Polls `check` until it holds, for at most a few seconds (the outbox retries every few hundred ms here). */
-async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting until ${what}`);
-}
 
 for (const kind of DATABASE_KINDS) {
   describe(`homeserver provisioning through the outbox [${kind}]`, () => {
     const homeserver = new ContractHomeserver('example.test', SECRET);
-    let database: TestDatabase;
+    let running: RunningMxauth;
     let mxauth: Mxauth;
-    let server: Server;
     let base: string;
     let client: oidc.Configuration;
 
     before(async () => {
       await homeserver.start();
-      database = await createTestDatabase(kind);
-      let handler: Mxauth['handler'] | undefined;
-      server = createServer((req, res) => handler?.(req, res));
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      mxauth = createMxauth(
-        testConfig({
-          http: { public_base: base },
-          database: { uri: database.uri },
-          matrix: {
-            kind: 'synapse',
-            homeserver: 'example.test',
-            endpoint: homeserver.endpoint,
-            secret: SECRET,
-          },
-          account: { password_registration_enabled: true },
-        }),
-        { logger: createLogger('silent'), outbox: { pollMs: 50, backoffCapMs: 200 } },
-      );
-      await mxauth.start();
-      handler = mxauth.handler;
-      client = await oidc.dynamicClientRegistration(
-        new URL(base),
-        {
-          client_name: 'Element',
-          client_uri: 'https://app.example.com/',
-          redirect_uris: [REDIRECT],
-          token_endpoint_auth_method: 'none',
-          grant_types: ['authorization_code', 'refresh_token'],
-        },
-        oidc.None(),
-        { execute: [oidc.allowInsecureRequests] },
-      );
+      ({ running, client } = await startWithHomeserver(kind, {
+        kind: 'synapse',
+        homeserver: 'example.test',
+        endpoint: homeserver.endpoint,
+        secret: SECRET,
+      }));
+      ({ mxauth, base } = running);
     });
     after(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await mxauth.close();
-      await database.drop();
+      await running.close();
       await homeserver.stop();
       assert.deepEqual(homeserver.violations, [], 'every request mxauth sent kept to the contract');
     });
@@ -91,44 +55,9 @@ for (const kind of DATABASE_KINDS) {
       return registered.value;
     }
 
-    /** Signs in through the pages; returns the token endpoint's answer as the client sees it. */
-    async function signIn(localpart: string, device: string) {
-      const verifier = randomBytes(32).toString('base64url');
-      const browser = newBrowser(base);
-      let page = await browser.get(
-        oidc.buildAuthorizationUrl(client, {
-          redirect_uri: REDIRECT,
-          scope: `${API} urn:matrix:client:device:${device}`,
-          state: 's',
-          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-          code_challenge_method: 'S256',
-        }).href,
-      );
-      page = await browser.submit(page, { username: localpart, password: PASSWORD });
-      page = await browser.submit(page, { decision: 'allow' });
-      const code = new URL(page.url).searchParams.get('code')!;
-      const response = await fetch(`${base}oauth2/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: REDIRECT,
-          client_id: client.clientMetadata().client_id,
-          code_verifier: verifier,
-        }),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, string> };
-    }
-
-    async function introspect(token: string) {
-      const response = await fetch(`${base}oauth2/introspect`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token }),
-      });
-      return (await response.json()) as Record<string, unknown>;
-    }
+    const signIn = (localpart: string, device: string) =>
+      signInDevice(base, client, { localpart, password: PASSWORD }, device);
+    const introspect = (token: string) => introspectAsHomeserver(base, SECRET, token);
 
     test('a registered user is provisioned with display name, emails and lock state', async () => {
       await register('alice');
@@ -224,6 +153,50 @@ for (const kind of DATABASE_KINDS) {
         1,
         'delivered once',
       );
+      const metrics = await (await fetch(`${base}metrics`)).text();
+      const count = (outcome: string) =>
+        Number(
+          new RegExp(
+            `mxauth_job_deliveries_total\\{queue="homeserver",kind="delete_device",outcome="${outcome}"\\} (\\d+)`,
+          ).exec(metrics)?.[1] ?? 0,
+        );
+      assert.ok(count('retry') > 0, 'the failed tries are counted');
+      assert.ok(count('done') > 0, 'and the deliveries');
+    });
+
+    test('the account page lets the user allow a cross-signing reset (MSC4191 deep link)', async () => {
+      await register('hank');
+      const browser = newBrowser(base);
+      let page = await browser.get(`${base}account/?action=org.matrix.cross_signing_reset`);
+      page = await browser.submit(page, { username: 'hank', password: PASSWORD });
+      assert.match(page.html, /Reset your cross-signing identity/);
+      assert.equal(homeserver.users.get('hank')!.crossSigningResetAllowed, false);
+      const done = await browser.submit(page, {});
+      assert.match(done.html, /Done\. Go back to your app/);
+      assert.equal(
+        homeserver.users.get('hank')!.crossSigningResetAllowed,
+        true,
+        'allowed before the page said so',
+      );
+
+      homeserver.users.get('hank')!.crossSigningResetAllowed = false;
+      await homeserver.stop();
+      try {
+        const refused = await browser.submit(
+          await browser.get(`${base}account/?action=org.matrix.cross_signing_reset`),
+          {},
+        );
+        assert.equal(refused.status, 503);
+        assert.match(refused.html, /could not be reached/);
+      } finally {
+        await homeserver.start();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(
+        homeserver.users.get('hank')!.crossSigningResetAllowed,
+        false,
+        'no window opens later, unasked',
+      );
     });
 
     test('a misbehaving homeserver (500, garbage, silence) neither crashes mxauth nor loses the job', async () => {
@@ -242,3 +215,56 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe('two instances on one PostgreSQL database share the outbox', () => {
+  const homeserver = new ContractHomeserver('example.test', SECRET);
+  let database: TestDatabase;
+  const instances: Mxauth[] = [];
+
+  before(async () => {
+    await homeserver.start();
+    database = await createTestDatabase('postgres');
+    for (let i = 0; i < 2; i++) {
+      const mxauth = createMxauth(
+        testConfig({
+          http: { public_base: 'http://127.0.0.1:9/' },
+          database: { uri: database.uri },
+          matrix: {
+            kind: 'synapse',
+            homeserver: 'example.test',
+            endpoint: homeserver.endpoint,
+            secret: SECRET,
+          },
+        }),
+        { logger: createLogger('silent'), outbox: QUICK_OUTBOX },
+      );
+      await mxauth.start();
+      instances.push(mxauth);
+    }
+  });
+  after(async () => {
+    for (const mxauth of instances) await mxauth.close();
+    await database.drop();
+    await homeserver.stop();
+    assert.deepEqual(homeserver.violations, []);
+  });
+
+  test('each job is delivered by one of them, once', async () => {
+    const [a, b] = instances as [Mxauth, Mxauth];
+    const names = Array.from({ length: 12 }, (_, i) => `user${i}`);
+    for (const [i, name] of names.entries())
+      assert.ok((await (i % 2 ? a : b).users.register({ localpart: name, password: PASSWORD })).ok);
+    await a.users.provisionAll();
+    for (const [i, name] of names.entries())
+      assert.ok((await (i % 2 ? b : a).users.deactivate(name, { erase: false })).ok);
+    await eventually('every user is deactivated there', () =>
+      names.every((n) => homeserver.users.get(n)?.deactivated === true),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const name of names) {
+      const about = (op: string) => homeserver.callsOf(op).filter((c) => c.body?.localpart === name).length;
+      assert.equal(about('provision_user'), 2, `${name}: registration and provision-all, once each`);
+      assert.equal(about('delete_user'), 1, `${name}: deactivated once`);
+    }
+  });
+});

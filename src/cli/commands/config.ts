@@ -1,7 +1,8 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { configToYaml, generateConfig } from '../../config/generate.js';
+import { generateOptionsFor, readSynapseConfig, synapseSnippet } from '../../config/from-synapse.js';
+import { configToYaml, type GenerateOptions, generateConfig } from '../../config/generate.js';
 import { configJsonSchema } from '../../config/schema.js';
 import { configPath, loadConfigOrExit } from '../context.js';
 import { CliError, type CliIo, EXIT_USAGE } from '../io.js';
@@ -18,21 +19,51 @@ export function configCommands(program: Command, io: CliIo): void {
     .option('--server-name <name>', 'the Matrix server name (matrix.homeserver)', 'localhost:8008')
     .option('--database-uri <uri>', 'sqlite:PATH or postgresql://…', 'sqlite:mxauth.db')
     .option('--listen <address>', 'host:port to listen on', '[::]:8080')
+    .option(
+      '--synapse-config <file>',
+      "fill matrix.* and the password schemes from Synapse's homeserver.yaml, and print the snippet Synapse needs",
+    )
     .action(async (options) => {
-      const yaml = configToYaml(
-        await generateConfig({
-          publicBase: options.publicBase,
-          serverName: options.serverName,
-          databaseUri: options.databaseUri,
-          listen: options.listen,
-        }),
-      );
-      if (!options.output) return io.out(yaml);
+      let fromSynapse: Partial<GenerateOptions> = {};
+      if (options.synapseConfig) {
+        const path = resolve(io.cwd, options.synapseConfig);
+        let text: string;
+        try {
+          text = readFileSync(path, 'utf8');
+        } catch (e) {
+          throw new CliError(
+            `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+            EXIT_USAGE,
+          );
+        }
+        const facts = readSynapseConfig(text);
+        if (!facts.ok)
+          throw new CliError(`${path} is not a usable Synapse configuration: ${facts.error}`, EXIT_USAGE);
+        fromSynapse = generateOptionsFor(facts.value);
+      }
+      const generated = await generateConfig({
+        publicBase: options.publicBase,
+        serverName: options.serverName,
+        databaseUri: options.databaseUri,
+        listen: options.listen,
+        ...fromSynapse,
+      });
+      const yaml = configToYaml(generated);
+      // The snippet goes where the configuration does not: the terminal when the config goes to a file.
+      const snippet = options.synapseConfig
+        ? synapseSnippet(listenerUrl(options.listen), generated.matrix?.secret as string)
+        : undefined;
+      if (!options.output) {
+        io.out(yaml);
+        if (snippet) io.err(`\n${snippet}`);
+        return;
+      }
       const file = resolve(io.cwd, options.output);
       if (existsSync(file) && !options.force)
         throw new CliError(`${file} exists; pass --force to overwrite it`, EXIT_USAGE);
       writeFileSync(file, yaml, { mode: 0o600 });
       io.err(`wrote ${file}\n`);
+      if (snippet) io.out(snippet);
     });
 
   config
@@ -58,4 +89,13 @@ export function configCommands(program: Command, io: CliIo): void {
     .command('schema')
     .description('Print the JSON Schema of the configuration file (for editors and validators)')
     .action(() => io.out(`${JSON.stringify(configJsonSchema(), null, 2)}\n`));
+}
+
+/** The URL Synapse reaches mxauth at, from the listen address (a wildcard address means this host). */
+function listenerUrl(listen: string): string {
+  const match = /^(?:\[(.*)\]|([^:]*)):(\d+)$/.exec(listen);
+  const host = match?.[1] ?? match?.[2] ?? 'localhost';
+  const port = match?.[3] ?? '8080';
+  const reachable = host === '' || host === '::' || host === '0.0.0.0' ? 'localhost' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/`;
 }

@@ -6,6 +6,8 @@ export interface AccountView {
   userId: string;
   sessions: (OAuthSession & { clientName: string })[];
   csrf: string;
+  /** The form action that signs session `id` out. */
+  endSessionUrl(id: string): string;
   /** The device an MSC4191 deep link pointed at (device_view / device_delete). */
   focusDeviceId?: string;
   notice?: string;
@@ -29,7 +31,7 @@ export function accountPage(chrome: PageChrome, view: AccountView): string {
 <td><code>${s.deviceId ?? '—'}</code></td>
 <td>${date(s.createdAt)}</td>
 <td>${date(s.lastActiveAt)}</td>
-<td><form method="post" action="/account/sessions/${s.id}/end">
+<td><form method="post" action="${view.endSessionUrl(s.id)}">
 <input type="hidden" name="csrf" value="${view.csrf}">
 <button type="submit" class="secondary" aria-label="${t('account.sign_out')} ${s.deviceId ?? s.clientName}">${t('account.sign_out')}</button>
 </form></td>
@@ -51,5 +53,20 @@ ${
 </table>`
 }`,
     { wide: true },
+  );
+}
+
+/** The MSC4191 `org.matrix.cross_signing_reset` view: what a reset means, and the button that allows it. */
+export function crossSigningResetPage(chrome: PageChrome, view: { csrf: string; action: string }): string {
+  const { t } = chrome;
+  return layout(
+    chrome,
+    t('account.cross_signing.title'),
+    html`<h1>${t('account.cross_signing.title')}</h1>
+<p>${t('account.cross_signing.explain')}</p>
+<form method="post" action="${view.action}">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<button type="submit">${t('account.cross_signing.allow')}</button>
+</form>`,
   );
 }
