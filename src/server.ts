@@ -142,7 +142,8 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           logger,
           outboundFetch: options.outboundFetch,
         });
-        stopMaintenance = startMaintenance(services.storage, logger);
+        const sessions = surfaces.sessions;
+        stopMaintenance = startMaintenance(services.storage, logger, () => sessions.endExpired());
         services.worker.start();
         if (startOptions.listen) {
           for (const listener of resolved.http.listeners) {

@@ -12,4 +12,6 @@ export interface OAuthSession {
   lastActiveIp: string | null;
   userAgent: string | null;
   finishedAt: Date | null;
+  /** The name the user gave the device, if they renamed it. */
+  displayName: string | null;
 }

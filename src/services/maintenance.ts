@@ -17,7 +17,12 @@ export async function sweepExpired(storage: Storage): Promise<number> {
  * Runs the sweep every `intervalMs` in the background, so the engine's table does not grow without
  * bound. Several instances sweeping at once is harmless: deleting an expired row twice is a no-op.
  */
-export function startMaintenance(storage: Storage, logger: Logger, intervalMs = 10 * 60_000): () => void {
+export function startMaintenance(
+  storage: Storage,
+  logger: Logger,
+  afterSweep: () => Promise<number> = async () => 0,
+  intervalMs = 10 * 60_000,
+): () => void {
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
@@ -25,6 +30,8 @@ export function startMaintenance(storage: Storage, logger: Logger, intervalMs = 
     try {
       const deleted = await sweepExpired(storage);
       if (deleted > 0) logger.info({ deleted }, 'expired OAuth records deleted');
+      const ended = await afterSweep();
+      if (ended > 0) logger.info({ ended }, 'device sessions whose tokens expired ended');
     } catch (e) {
       logger.warn({ err: e }, 'sweeping expired OAuth records failed; will try again');
     } finally {

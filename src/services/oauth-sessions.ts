@@ -84,6 +84,22 @@ export class OAuthSessionService {
     if (session && !session.finishedAt) await this.storage.oauthSessions.touch(session.id, ip);
   }
 
+  /** Renames the session's device, here and on the homeserver. */
+  async rename(session: OAuthSession, displayName: string): Promise<void> {
+    await this.storage.transaction(async (tx) => {
+      await tx.oauthSessions.rename(session.id, displayName);
+      const user = await tx.users.findById(session.userId);
+      if (user && session.deviceId && !session.finishedAt)
+        await this.outbox.enqueue(tx, user.id, {
+          kind: 'update_device_display_name',
+          localpart: user.localpart,
+          deviceId: session.deviceId,
+          displayName,
+        });
+    });
+    this.outbox.wake();
+  }
+
   /** Ends a session on the user's or an admin's request. */
   async end(session: OAuthSession): Promise<void> {
     await this.storage.transaction(async (tx) => {
@@ -93,6 +109,22 @@ export class OAuthSessionService {
     });
     this.events.grantEnded(session.grantId);
     this.outbox.wake();
+  }
+
+  /**
+   * Ends the sessions whose tokens have all expired (run after the sweep has deleted them): the device
+   * can never be used again, so it is deleted on the homeserver too. Returns how many ended.
+   */
+  async endExpired(): Promise<number> {
+    let ended = 0;
+    for (;;) {
+      const batch = await this.storage.oauthSessions.withoutLiveTokens(100);
+      for (const session of batch) {
+        await this.end(session);
+        ended++;
+      }
+      if (batch.length < 100) return ended;
+    }
   }
 
   listForUser(userId: string): Promise<OAuthSession[]> {

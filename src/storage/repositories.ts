@@ -140,8 +140,11 @@ export interface OAuthSessionRepository {
   /** Unfinished sessions of a user bound to this device id. */
   activeForDevice(userId: string, deviceId: string): Promise<OAuthSession[]>;
   listForUser(userId: string, options: { active: boolean }): Promise<OAuthSession[]>;
+  /** Unfinished sessions whose grant has no unused access or refresh token left (all expired or used). */
+  withoutLiveTokens(limit: number): Promise<OAuthSession[]>;
   finish(id: string): Promise<OAuthSession | undefined>;
   touch(id: string, ip: string | null): Promise<void>;
+  rename(id: string, displayName: string): Promise<void>;
 }
 
 export interface ClientLocalizationRepository {

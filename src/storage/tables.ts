@@ -70,6 +70,7 @@ export interface OAuthSessionsTable {
   last_active_ip: string | null;
   user_agent: string | null;
   finished_at: number | null;
+  display_name: string | null;
 }
 
 export interface OAuthClientLocalizationsTable {

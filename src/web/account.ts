@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import { userId } from '../domain/matrix-id.js';
+import type { OAuthSession } from '../domain/oauth-session.js';
 import type { OAuthEngine } from '../oauth/provider.js';
 import { ACCOUNT_CLIENT_ID, ROUTES } from '../oauth/provider.js';
 import type { OAuthSessionService } from '../services/oauth-sessions.js';
@@ -125,33 +126,65 @@ export function accountRoutes(deps: AccountDependencies): Router {
       sessions: withNames,
       csrf: csrf.token(ctx),
       endSessionUrl: (id) => publicPath(root, `/account/sessions/${id}/end`),
+      renameSessionUrl: (id) => publicPath(root, `/account/sessions/${id}/rename`),
       focusDeviceId: focus,
-      notice: ctx.query.ended === '1' ? c.t('account.signed_out') : undefined,
+      notice:
+        ctx.query.ended === '1'
+          ? c.t('account.signed_out')
+          : ctx.query.renamed === '1'
+            ? c.t('account.renamed')
+            : undefined,
     });
   });
 
-  router.post('/account/sessions/:id/end', async (ctx) => {
-    const form = await readForm(ctx);
-    const c = chrome(ctx);
-    if (!csrf.verify(ctx, form.csrf)) {
-      ctx.status = 403;
-      ctx.type = 'html';
-      ctx.body = messagePage(c, c.t('error.title'), c.t('error.csrf'));
-      return;
-    }
-    const user = await signedInUser(ctx);
-    if (!user) return signIn(ctx);
-    const session = await storage.oauthSessions.findById(ctx.params.id!);
-    // Someone else's session, or an unknown one, looks the same: not found.
-    if (!session || session.userId !== user.id) {
-      ctx.status = 404;
-      ctx.type = 'html';
-      ctx.body = messagePage(c, c.t('error.title'), 'There is no such session.');
-      return;
-    }
-    if (!session.finishedAt) await sessions.end(session);
-    ctx.redirect(`${accountPath}?ended=1`);
-  });
+  /** A form about one of the signed-in user's sessions: CSRF checked, the session found and owned. */
+  const sessionForm =
+    (act: (ctx: Context, session: OAuthSession, form: Record<string, string>) => Promise<void>) =>
+    async (ctx: Context) => {
+      const form = await readForm(ctx);
+      const c = chrome(ctx);
+      if (!csrf.verify(ctx, form.csrf)) {
+        ctx.status = 403;
+        ctx.type = 'html';
+        ctx.body = messagePage(c, c.t('error.title'), c.t('error.csrf'));
+        return;
+      }
+      const user = await signedInUser(ctx);
+      if (!user) return signIn(ctx);
+      const session = await storage.oauthSessions.findById(ctx.params.id!);
+      // Someone else's session, or an unknown one, looks the same: not found.
+      if (!session || session.userId !== user.id) {
+        ctx.status = 404;
+        ctx.type = 'html';
+        ctx.body = messagePage(c, c.t('error.title'), 'There is no such session.');
+        return;
+      }
+      await act(ctx, session, form);
+    };
+
+  router.post(
+    '/account/sessions/:id/end',
+    sessionForm(async (ctx, session) => {
+      if (!session.finishedAt) await sessions.end(session);
+      ctx.redirect(`${accountPath}?ended=1`);
+    }),
+  );
+
+  router.post(
+    '/account/sessions/:id/rename',
+    sessionForm(async (ctx, session, form) => {
+      const name = (form.name ?? '').trim();
+      if (name === '' || name.length > 100) {
+        const c = chrome(ctx);
+        ctx.status = 400;
+        ctx.type = 'html';
+        ctx.body = messagePage(c, c.t('error.title'), 'A device name has 1 to 100 characters.');
+        return;
+      }
+      await sessions.rename(session, name);
+      ctx.redirect(`${accountPath}?renamed=1`);
+    }),
+  );
 
   router.post('/account/cross-signing-reset', async (ctx) => {
     const form = await readForm(ctx);

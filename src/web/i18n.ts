@@ -62,6 +62,9 @@ const en = {
   'account.none': 'No devices are signed in.',
   'account.signed_out': 'The device was signed out.',
   'account.never': '—',
+  'account.rename': 'Rename',
+  'account.device_name': 'New name for device',
+  'account.renamed': 'The device was renamed.',
   'account.cross_signing.title': 'Reset your cross-signing identity',
   'account.cross_signing.explain':
     'Do this only if you have lost access to all your signed-in devices and to your recovery key. After you allow it, your app can set up a new identity within the next 10 minutes without asking for your password. Messages sent before stay unreadable, and the people you talk to will see that your identity changed.',
@@ -133,6 +136,9 @@ const de: Catalog = {
   'account.none': 'Keine Geräte angemeldet.',
   'account.signed_out': 'Das Gerät wurde abgemeldet.',
   'account.never': '—',
+  'account.rename': 'Umbenennen',
+  'account.device_name': 'Neuer Name für Gerät',
+  'account.renamed': 'Das Gerät wurde umbenannt.',
   'account.cross_signing.title': 'Kreuzsignierungs-Identität zurücksetzen',
   'account.cross_signing.explain':
     'Tu das nur, wenn du keinen Zugriff mehr auf deine angemeldeten Geräte und deinen Wiederherstellungsschlüssel hast. Wenn du es erlaubst, kann deine App in den nächsten 10 Minuten eine neue Identität einrichten, ohne nach deinem Passwort zu fragen. Früher gesendete Nachrichten bleiben unlesbar, und deine Kontakte sehen, dass sich deine Identität geändert hat.',

@@ -33,5 +33,8 @@ th,td{text-align:left;padding:.5rem;border-bottom:1px solid var(--border);vertic
 .muted{color:var(--muted)}
 code{font-size:.95em}
 tr.focus{background:var(--bg)}
+form.inline{display:flex;gap:.5rem;margin-top:.5rem;flex-wrap:wrap}
+form.inline input{flex:1;min-width:8rem;padding:.45rem .6rem}
+form.inline button{padding:.45rem .8rem}
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
 `;

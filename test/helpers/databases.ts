@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { type Database, openDatabase } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrate.js';
@@ -13,7 +16,7 @@ export const POSTGRES_URI =
 
 export interface TestDatabase {
   kind: TestDatabaseKind;
-  /** A URI mxauth can open: an in-memory SQLite, or the test PostgreSQL restricted to a fresh schema. */
+  /** A URI mxauth can open: a fresh SQLite file, or the test PostgreSQL restricted to a fresh schema. */
   uri: string;
   drop(): Promise<void>;
 }
@@ -23,7 +26,15 @@ export interface TestDatabase {
  * connection's search_path), so concurrent runs and files never see each other's rows.
  */
 export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
-  if (kind === 'sqlite') return { kind, uri: 'sqlite::memory:', drop: async () => {} };
+  if (kind === 'sqlite') {
+    // A file, as in production: WAL, and the separate read-only connection of the hot paths, take part.
+    const dir = mkdtempSync(join(tmpdir(), 'mxauth-test-'));
+    return {
+      kind,
+      uri: `sqlite:${join(dir, 'mxauth.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
   const schema = `mxauth_test_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE SCHEMA ${schema}`);
   const url = new URL(POSTGRES_URI);

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMxauth, type Mxauth } from '../../src/server.js';
+import { openDatabase } from '../../src/storage/database.js';
 import { newBrowser } from '../helpers/browser.js';
 import { testConfig } from '../helpers/config.js';
 import { ContractHomeserver, newContractUser } from '../helpers/contract-homeserver.js';
@@ -98,6 +99,48 @@ for (const kind of DATABASE_KINDS) {
         'the device is deleted',
         () => !homeserver.users.get('carol')!.devices.has('CAROLTAB'),
       );
+    });
+
+    test('a session whose tokens all expired ends, and its device is deleted', async () => {
+      const user = await register('ivan');
+      await signIn('ivan', 'IVANOLD');
+      const live = await signIn('ivan', 'IVANLIVE');
+      const [old] = (await mxauth.sessions.listForUser(user.id)).filter((s) => s.deviceId === 'IVANOLD');
+      // What the expiry sweep leaves of a session nobody refreshed: its grant, without tokens.
+      const opened = await openDatabase(mxauth.config.database.uri);
+      assert.ok(opened.ok);
+      await opened.value.db
+        .deleteFrom('oauth_records')
+        .where('grant_id', '=', old!.grantId)
+        .where('model', 'in', ['AccessToken', 'RefreshToken'])
+        .execute();
+      await opened.value.close();
+      assert.equal(await mxauth.sessions.endExpired(), 1, 'only the session without tokens ends');
+      await eventually('the device is deleted', () => !homeserver.users.get('ivan')!.devices.has('IVANOLD'));
+      assert.ok(homeserver.users.get('ivan')!.devices.has('IVANLIVE'));
+      assert.equal((await introspect(live.body.access_token!)).active, true);
+      assert.equal(await mxauth.sessions.endExpired(), 0);
+    });
+
+    test('renaming a device on the account page renames it on the homeserver', async () => {
+      await register('judy');
+      await signIn('judy', 'JUDYPHONE');
+      const browser = newBrowser(base);
+      let page = await browser.get(`${base}account/`);
+      page = await browser.submit(page, { username: 'judy', password: PASSWORD });
+      assert.match(page.html, /action="[^"]*\/rename"/, 'the device row has a rename form');
+      page = await browser.submit(page, { name: 'Judy’s phone' }, '/rename');
+      assert.match(page.html, /The device was renamed/);
+      assert.match(page.html, /Judy’s phone/);
+      await eventually(
+        'the homeserver has the new name',
+        () => homeserver.users.get('judy')!.devices.get('JUDYPHONE') === 'Judy’s phone',
+      );
+      assert.deepEqual(homeserver.callsOf('update_device_display_name').at(-1)!.body, {
+        localpart: 'judy',
+        device_id: 'JUDYPHONE',
+        display_name: 'Judy’s phone',
+      });
     });
 
     test('deactivation ends every session and deactivates the user on the homeserver', async () => {

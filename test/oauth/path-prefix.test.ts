@@ -232,7 +232,7 @@ for (const kind of DATABASE_KINDS) {
         assert.equal(page.url, `${base}account/`);
         assert.match(page.html, /PREFIXDEV1/);
         assertUnderBase(page);
-        page = await browser.submit(page, {}, '/sessions/');
+        page = await browser.submit(page, {}, '/end');
         assert.equal(page.url, `${base}account/?ended=1`);
         assert.doesNotMatch(page.html, /PREFIXDEV1/);
         assert.deepEqual(

@@ -21,6 +21,7 @@ export function kyselyOAuthSessions(ctx: RepositoryContext): OAuthSessionReposit
         last_active_ip: input.ip ?? null,
         user_agent: input.userAgent ?? null,
         finished_at: null,
+        display_name: null,
       };
       await db.insertInto('oauth_sessions').values(row).execute();
       return toSession(row);
@@ -47,6 +48,28 @@ export function kyselyOAuthSessions(ctx: RepositoryContext): OAuthSessionReposit
         .execute();
       return rows.map(toSession);
     },
+    async withoutLiveTokens(limit) {
+      // The sweep has deleted expired tokens: a session with none left can never be used again.
+      const rows = await db
+        .selectFrom('oauth_sessions as s')
+        .selectAll('s')
+        .where('s.finished_at', 'is', null)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('oauth_records as r')
+                .select('r.id_hash')
+                .whereRef('r.grant_id', '=', 's.grant_id')
+                .where('r.model', 'in', ['AccessToken', 'RefreshToken'])
+                .where('r.consumed_at', 'is', null),
+            ),
+          ),
+        )
+        .orderBy('s.id')
+        .limit(limit)
+        .execute();
+      return rows.map(toSession);
+    },
     async listForUser(userId, { active }) {
       let query = db
         .selectFrom('oauth_sessions')
@@ -65,6 +88,13 @@ export function kyselyOAuthSessions(ctx: RepositoryContext): OAuthSessionReposit
         .returningAll()
         .executeTakeFirst();
       return row && toSession(row);
+    },
+    async rename(id, displayName) {
+      await db
+        .updateTable('oauth_sessions')
+        .set({ display_name: displayName })
+        .where('id', '=', id)
+        .execute();
     },
     async touch(id, ip) {
       await db
@@ -116,5 +146,6 @@ function toSession(row: Selectable<OAuthSessionsTable>): OAuthSession {
     lastActiveIp: row.last_active_ip,
     userAgent: row.user_agent,
     finishedAt: toDate(row.finished_at),
+    displayName: row.display_name,
   };
 }

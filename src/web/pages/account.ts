@@ -8,6 +8,8 @@ export interface AccountView {
   csrf: string;
   /** The form action that signs session `id` out. */
   endSessionUrl(id: string): string;
+  /** The form action that renames session `id`'s device. */
+  renameSessionUrl(id: string): string;
   /** The device an MSC4191 deep link pointed at (device_view / device_delete). */
   focusDeviceId?: string;
   notice?: string;
@@ -27,7 +29,16 @@ export function accountPage(chrome: PageChrome, view: AccountView): string {
     (
       s,
     ) => html`<tr${s.deviceId && s.deviceId === view.focusDeviceId ? html` class="focus" aria-current="true"` : ''}>
-<td>${s.clientName}</td>
+<td>${s.displayName ?? s.clientName}${s.displayName ? html` <span class="muted">(${s.clientName})</span>` : ''}
+${
+  s.deviceId
+    ? html`<form method="post" action="${view.renameSessionUrl(s.id)}" class="inline">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<input type="text" name="name" required maxlength="100" autocomplete="off" aria-label="${t('account.device_name')} ${s.deviceId}" placeholder="${t('account.device_name')}">
+<button type="submit" class="secondary">${t('account.rename')}</button>
+</form>`
+    : ''
+}</td>
 <td><code>${s.deviceId ?? '—'}</code></td>
 <td>${date(s.createdAt)}</td>
 <td>${date(s.lastActiveAt)}</td>
