@@ -5,6 +5,7 @@ import { cryptoRng, type Rng } from './domain/random.js';
 import { createConnector, type HomeserverConnector } from './homeserver/index.js';
 import type { Logger } from './observability/logger.js';
 import { recordQuery } from './observability/request-context.js';
+import { CompatSessionService } from './services/compat-sessions.js';
 import { DomainEvents } from './services/events.js';
 import { HOMESERVER_QUEUE, homeserverJobRunner } from './services/homeserver-jobs.js';
 import { JobWorker, type JobWorkerOptions } from './services/job-worker.js';
@@ -27,6 +28,7 @@ export interface Services {
   /** Delivers the outbox; started by the server, not by CLI commands (they only write jobs). */
   worker: JobWorker;
   outbox: Outbox;
+  compat: CompatSessionService;
   hasher: PasswordHasher;
   events: DomainEvents;
   close(): Promise<void>;
@@ -95,6 +97,11 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     options.worker,
   );
   const outbox = new Outbox(worker, homeserver.kind !== 'none');
+  const compat = new CompatSessionService(storage, events, outbox, {
+    rng: options.rng ?? cryptoRng,
+    clock,
+    accessTokenTtlSeconds: config.tokens.accessTokenTtl,
+  });
   const users = new UserService(storage, hasher, events, homeserver, outbox, {
     serverName: config.matrix.homeserver,
     passwordsEnabled: config.passwords.enabled,
@@ -107,6 +114,7 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     homeserver,
     worker,
     outbox,
+    compat,
     hasher,
     events,
     close: async () => {

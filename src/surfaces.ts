@@ -2,6 +2,9 @@ import { hkdfSync } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
+import { AppserviceRegistry } from './compat/appservices.js';
+import { type AppserviceAuth, compatLoginRoutes } from './compat/login.js';
+import { ssoRedirectRoutes } from './compat/sso-redirect.js';
 import type { Services } from './compose.js';
 import type { Config } from './config/config.js';
 import type { ResourceName } from './config/schema.js';
@@ -61,15 +64,27 @@ export function buildSurfaces(
   const csrf = new Csrf(key('mxauth csrf'), config.http.publicBase.protocol === 'https:');
   // MAS's defaults: 3 attempts per IP then one per 20 s; 1800 per account per hour.
   const loginLimits = {
-    perIp: new RateLimiter({ burst: 3, perSecond: 3 / 60 }, deps.clock),
-    perAccount: new RateLimiter({ burst: 1800, perSecond: 1800 / 3600 }, deps.clock),
+    perIp: new RateLimiter(config.rateLimiting.login.perIp, deps.clock),
+    perAccount: new RateLimiter(config.rateLimiting.login.perAccount, deps.clock),
   };
 
-  const routers: Record<'human' | 'oauth' | 'assets' | 'discovery', Router[]> = {
+  const appservices = AppserviceRegistry.fromConfig(config);
+  const routers: Record<'human' | 'oauth' | 'assets' | 'discovery' | 'compat', Router[]> = {
+    compat: [
+      compatLoginRoutes({
+        config,
+        users,
+        storage,
+        compat: services.compat,
+        loginLimits,
+        ...(appservices.enabled ? { appservices: appservices as AppserviceAuth } : {}),
+      }),
+      ssoRedirectRoutes({ config, engine, storage, csrf, compat: services.compat }),
+    ],
     discovery: [matrixDiscoveryRoutes(config)],
     human: [
       interactionRoutes({ config, engine, users, storage, csrf, loginLimits }),
-      accountRoutes({ config, engine, storage, sessions, users, csrf }),
+      accountRoutes({ config, engine, storage, sessions, users, csrf, compat: services.compat }),
     ],
     oauth: [userinfoRoutes({ storage, tokens })],
     assets: [assetRoutes()],

@@ -21,6 +21,18 @@ export interface ListenerConfig {
   prefix: string;
 }
 
+/** An appservice registration, resolved: its user namespaces compiled. */
+export interface AppserviceConfig {
+  id: string;
+  asToken: string;
+  /** The appservice's own user id, `@sender_localpart:server`. */
+  sender: string;
+  /** User namespaces; each regex is anchored at the start only, as Python's `re.match` in Synapse. */
+  userNamespaces: { exclusive: boolean; regex: RegExp }[];
+  /** The registration file it was read from, absolute; undefined when given inline. */
+  file: string | undefined;
+}
+
 /**
  * The configuration as the running service uses it: defaults applied, files read, keys parsed, relative
  * paths resolved. The file format (snake_case, MAS-compatible) stays in schema.ts.
@@ -64,4 +76,11 @@ export interface Config {
     browserSessionTtl: number;
   };
   log: ConfigFile['log'];
+  rateLimiting: { login: { perIp: RateLimit; perAccount: RateLimit } };
+  appservices: AppserviceConfig[];
+}
+
+export interface RateLimit {
+  burst: number;
+  perSecond: number;
 }

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { parseDocument } from 'yaml';
+import { compileNamespaceRegex } from '../compat/appservices.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { PasswordScheme } from '../services/passwords/hasher.js';
-import type { Bind, Config, ListenerConfig, StaticClient } from './config.js';
+import type { AppserviceConfig, Bind, Config, ListenerConfig, StaticClient } from './config.js';
 import { applyEnvOverrides } from './env.js';
-import { type ConfigProblem, problemsFromZod } from './problems.js';
-import { type ConfigFile, configSchema, RESOURCE_NAMES } from './schema.js';
+import { type ConfigProblem, formatProblem, problemsFromZod } from './problems.js';
+import { appserviceRegistration, type ConfigFile, configSchema, RESOURCE_NAMES } from './schema.js';
 import { parseSigningKey, type SigningKey } from './signing-keys.js';
 
 export interface LoadOptions {
@@ -145,6 +146,8 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
     });
   });
 
+  const appservices = resolveAppservices(file, at, path);
+
   const publicBase = new URL(
     file.http.public_base.endsWith('/') ? file.http.public_base : `${file.http.public_base}/`,
   );
@@ -198,7 +201,99 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
       browserSessionTtl: file.tokens.browser_session_ttl,
     },
     log: file.log,
+    rateLimiting: {
+      login: {
+        perIp: {
+          burst: file.rate_limiting.login.per_ip.burst,
+          perSecond: file.rate_limiting.login.per_ip.per_second,
+        },
+        perAccount: {
+          burst: file.rate_limiting.login.per_account.burst,
+          perSecond: file.rate_limiting.login.per_account.per_second,
+        },
+      },
+    },
+    appservices,
   });
+}
+
+type Registration = Exclude<ConfigFile['appservices'][number], { file: string }>;
+
+/**
+ * Reads the appservice registrations (inline, or from Synapse registration files) and compiles their user
+ * namespaces. Problems inside a file are reported at `appservices.N.file`, naming the key in the file.
+ */
+function resolveAppservices(
+  file: ConfigFile,
+  at: (path: string) => (message: string) => void,
+  path: (p: string) => string,
+): AppserviceConfig[] {
+  const appservices: AppserviceConfig[] = [];
+  file.appservices.forEach((entry, i) => {
+    const where = `appservices.${i}`;
+    let registration: Registration;
+    let source: string | undefined;
+    // Where a problem with a key of the registration is reported, and how the key is named.
+    let report: (key: string, message: string) => void;
+    // A registration given inline may carry any key, even `file`; the file form has nothing but `file`.
+    if (!('id' in entry)) {
+      source = path((entry as { file: string }).file);
+      const fileAt = at(`${where}.file`);
+      report = (key, message) => fileAt(`${source}: ${key}: ${message}`);
+      let text: string;
+      try {
+        text = readFileSync(source, 'utf8');
+      } catch (e) {
+        fileAt(`cannot read ${source}: ${ioReason(e)}`);
+        return;
+      }
+      const doc = parseDocument(text, { uniqueKeys: true });
+      if (doc.errors.length > 0) {
+        const e = doc.errors[0]!;
+        fileAt(
+          `${source}:${e.linePos?.[0].line ?? '?'}:${e.linePos?.[0].col ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`,
+        );
+        return;
+      }
+      const raw = doc.toJS() ?? {};
+      const parsed = appserviceRegistration.safeParse(raw);
+      if (!parsed.success) {
+        for (const problem of problemsFromZod(parsed.error.issues, raw))
+          fileAt(`${source}: ${formatProblem(problem)}`);
+        return;
+      }
+      registration = parsed.data;
+    } else {
+      registration = entry as Registration;
+      report = (key, message) => at(`${where}.${key}`)(message);
+    }
+    const userNamespaces: AppserviceConfig['userNamespaces'] = [];
+    let valid = true;
+    registration.namespaces.users.forEach((namespace, j) => {
+      const regex = compileNamespaceRegex(namespace.regex);
+      if (regex.ok) userNamespaces.push({ exclusive: namespace.exclusive, regex: regex.value });
+      else {
+        report(`namespaces.users.${j}.regex`, `not a usable regular expression: ${regex.error}`);
+        valid = false;
+      }
+    });
+    if (appservices.some((a) => a.id === registration.id)) {
+      report('id', `appservice id "${registration.id}" is used twice`);
+      valid = false;
+    } else if (appservices.some((a) => a.asToken === registration.as_token)) {
+      report('as_token', `the as_token of appservice "${registration.id}" is also another appservice's`);
+      valid = false;
+    }
+    if (!valid) return;
+    appservices.push({
+      id: registration.id,
+      asToken: registration.as_token,
+      sender: `@${registration.sender_localpart}:${file.matrix.homeserver}`,
+      userNamespaces,
+      file: source,
+    });
+  });
+  return appservices;
 }
 
 function toBind(bind: ConfigFile['http']['listeners'][number]['binds'][number]): Bind {

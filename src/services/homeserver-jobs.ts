@@ -65,7 +65,13 @@ export function homeserverJobRunner(
         const user = await storage.users.findById(call.userId);
         if (!user) return { kind: 'done' };
         const sessions = await storage.oauthSessions.listForUser(user.id, { active: true });
-        const devices = [...new Set(sessions.map((s) => s.deviceId).filter((d): d is string => d !== null))];
+        const compat = await storage.compat.listForUser(user.id, { active: true });
+        const devices = [
+          ...new Set([
+            ...sessions.map((s) => s.deviceId).filter((d): d is string => d !== null),
+            ...compat.map((s) => s.deviceId),
+          ]),
+        ];
         return outcome(await connector.syncDevices(user.localpart, devices), { missingIsDone: false });
       }
       case 'delete_user':

@@ -134,14 +134,6 @@ export class OAuthSessionService {
   /** Finishes a session and, unless another live session holds the same device, deletes the device. */
   async #finish(tx: Repositories, session: OAuthSession): Promise<void> {
     await tx.oauthSessions.finish(session.id);
-    if (!session.deviceId) return;
-    if ((await tx.oauthSessions.activeForDevice(session.userId, session.deviceId)).length > 0) return;
-    const user = await tx.users.findById(session.userId);
-    if (user)
-      await this.outbox.enqueue(tx, user.id, {
-        kind: 'delete_device',
-        localpart: user.localpart,
-        deviceId: session.deviceId,
-      });
+    if (session.deviceId) await this.outbox.releaseDevice(tx, session.userId, session.deviceId);
   }
 }

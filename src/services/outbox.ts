@@ -19,6 +19,17 @@ export class Outbox {
     return tx.jobs.enqueue(homeserverJob(userId, job));
   }
 
+  /**
+   * A session holding `deviceId` ended: unless another live session (OAuth or compat) holds the same
+   * device (a sign-in took it over), the device is deleted on the homeserver.
+   */
+  async releaseDevice(tx: Repositories, userId: string, deviceId: string): Promise<void> {
+    if ((await tx.oauthSessions.activeForDevice(userId, deviceId)).length > 0) return;
+    if ((await tx.compat.activeForDevice(userId, deviceId)).length > 0) return;
+    const user = await tx.users.findById(userId);
+    if (user) await this.enqueue(tx, user.id, { kind: 'delete_device', localpart: user.localpart, deviceId });
+  }
+
   /** Delivers `job` (and the earlier jobs of its user) now; see JobWorker.deliverNow. */
   deliverNow(job: Job): ReturnType<JobWorker['deliverNow']> {
     return this.worker.deliverNow(job);

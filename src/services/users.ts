@@ -215,8 +215,10 @@ export class UserService {
         await tx.oauthRecords.revokeByGrantId(session.grantId);
         await tx.oauthSessions.finish(session.id);
       }
-      // Browser sessions and any grant without a device session go too.
+      // Browser sessions and any grant without a device session go too, and the compat sessions.
       await tx.oauthRecords.revokeByAccountId(user.id);
+      for (const session of await tx.compat.listForUser(user.id, { active: true }))
+        await tx.compat.finish(session.id);
       const updated = user.deactivatedAt ? user : await tx.users.setDeactivated(user.id, true);
       // delete_user removes the user's devices on the homeserver as well.
       await this.outbox.enqueue(tx, user.id, {
@@ -231,6 +233,21 @@ export class UserService {
     this.events.userChanged(done.user.id);
     this.outbox.wake();
     return ok({ user: done.user, sessionsEnded: done.sessions.length });
+  }
+
+  /**
+   * The account of an application service's user (a bridged user), created here on first login: the
+   * appservice registered it on the homeserver itself, so it is neither checked nor provisioned there.
+   */
+  async ensureAppserviceUser(localpart: string): Promise<User> {
+    const existing = await this.storage.users.findByLocalpart(localpart);
+    if (existing) return existing;
+    const created = await this.storage.users.create({ localpart });
+    if (created.ok) return created.value;
+    // Created by a concurrent login meanwhile.
+    const raced = await this.storage.users.findByLocalpart(localpart);
+    if (!raced) throw new Error(`cannot create the appservice user ${localpart}`);
+    return raced;
   }
 
   /** Queues a provision_user for every account (after a restore, or to repair the homeserver's copy). */

@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Rng } from '../domain/random.js';
 import { ulidGenerator } from '../domain/ulid.js';
 import type { Database, DialectName } from './database.js';
+import { kyselyCompat } from './kysely/compat.js';
 import type { RepositoryContext } from './kysely/context.js';
 import { kyselyEmails } from './kysely/emails.js';
 import { kyselyJobs } from './kysely/jobs.js';
@@ -33,6 +34,7 @@ export function createStorage(database: Database, clock: Clock, rng: Rng): Stora
       oauthRecords: kyselyOAuthRecords(ctx),
       oauthSessions: kyselyOAuthSessions(ctx),
       clientLocalizations: kyselyClientLocalizations(ctx),
+      compat: kyselyCompat(ctx),
     };
   };
   return {

@@ -88,4 +88,46 @@ export interface Tables {
   oauth_records: OAuthRecordsTable;
   oauth_sessions: OAuthSessionsTable;
   oauth_client_localizations: OAuthClientLocalizationsTable;
+  compat_sessions: CompatSessionsTable;
+  compat_access_tokens: CompatAccessTokensTable;
+  compat_refresh_tokens: CompatRefreshTokensTable;
+  compat_login_tokens: CompatLoginTokensTable;
+}
+
+export interface CompatSessionsTable {
+  id: string;
+  user_id: string;
+  device_id: string;
+  origin: string;
+  is_admin: boolean | number;
+  display_name: string | null;
+  user_agent: string | null;
+  created_at: number;
+  last_active_at: number | null;
+  last_active_ip: string | null;
+  finished_at: number | null;
+}
+
+export interface CompatAccessTokensTable {
+  token_hash: string;
+  session_id: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface CompatRefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  access_token_hash: string;
+  created_at: number;
+  consumed_at: number | null;
+  next_token_hash: string | null;
+}
+
+export interface CompatLoginTokensTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
 }

@@ -1,16 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import { userId } from '../domain/matrix-id.js';
-import type { OAuthSession } from '../domain/oauth-session.js';
 import type { OAuthEngine } from '../oauth/provider.js';
-import { ACCOUNT_CLIENT_ID, ROUTES } from '../oauth/provider.js';
+import { ACCOUNT_CLIENT_ID } from '../oauth/provider.js';
+import type { CompatSessionService } from '../services/compat-sessions.js';
 import type { OAuthSessionService } from '../services/oauth-sessions.js';
 import type { UserService } from '../services/users.js';
 import type { Storage } from '../storage/storage.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
+import { browserSession, SIGN_IN_CALLBACK_ROUTE } from './browser-session.js';
 import type { Csrf } from './csrf.js';
 import { translator } from './i18n.js';
 import { messagePage, type PageChrome } from './layout.js';
@@ -23,9 +23,9 @@ export interface AccountDependencies {
   sessions: OAuthSessionService;
   users: UserService;
   csrf: Csrf;
+  /** Devices signed in through the compatibility login API, listed and ended beside the OAuth ones. */
+  compat: CompatSessionService;
 }
-
-const STATE_COOKIE = 'mxauth-account-state';
 
 /**
  * The account page at `account_management_uri` (MSC4191 deep links: devices_list, device_view,
@@ -33,60 +33,22 @@ const STATE_COOKIE = 'mxauth-account-state';
  * any client, with mxauth's own first-party client, so there is one login page and one browser session.
  */
 export function accountRoutes(deps: AccountDependencies): Router {
-  const { config, engine, storage, sessions, users, csrf } = deps;
+  const { config, engine, storage, sessions, users, csrf, compat } = deps;
   const router = new Router();
   const base = config.http.publicBase;
   // Routes match below public_base's path; the URLs, redirects and cookie paths printed include it.
   const root = base.pathname;
   const accountPath = publicPath(root, '/account/');
-  const callback = new URL('account/callback', base).href;
   const chrome = (ctx: Context): PageChrome => ({
     t: translator(ctx.get('accept-language')),
     serverName: config.matrix.homeserver,
     assetsBase: publicPath(root, '/assets/'),
   });
-  const secure = base.protocol === 'https:';
+  const { signedInUser, signIn, finishSignIn } = browserSession({ config, engine, storage });
 
-  const signedInUser = async (ctx: Context) => {
-    const session = await engine.Session.get(ctx as never);
-    const accountId = session.accountId;
-    if (!accountId) return undefined;
-    const user = await storage.users.findById(accountId);
-    return user && !user.lockedAt && !user.deactivatedAt ? user : undefined;
-  };
-
-  /** Starts a sign-in for the account page, coming back to `returnTo`. */
-  const signIn = (ctx: Context) => {
-    const state = randomBytes(16).toString('base64url');
-    // ctx.url is below the root however the request arrived (prefix stripped by mxauth or the proxy).
-    ctx.cookies.set(STATE_COOKIE, `${state}.${publicPath(root, ctx.url)}`, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure,
-      path: accountPath,
-      overwrite: true,
-    });
-    const authorize = new URL(ROUTES.authorization.slice(1), base);
-    authorize.search = new URLSearchParams({
-      client_id: ACCOUNT_CLIENT_ID,
-      redirect_uri: callback,
-      response_type: 'code',
-      scope: 'openid',
-      state,
-      // PKCE is mandatory for public clients; the code is never exchanged, only the session matters.
-      code_challenge: createHash('sha256').update(randomBytes(32)).digest('base64url'),
-      code_challenge_method: 'S256',
-      ...(typeof ctx.query.login_hint === 'string' ? { login_hint: ctx.query.login_hint } : {}),
-    }).toString();
-    ctx.redirect(authorize.href);
-  };
-
-  router.get('/account/callback', async (ctx) => {
-    const saved = ctx.cookies.get(STATE_COOKIE) ?? '';
-    const dot = saved.indexOf('.');
-    const returnTo = saved.slice(dot + 1);
-    ctx.cookies.set(STATE_COOKIE, '', { path: accountPath, maxAge: 0 });
-    if (dot === -1 || saved.slice(0, dot) !== ctx.query.state || !returnTo.startsWith(accountPath)) {
+  router.get(SIGN_IN_CALLBACK_ROUTE, async (ctx) => {
+    const returnTo = finishSignIn(ctx);
+    if (!returnTo) {
       const c = chrome(ctx);
       ctx.status = 400;
       ctx.type = 'html';
@@ -119,14 +81,17 @@ export function accountRoutes(deps: AccountDependencies): Router {
         return { ...s, clientName: client?.clientName ?? s.clientId };
       }),
     );
+    const legacy = await compat.listForUser(user.id);
     const focus = typeof ctx.query.device_id === 'string' ? ctx.query.device_id : undefined;
     ctx.type = 'html';
     ctx.body = accountPage(c, {
       userId: userId(user.localpart, config.matrix.homeserver),
       sessions: withNames,
+      compatSessions: legacy,
       csrf: csrf.token(ctx),
       endSessionUrl: (id) => publicPath(root, `/account/sessions/${id}/end`),
       renameSessionUrl: (id) => publicPath(root, `/account/sessions/${id}/rename`),
+      endCompatSessionUrl: (id) => publicPath(root, `/account/compat-sessions/${id}/end`),
       focusDeviceId: focus,
       notice:
         ctx.query.ended === '1'
@@ -139,7 +104,10 @@ export function accountRoutes(deps: AccountDependencies): Router {
 
   /** A form about one of the signed-in user's sessions: CSRF checked, the session found and owned. */
   const sessionForm =
-    (act: (ctx: Context, session: OAuthSession, form: Record<string, string>) => Promise<void>) =>
+    <S extends { userId: string }>(
+      find: (id: string) => Promise<S | undefined>,
+      act: (ctx: Context, session: S, form: Record<string, string>) => Promise<void>,
+    ) =>
     async (ctx: Context) => {
       const form = await readForm(ctx);
       const c = chrome(ctx);
@@ -151,7 +119,7 @@ export function accountRoutes(deps: AccountDependencies): Router {
       }
       const user = await signedInUser(ctx);
       if (!user) return signIn(ctx);
-      const session = await storage.oauthSessions.findById(ctx.params.id!);
+      const session = await find(ctx.params.id!);
       // Someone else's session, or an unknown one, looks the same: not found.
       if (!session || session.userId !== user.id) {
         ctx.status = 404;
@@ -161,10 +129,11 @@ export function accountRoutes(deps: AccountDependencies): Router {
       }
       await act(ctx, session, form);
     };
+  const oauthSession = (id: string) => storage.oauthSessions.findById(id);
 
   router.post(
     '/account/sessions/:id/end',
-    sessionForm(async (ctx, session) => {
+    sessionForm(oauthSession, async (ctx, session) => {
       if (!session.finishedAt) await sessions.end(session);
       ctx.redirect(`${accountPath}?ended=1`);
     }),
@@ -172,7 +141,7 @@ export function accountRoutes(deps: AccountDependencies): Router {
 
   router.post(
     '/account/sessions/:id/rename',
-    sessionForm(async (ctx, session, form) => {
+    sessionForm(oauthSession, async (ctx, session, form) => {
       const name = (form.name ?? '').trim();
       if (name === '' || name.length > 100) {
         const c = chrome(ctx);
@@ -184,6 +153,17 @@ export function accountRoutes(deps: AccountDependencies): Router {
       await sessions.rename(session, name);
       ctx.redirect(`${accountPath}?renamed=1`);
     }),
+  );
+
+  router.post(
+    '/account/compat-sessions/:id/end',
+    sessionForm(
+      (id) => storage.compat.findSession(id),
+      async (ctx, session) => {
+        if (!session.finishedAt) await compat.end(session);
+        ctx.redirect(`${accountPath}?ended=1`);
+      },
+    ),
   );
 
   router.post('/account/cross-signing-reset', async (ctx) => {

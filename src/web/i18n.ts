@@ -65,6 +65,14 @@ const en = {
   'account.rename': 'Rename',
   'account.device_name': 'New name for device',
   'account.renamed': 'The device was renamed.',
+  'account.legacy_client': 'Legacy client',
+  'sso.confirm.title': 'Continue to {host}?',
+  'sso.confirm.lead': 'You are signed in as {user}. {host} will get full access to your account.',
+  'sso.confirm.warning': 'Only continue if you started signing in to an app just now and trust {host}.',
+  'sso.confirm.continue': 'Continue to {host}',
+  'sso.invalid_redirect.title': 'This sign-in link is broken',
+  'sso.invalid_redirect':
+    'The app did not say where to continue: redirectUrl must be an absolute http or https address. Contact the app’s developers.',
   'account.cross_signing.title': 'Reset your cross-signing identity',
   'account.cross_signing.explain':
     'Do this only if you have lost access to all your signed-in devices and to your recovery key. After you allow it, your app can set up a new identity within the next 10 minutes without asking for your password. Messages sent before stay unreadable, and the people you talk to will see that your identity changed.',
@@ -139,6 +147,15 @@ const de: Catalog = {
   'account.rename': 'Umbenennen',
   'account.device_name': 'Neuer Name für Gerät',
   'account.renamed': 'Das Gerät wurde umbenannt.',
+  'account.legacy_client': 'Älterer Client',
+  'sso.confirm.title': 'Weiter zu {host}?',
+  'sso.confirm.lead': 'Du bist als {user} angemeldet. {host} erhält vollen Zugriff auf dein Konto.',
+  'sso.confirm.warning':
+    'Fahre nur fort, wenn du gerade die Anmeldung bei einer App begonnen hast und {host} vertraust.',
+  'sso.confirm.continue': 'Weiter zu {host}',
+  'sso.invalid_redirect.title': 'Dieser Anmeldelink ist fehlerhaft',
+  'sso.invalid_redirect':
+    'Die App hat nicht angegeben, wohin es weitergeht: redirectUrl muss eine absolute http- oder https-Adresse sein. Wende dich an die Entwickler der App.',
   'account.cross_signing.title': 'Kreuzsignierungs-Identität zurücksetzen',
   'account.cross_signing.explain':
     'Tu das nur, wenn du keinen Zugriff mehr auf deine angemeldeten Geräte und deinen Wiederherstellungsschlüssel hast. Wenn du es erlaubst, kann deine App in den nächsten 10 Minuten eine neue Identität einrichten, ohne nach deinem Passwort zu fragen. Früher gesendete Nachrichten bleiben unlesbar, und deine Kontakte sehen, dass sich deine Identität geändert hat.',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeLocalpartProblem, localpartFromInput, validateLocalpart } from '../../domain/matrix-id.js';
+import { describeScopeProblem, deviceScope, parseMatrixScope } from '../../domain/matrix-scopes.js';
 import { userStatus } from '../../domain/user.js';
 import type { HomeserverConnector } from '../../homeserver/connector.js';
 import { describeRegisterProblem, type PasswordProblem } from '../../services/users.js';
@@ -116,6 +117,66 @@ export function manageCommands(program: Command, io: CliIo): void {
         const result = await users.reactivate(localpart);
         if (!result.ok) throw new CliError(`cannot reactivate ${localpart}: no such user`);
         io.out(`@${localpart}:${config.matrix.homeserver} reactivated${homeserverNote(homeserver)}\n`);
+      });
+    });
+
+  manage
+    .command('issue-compatibility-token')
+    .description(
+      'Sign a user in for a bot or a script: prints a compatibility access token (it does not expire) once',
+    )
+    .argument('<localpart>', 'the user id localpart, or the full @user:server of this server')
+    .option(...CONFIG_OPTION)
+    .option(
+      '--device-id <id>',
+      'device id of the session (a new random one when absent; an existing one is taken over)',
+    )
+    .option('--admin', 'give the token admin access to the homeserver (urn:synapse:admin:*)')
+    .option('--yes-i-want-admin', 'confirm --admin')
+    .action(async (input: string, options) => {
+      if (options.admin && !options.yesIWantAdmin)
+        throw new CliError(
+          '--admin makes a token with full admin access to the homeserver (every user, room and setting), which never expires: confirm with --yes-i-want-admin',
+          EXIT_USAGE,
+        );
+      if (!options.admin && options.yesIWantAdmin)
+        throw new CliError('--yes-i-want-admin confirms --admin, which is missing', EXIT_USAGE);
+      const deviceId = options.deviceId as string | undefined;
+      // A device id must fit in a device scope: one scope token (RFC 6749 §3.3 characters), no spaces.
+      if (deviceId !== undefined && (/\s/.test(deviceId) || !parseMatrixScope(deviceScope(deviceId)).ok))
+        throw new CliError(
+          `--device-id: ${describeScopeProblem({ kind: 'invalid_device_id', deviceId })}`,
+          EXIT_USAGE,
+        );
+      await withServices(io, options.config, async ({ storage, compat }, config) => {
+        const localpart = toLocalpart(input, config.matrix.homeserver);
+        const user = await storage.users.findByLocalpart(localpart);
+        if (!user) throw new CliError(`cannot issue a token for ${localpart}: no such user`);
+        const status = userStatus(user);
+        if (status !== 'active')
+          throw new CliError(`cannot issue a token for ${localpart}: the account is ${status}`);
+        const isAdmin = options.admin === true;
+        const result = await compat.login({
+          user,
+          ...(deviceId === undefined ? {} : { deviceId }),
+          refresh: false,
+          origin: 'cli',
+          isAdmin,
+          ip: null,
+          userAgent: 'mxauth manage issue-compatibility-token',
+        });
+        if (!result.ok) {
+          const reason =
+            result.error.kind === 'homeserver_unavailable'
+              ? `the homeserver did not create the device (${result.error.error})`
+              : result.error.kind;
+          throw new CliError(`cannot issue a token for ${localpart}: ${reason}`);
+        }
+        const { session, accessToken } = result.value;
+        io.out(`${accessToken}\n`);
+        io.err(
+          `compatibility token for @${localpart}:${config.matrix.homeserver}, device ${session.deviceId}${isAdmin ? ', WITH ADMIN ACCESS to the homeserver' : ''}; it does not expire: store it now, it is not shown again\n`,
+        );
       });
     });
 

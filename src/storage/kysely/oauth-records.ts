@@ -2,7 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { LiveToken, OAuthRecord, OAuthRecordRepository } from '../repositories.js';
 import type { OAuthRecordsTable } from '../tables.js';
 import { type RepositoryContext, toDate } from './context.js';
-import { compileOnce, prepared } from './prepared.js';
+import { compileOnce, hotQuery, prepared } from './prepared.js';
 
 export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepository {
   const { db } = ctx;
@@ -46,9 +46,8 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       .where((eb) =>
         eb.or([eb('r.expires_at', 'is', null), eb('r.expires_at', '>', now as unknown as number)]),
       );
-  const findLiveTokens = prepared(db, 3, liveTokens);
-  const liveTokensSql = compileOnce(3, liveTokens);
-  type LiveRow = Awaited<ReturnType<typeof findLiveTokens>>[number];
+  const runLiveTokens = hotQuery<LiveRow>(ctx, 'mxauth_live_tokens', compileOnce(3, liveTokens));
+  type LiveRow = Awaited<ReturnType<ReturnType<typeof liveTokens>['execute']>>[number];
   const hashList = (idHashes: readonly string[]) =>
     ctx.dialect === 'postgres' ? idHashes : JSON.stringify(idHashes);
   const collect = (rows: LiveRow[]) => {
@@ -70,36 +69,11 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       });
     return found;
   };
-  const reader = ctx.sqliteReader;
-  let readerStatement: { all(parameters: unknown[]): unknown[] } | undefined;
   return {
     findLiveTokens(model, idHashes, done) {
       if (idHashes.length === 0) return done(undefined, new Map());
-      const query = liveTokensSql();
-      const parameters = query.parameters([model, hashList(idHashes), now()]);
-      if (reader) {
-        // SQLite answers in-process: a synchronous read on the read-only connection.
-        let rows: LiveRow[];
-        try {
-          readerStatement ??= reader.prepare(query.sql);
-          rows = readerStatement.all(parameters) as LiveRow[];
-        } catch (error) {
-          return done(error, undefined);
-        }
-        return done(undefined, collect(rows));
-      }
-      if (ctx.pgPool) {
-        // A named statement: PostgreSQL parses and plans it once per connection, not once per batch.
-        ctx.pgPool.query<LiveRow>(
-          { name: 'mxauth_live_tokens', text: query.sql, values: parameters },
-          (error, result) => (error ? done(error, undefined) : done(undefined, collect(result.rows))),
-        );
-        return;
-      }
-      // Inside a transaction: through Kysely, on the transaction's connection.
-      findLiveTokens(model, hashList(idHashes), now()).then(
-        (rows) => done(undefined, collect(rows)),
-        (error: unknown) => done(error, undefined),
+      runLiveTokens([model, hashList(idHashes), now()], (error, rows) =>
+        error ? done(error, undefined) : done(undefined, collect(rows!)),
       );
     },
     async upsert(record) {

@@ -1,5 +1,6 @@
 import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type { Tables } from '../tables.js';
+import type { RepositoryContext } from './context.js';
 
 /** A query compiled once: its SQL text, and the parameter list for a call's values. */
 export interface CompiledOnce {
@@ -46,5 +47,43 @@ export function prepared<Row>(
     const { sql, parameters } = compiled();
     const result = await db.executeQuery<Row>(CompiledQuery.raw(sql, parameters(values)));
     return result.rows;
+  };
+}
+
+/**
+ * A compiled hot-path query run without promises (see FastPath): on SQLite synchronously on the
+ * read-only connection, on PostgreSQL as a named prepared statement (parsed and planned once per
+ * connection), and through Kysely only inside a transaction (neither is available there).
+ */
+export function hotQuery<Row>(
+  ctx: RepositoryContext,
+  name: string,
+  compiled: () => CompiledOnce,
+): (values: readonly unknown[], done: (error: unknown, rows: Row[] | undefined) => void) => void {
+  let statement: { all(parameters: unknown[]): unknown[] } | undefined;
+  return (values, done) => {
+    const { sql, parameters } = compiled();
+    const bound = parameters(values);
+    const reader = ctx.sqliteReader;
+    if (reader) {
+      let rows: Row[];
+      try {
+        statement ??= reader.prepare(sql);
+        rows = statement.all(bound) as Row[];
+      } catch (error) {
+        return done(error, undefined);
+      }
+      return done(undefined, rows);
+    }
+    if (ctx.pgPool) {
+      ctx.pgPool.query({ name, text: sql, values: bound }, (error, result) =>
+        error ? done(error, undefined) : done(undefined, result.rows as Row[]),
+      );
+      return;
+    }
+    ctx.db.executeQuery<Row>(CompiledQuery.raw(sql, bound)).then(
+      (result) => done(undefined, result.rows),
+      (error: unknown) => done(error, undefined),
+    );
   };
 }

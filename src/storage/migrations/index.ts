@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial.js';
 import * as oauth from './0002_oauth.js';
 import * as deviceNames from './0003_device_names.js';
+import * as compat from './0004_compat.js';
 
 /** Every migration, by name; names sort in the order they run. */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_oauth': oauth,
   '0003_device_names': deviceNames,
+  '0004_compat': compat,
 };
 
 export const migrationProvider: MigrationProvider = {

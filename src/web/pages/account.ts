@@ -1,3 +1,4 @@
+import type { CompatSession } from '../../domain/compat-session.js';
 import type { OAuthSession } from '../../domain/oauth-session.js';
 import { html } from '../html.js';
 import { layout, type PageChrome } from '../layout.js';
@@ -5,11 +6,15 @@ import { layout, type PageChrome } from '../layout.js';
 export interface AccountView {
   userId: string;
   sessions: (OAuthSession & { clientName: string })[];
+  /** Devices signed in through the compatibility login API (legacy clients, bots, scripts). */
+  compatSessions: CompatSession[];
   csrf: string;
   /** The form action that signs session `id` out. */
   endSessionUrl(id: string): string;
   /** The form action that renames session `id`'s device. */
   renameSessionUrl(id: string): string;
+  /** The form action that signs compat session `id` out. */
+  endCompatSessionUrl(id: string): string;
   /** The device an MSC4191 deep link pointed at (device_view / device_delete). */
   focusDeviceId?: string;
   notice?: string;
@@ -48,6 +53,18 @@ ${
 </form></td>
 </tr>`,
   );
+  const compatRows = view.compatSessions.map(
+    (s) => html`<tr${s.deviceId === view.focusDeviceId ? html` class="focus" aria-current="true"` : ''}>
+<td>${s.displayName ?? t('account.legacy_client')}${s.displayName ? html` <span class="muted">(${t('account.legacy_client')})</span>` : ''}</td>
+<td><code>${s.deviceId}</code></td>
+<td>${date(s.createdAt)}</td>
+<td>${date(s.lastActiveAt)}</td>
+<td><form method="post" action="${view.endCompatSessionUrl(s.id)}">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<button type="submit" class="secondary" aria-label="${t('account.sign_out')} ${s.deviceId}">${t('account.sign_out')}</button>
+</form></td>
+</tr>`,
+  );
   return layout(
     chrome,
     t('account.title'),
@@ -56,11 +73,11 @@ ${
 ${view.notice ? html`<p role="status">${view.notice}</p>` : ''}
 <h2>${t('account.sessions')}</h2>
 ${
-  view.sessions.length === 0
+  view.sessions.length + view.compatSessions.length === 0
     ? html`<p>${t('account.none')}</p>`
     : html`<table>
 <thead><tr><th scope="col">${t('account.client')}</th><th scope="col">${t('account.device')}</th><th scope="col">${t('account.created')}</th><th scope="col">${t('account.last_active')}</th><th scope="col"><span class="muted">—</span></th></tr></thead>
-<tbody>${rows}</tbody>
+<tbody>${rows}${compatRows}</tbody>
 </table>`
 }`,
     { wide: true },

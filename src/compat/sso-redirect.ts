@@ -1,0 +1,104 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Config } from '../config/config.js';
+import { userId } from '../domain/matrix-id.js';
+import type { OAuthEngine } from '../oauth/provider.js';
+import type { CompatSessionService } from '../services/compat-sessions.js';
+import type { Storage } from '../storage/storage.js';
+import { publicPath } from '../web/base-path.js';
+import { readForm } from '../web/body.js';
+import { browserSession } from '../web/browser-session.js';
+import type { Csrf } from '../web/csrf.js';
+import { translator } from '../web/i18n.js';
+import { messagePage, type PageChrome } from '../web/layout.js';
+import { ssoConfirmPage } from '../web/pages/sso-redirect.js';
+
+export interface SsoRedirectDependencies {
+  config: Config;
+  engine: OAuthEngine;
+  storage: Storage;
+  csrf: Csrf;
+  compat: CompatSessionService;
+}
+
+/**
+ * `m.login.sso` for legacy clients: `GET /_matrix/client/{v3,r0}/login/sso/redirect[/{idpId}]
+ * ?redirectUrl=…&action=login|register`. The browser signs in at mxauth (or registers, for
+ * `action=register`), confirms which site gets access, and is sent to `redirectUrl` with a single-use
+ * `loginToken` the client exchanges through `m.login.token`.
+ *
+ * `idpId` is accepted and ignored: there are no upstream identity providers yet, so every id, known or
+ * not, means mxauth's own login (a client that remembered an id from elsewhere still gets a login page).
+ */
+export function ssoRedirectRoutes(deps: SsoRedirectDependencies): Router {
+  const { config, csrf, compat } = deps;
+  const router = new Router();
+  const root = config.http.publicBase.pathname;
+  const browser = browserSession(deps);
+  const chrome = (ctx: Context): PageChrome => ({
+    t: translator(ctx.get('accept-language')),
+    serverName: config.matrix.homeserver,
+    assetsBase: publicPath(root, '/assets/'),
+  });
+
+  /** The client's redirect URL, when it is one a token may be sent to; else a 400 page is answered. */
+  const redirectTarget = (ctx: Context): URL | undefined => {
+    const raw = ctx.query.redirectUrl;
+    const url = typeof raw === 'string' && URL.canParse(raw) ? new URL(raw) : undefined;
+    if (url && (url.protocol === 'https:' || url.protocol === 'http:') && url.host !== '') return url;
+    const c = chrome(ctx);
+    ctx.status = 400;
+    ctx.type = 'html';
+    ctx.body = messagePage(c, c.t('sso.invalid_redirect.title'), c.t('sso.invalid_redirect'));
+    return undefined;
+  };
+
+  const show = async (ctx: Context) => {
+    ctx.set('Cache-Control', 'no-store');
+    const target = redirectTarget(ctx);
+    if (!target) return;
+    const user = await browser.signedInUser(ctx);
+    if (!user) return browser.signIn(ctx, { register: ctx.query.action === 'register' });
+    ctx.type = 'html';
+    ctx.body = ssoConfirmPage(chrome(ctx), {
+      // The form posts back here, query and all: the redirect URL is read (and checked) again then.
+      action: publicPath(root, ctx.url),
+      csrf: csrf.token(ctx),
+      host: target.host,
+      userId: userId(user.localpart, config.matrix.homeserver),
+    });
+  };
+
+  const confirm = async (ctx: Context) => {
+    ctx.set('Cache-Control', 'no-store');
+    const form = await readForm(ctx);
+    if (!csrf.verify(ctx, form.csrf)) {
+      const c = chrome(ctx);
+      ctx.status = 403;
+      ctx.type = 'html';
+      ctx.body = messagePage(c, c.t('error.title'), c.t('error.csrf'));
+      return;
+    }
+    const target = redirectTarget(ctx);
+    if (!target) return;
+    const user = await browser.signedInUser(ctx);
+    // Signed out in the meantime: sign in again, back to the confirmation page.
+    if (!user) return browser.signIn(ctx, { register: ctx.query.action === 'register' });
+    const token = await compat.issueLoginToken(user.id);
+    // The client's own query parameters stay as they were; the token is appended.
+    const query = target.search.slice(1);
+    target.search = `${query}${query ? '&' : ''}loginToken=${encodeURIComponent(token)}`;
+    ctx.redirect(target.href);
+  };
+
+  for (const version of ['v3', 'r0']) {
+    for (const path of [
+      `/_matrix/client/${version}/login/sso/redirect`,
+      `/_matrix/client/${version}/login/sso/redirect/:idpId`,
+    ]) {
+      router.get(path, show);
+      router.post(path, confirm);
+    }
+  }
+  return router;
+}

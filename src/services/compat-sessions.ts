@@ -1,0 +1,224 @@
+import { hash } from 'node:crypto';
+import type { Clock } from '../domain/clock.js';
+import type { CompatOrigin, CompatSession } from '../domain/compat-session.js';
+import { isCompatToken, newCompatToken } from '../domain/compat-token.js';
+import { type Rng, randomString, UPPER_ALPHANUMERIC } from '../domain/random.js';
+import { err, ok, type Result } from '../domain/result.js';
+import type { User } from '../domain/user.js';
+import type { Repositories } from '../storage/repositories.js';
+import type { Storage } from '../storage/storage.js';
+import type { DomainEvents } from './events.js';
+import type { Outbox } from './outbox.js';
+
+/** What a client receives from a compat login or refresh. */
+export interface CompatGrant {
+  session: CompatSession;
+  accessToken: string;
+  refreshToken?: string;
+  /** When the access token expires; absent for tokens without a refresh token (they do not expire). */
+  expiresInMs?: number;
+}
+
+export type CompatProblem = { kind: 'unknown_token' } | { kind: 'homeserver_unavailable'; error: string };
+
+/** How long the login token of an SSO redirect lives: long enough for a client to exchange it. */
+const LOGIN_TOKEN_TTL_MS = 2 * 60_000;
+
+export const tokenHash = (token: string): string => hash('sha256', token, 'base64url');
+
+/**
+ * Sessions of the compatibility login API. They are first-class devices: provisioned on the homeserver
+ * before the client gets its token, deleted there when they end, introspected like OAuth tokens.
+ */
+export class CompatSessionService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly events: DomainEvents,
+    private readonly outbox: Outbox,
+    private readonly deps: { rng: Rng; clock: Clock; accessTokenTtlSeconds: number },
+  ) {}
+
+  /**
+   * Signs `user` in on a device (a new one unless `deviceId` names one to take over: its previous
+   * session, compat or OAuth, ends). With `refresh`, the access token expires and a refresh token comes
+   * with it. Fails when the homeserver could not create the device; nothing is left behind then.
+   */
+  async login(input: {
+    user: User;
+    deviceId?: string;
+    displayName?: string;
+    refresh: boolean;
+    origin: CompatOrigin;
+    isAdmin?: boolean;
+    ip: string | null;
+    userAgent: string | null;
+  }): Promise<Result<CompatGrant, CompatProblem>> {
+    const deviceId = input.deviceId ?? randomString(this.deps.rng, 10, UPPER_ALPHANUMERIC);
+    const ended: string[] = [];
+    const { session, tokens, upsert } = await this.storage.transaction(async (tx) => {
+      // A device id names one device: the sessions that had it end, the device itself stays.
+      for (const previous of await tx.compat.activeForDevice(input.user.id, deviceId))
+        await tx.compat.finish(previous.id);
+      for (const previous of await tx.oauthSessions.activeForDevice(input.user.id, deviceId)) {
+        await tx.oauthRecords.revokeByGrantId(previous.grantId);
+        await tx.oauthSessions.finish(previous.id);
+        ended.push(previous.grantId);
+      }
+      const session = await tx.compat.createSession({
+        userId: input.user.id,
+        deviceId,
+        origin: input.origin,
+        isAdmin: input.isAdmin ?? false,
+        displayName: input.displayName ?? null,
+        userAgent: input.userAgent,
+        ip: input.ip,
+      });
+      const tokens = await this.#issue(tx, session, input.refresh);
+      const upsert = await this.outbox.enqueue(tx, input.user.id, {
+        kind: 'upsert_device',
+        localpart: input.user.localpart,
+        deviceId,
+        ...(input.displayName ? { displayName: input.displayName } : {}),
+      });
+      return { session, tokens, upsert };
+    });
+    for (const grantId of ended) this.events.grantEnded(grantId);
+    if (upsert) {
+      const delivered = await this.outbox.deliverNow(upsert);
+      if (!delivered.delivered) {
+        await this.end(session);
+        return err({ kind: 'homeserver_unavailable', error: delivered.error });
+      }
+    }
+    return ok({ session, ...tokens });
+  }
+
+  /**
+   * Rotates a refresh token: a new access and refresh token, the old ones dead. A retry of a refresh
+   * whose answer was lost (the successor never used) gets a fresh pair in place of the lost one; a token
+   * presented after its successor was used is a replay and ends the session.
+   */
+  async refresh(refreshToken: string, ip: string | null): Promise<Result<CompatGrant, CompatProblem>> {
+    if (!isCompatToken(refreshToken, 'refresh')) return err({ kind: 'unknown_token' });
+    const result = await this.storage
+      .transaction(async (tx): Promise<Result<CompatGrant, CompatProblem> | 'replay'> => {
+        const stored = await tx.compat.findRefreshToken(tokenHash(refreshToken));
+        const session = stored && (await tx.compat.findSession(stored.sessionId));
+        if (!stored || !session || session.finishedAt) return err({ kind: 'unknown_token' });
+        if (stored.nextTokenHash) {
+          const successor = await tx.compat.findRefreshToken(stored.nextTokenHash);
+          if (!successor || successor.consumedAt !== null) return 'replay';
+          // The lost pair is replaced: its tokens die, a new pair takes their place.
+          await tx.compat.deleteAccessToken(successor.accessTokenHash);
+          await tx.compat.deleteRefreshToken(successor.tokenHash);
+        } else {
+          await tx.compat.deleteAccessToken(stored.accessTokenHash);
+        }
+        const tokens = await this.#issue(tx, session, true);
+        const won = await tx.compat.consumeRefreshToken(
+          stored.tokenHash,
+          tokenHash(tokens.refreshToken!),
+          stored.nextTokenHash,
+        );
+        if (!won) throw new ConcurrentRefresh();
+        await tx.compat.touch(session.id, ip);
+        return ok({ session, ...tokens });
+      })
+      .catch((e: unknown) => {
+        if (e instanceof ConcurrentRefresh) return err({ kind: 'unknown_token' } as const);
+        throw e;
+      });
+    if (result !== 'replay') return result;
+    const stored = await this.storage.compat.findRefreshToken(tokenHash(refreshToken));
+    const session = stored && (await this.storage.compat.findSession(stored.sessionId));
+    if (session) await this.end(session);
+    return err({ kind: 'unknown_token' });
+  }
+
+  /** The live session of an access token, for logout and for the homeserver's questions. */
+  sessionOf(accessToken: string): Promise<CompatSession | undefined> {
+    if (!isCompatToken(accessToken, 'access')) return Promise.resolve(undefined);
+    return this.storage.compat.sessionOfAccessToken(tokenHash(accessToken));
+  }
+
+  /** Ends a session: its tokens stop working at once, and its device is deleted on the homeserver. */
+  async end(session: CompatSession): Promise<void> {
+    await this.storage.transaction((tx) => this.#end(tx, session));
+    this.events.userChanged(session.userId);
+    this.outbox.wake();
+  }
+
+  /** Ends every session of the user, compat and OAuth (`/logout/all`). Returns how many. */
+  async endAll(userId: string): Promise<number> {
+    const ended: string[] = [];
+    const count = await this.storage.transaction(async (tx) => {
+      let n = 0;
+      for (const session of await tx.compat.listForUser(userId, { active: true })) {
+        await this.#end(tx, session);
+        n++;
+      }
+      for (const session of await tx.oauthSessions.listForUser(userId, { active: true })) {
+        await tx.oauthRecords.revokeByGrantId(session.grantId);
+        await tx.oauthSessions.finish(session.id);
+        ended.push(session.grantId);
+        if (session.deviceId) await this.outbox.releaseDevice(tx, userId, session.deviceId);
+        n++;
+      }
+      return n;
+    });
+    for (const grantId of ended) this.events.grantEnded(grantId);
+    this.events.userChanged(userId);
+    this.outbox.wake();
+    return count;
+  }
+
+  /** A single-use token for `m.login.token`, for the SSO redirect to hand to the client. */
+  async issueLoginToken(userId: string): Promise<string> {
+    const token = newCompatToken(this.deps.rng, 'login');
+    await this.storage.compat.addLoginToken({
+      tokenHash: tokenHash(token),
+      userId,
+      expiresAt: this.deps.clock.now().getTime() + LOGIN_TOKEN_TTL_MS,
+    });
+    return token;
+  }
+
+  /** Uses a login token: the user id it was for, once; undefined when unknown, expired or used. */
+  redeemLoginToken(token: string): Promise<string | undefined> {
+    if (!isCompatToken(token, 'login')) return Promise.resolve(undefined);
+    return this.storage.compat.consumeLoginToken(tokenHash(token));
+  }
+
+  listForUser(userId: string): Promise<CompatSession[]> {
+    return this.storage.compat.listForUser(userId, { active: true });
+  }
+
+  async #issue(
+    tx: Repositories,
+    session: CompatSession,
+    refresh: boolean,
+  ): Promise<{ accessToken: string; refreshToken?: string; expiresInMs?: number }> {
+    const accessToken = newCompatToken(this.deps.rng, 'access');
+    const ttlMs = this.deps.accessTokenTtlSeconds * 1000;
+    await tx.compat.addAccessToken({
+      tokenHash: tokenHash(accessToken),
+      sessionId: session.id,
+      expiresAt: refresh ? this.deps.clock.now().getTime() + ttlMs : null,
+    });
+    if (!refresh) return { accessToken };
+    const refreshToken = newCompatToken(this.deps.rng, 'refresh');
+    await tx.compat.addRefreshToken({
+      tokenHash: tokenHash(refreshToken),
+      sessionId: session.id,
+      accessTokenHash: tokenHash(accessToken),
+    });
+    return { accessToken, refreshToken, expiresInMs: ttlMs };
+  }
+
+  async #end(tx: Repositories, session: CompatSession): Promise<void> {
+    if (await tx.compat.finish(session.id))
+      await this.outbox.releaseDevice(tx, session.userId, session.deviceId);
+  }
+}
+
+class ConcurrentRefresh extends Error {}

@@ -1,0 +1,229 @@
+import { type Selectable, sql } from 'kysely';
+import type { CompatOrigin, CompatSession } from '../../domain/compat-session.js';
+import type { CompatRepository, LiveCompatToken } from '../repositories.js';
+import type { CompatSessionsTable } from '../tables.js';
+import { newId, type RepositoryContext, toDate } from './context.js';
+import { compileOnce, hotQuery } from './prepared.js';
+
+export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
+  const { db } = ctx;
+  const now = () => ctx.clock.now().getTime();
+  const sessions = () => db.selectFrom('compat_sessions').selectAll();
+
+  // Introspection of compat tokens: one SQL text for a batch of hashes, as for OAuth tokens.
+  const liveTokens = (hashes: string, at: string) =>
+    db
+      .selectFrom('compat_access_tokens as t')
+      .innerJoin('compat_sessions as s', 's.id', 't.session_id')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .selectAll('s')
+      .select([
+        't.token_hash',
+        't.expires_at',
+        'u.localpart as u_localpart',
+        'u.can_request_admin as u_can_request_admin',
+        'u.locked_at as u_locked_at',
+        'u.deactivated_at as u_deactivated_at',
+      ])
+      .where(
+        ctx.dialect === 'postgres'
+          ? sql<boolean>`t.token_hash = any(${hashes}::text[])`
+          : sql<boolean>`t.token_hash in (select value from json_each(${hashes}))`,
+      )
+      .where('s.finished_at', 'is', null)
+      .where((eb) =>
+        eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', at as unknown as number)]),
+      );
+  const runLiveTokens = hotQuery<LiveRow>(ctx, 'mxauth_live_compat_tokens', compileOnce(2, liveTokens));
+  type LiveRow = Awaited<ReturnType<ReturnType<typeof liveTokens>['execute']>>[number];
+  const collect = (rows: LiveRow[]) => {
+    const found = new Map<string, LiveCompatToken>();
+    for (const row of rows)
+      found.set(row.token_hash, {
+        session: toSession(row),
+        expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+        owner: {
+          id: row.user_id,
+          localpart: row.u_localpart,
+          canRequestAdmin: Boolean(row.u_can_request_admin),
+          lockedAt: toDate(row.u_locked_at),
+          deactivatedAt: toDate(row.u_deactivated_at),
+        },
+      });
+    return found;
+  };
+
+  return {
+    async createSession(input) {
+      const row: CompatSessionsTable = {
+        id: newId(ctx),
+        user_id: input.userId,
+        device_id: input.deviceId,
+        origin: input.origin,
+        is_admin: input.isAdmin,
+        display_name: input.displayName,
+        user_agent: input.userAgent,
+        created_at: now(),
+        last_active_at: now(),
+        last_active_ip: input.ip,
+        finished_at: null,
+      };
+      await db.insertInto('compat_sessions').values(row).execute();
+      return toSession(row);
+    },
+    async findSession(id) {
+      const row = await sessions().where('id', '=', id).executeTakeFirst();
+      return row && toSession(row);
+    },
+    async activeForDevice(userId, deviceId) {
+      const rows = await sessions()
+        .where('user_id', '=', userId)
+        .where('device_id', '=', deviceId)
+        .where('finished_at', 'is', null)
+        .execute();
+      return rows.map(toSession);
+    },
+    async listForUser(userId, { active }) {
+      let query = sessions().where('user_id', '=', userId).orderBy('id', 'desc');
+      if (active) query = query.where('finished_at', 'is', null);
+      return (await query.execute()).map(toSession);
+    },
+    async finish(id) {
+      await db.deleteFrom('compat_access_tokens').where('session_id', '=', id).execute();
+      await db.deleteFrom('compat_refresh_tokens').where('session_id', '=', id).execute();
+      const row = await db
+        .updateTable('compat_sessions')
+        .set({ finished_at: now() })
+        .where('id', '=', id)
+        .where('finished_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      return row && toSession(row);
+    },
+    async touch(id, ip) {
+      await db
+        .updateTable('compat_sessions')
+        .set({ last_active_at: now(), last_active_ip: ip })
+        .where('id', '=', id)
+        .execute();
+    },
+    async rename(id, displayName) {
+      await db
+        .updateTable('compat_sessions')
+        .set({ display_name: displayName })
+        .where('id', '=', id)
+        .execute();
+    },
+    async addAccessToken({ tokenHash, sessionId, expiresAt }) {
+      await db
+        .insertInto('compat_access_tokens')
+        .values({ token_hash: tokenHash, session_id: sessionId, created_at: now(), expires_at: expiresAt })
+        .execute();
+    },
+    async deleteAccessToken(tokenHash) {
+      await db.deleteFrom('compat_access_tokens').where('token_hash', '=', tokenHash).execute();
+    },
+    async sessionOfAccessToken(tokenHash) {
+      const row = await db
+        .selectFrom('compat_access_tokens as t')
+        .innerJoin('compat_sessions as s', 's.id', 't.session_id')
+        .selectAll('s')
+        .where('t.token_hash', '=', tokenHash)
+        .where('s.finished_at', 'is', null)
+        .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', now())]))
+        .executeTakeFirst();
+      return row && toSession(row);
+    },
+    async addRefreshToken({ tokenHash, sessionId, accessTokenHash }) {
+      await db
+        .insertInto('compat_refresh_tokens')
+        .values({
+          token_hash: tokenHash,
+          session_id: sessionId,
+          access_token_hash: accessTokenHash,
+          created_at: now(),
+          consumed_at: null,
+          next_token_hash: null,
+        })
+        .execute();
+    },
+    async findRefreshToken(tokenHash) {
+      const row = await db
+        .selectFrom('compat_refresh_tokens')
+        .selectAll()
+        .where('token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return (
+        row && {
+          tokenHash: row.token_hash,
+          sessionId: row.session_id,
+          accessTokenHash: row.access_token_hash,
+          consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
+          nextTokenHash: row.next_token_hash,
+        }
+      );
+    },
+    async consumeRefreshToken(tokenHash, nextTokenHash, replacing) {
+      // Compare-and-set on what this request saw, so two concurrent refreshes cannot both win.
+      let update = db
+        .updateTable('compat_refresh_tokens')
+        .set({ consumed_at: sql`coalesce(consumed_at, ${now()})`, next_token_hash: nextTokenHash })
+        .where('token_hash', '=', tokenHash);
+      update =
+        replacing === null
+          ? update.where('next_token_hash', 'is', null)
+          : update.where('next_token_hash', '=', replacing);
+      const result = await update.executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async deleteRefreshToken(tokenHash) {
+      await db.deleteFrom('compat_refresh_tokens').where('token_hash', '=', tokenHash).execute();
+    },
+    findLiveAccessTokens(idHashes, done) {
+      if (idHashes.length === 0) return done(undefined, new Map());
+      const hashList = ctx.dialect === 'postgres' ? idHashes : JSON.stringify(idHashes);
+      runLiveTokens([hashList, now()], (error, rows) =>
+        error ? done(error, undefined) : done(undefined, collect(rows!)),
+      );
+    },
+    async addLoginToken({ tokenHash, userId, expiresAt }) {
+      await db
+        .insertInto('compat_login_tokens')
+        .values({
+          token_hash: tokenHash,
+          user_id: userId,
+          created_at: now(),
+          expires_at: expiresAt,
+          consumed_at: null,
+        })
+        .execute();
+    },
+    async consumeLoginToken(tokenHash) {
+      const row = await db
+        .updateTable('compat_login_tokens')
+        .set({ consumed_at: now() })
+        .where('token_hash', '=', tokenHash)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now())
+        .returning('user_id')
+        .executeTakeFirst();
+      return row?.user_id;
+    },
+  };
+}
+
+function toSession(row: Selectable<CompatSessionsTable>): CompatSession {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    deviceId: row.device_id,
+    origin: row.origin as CompatOrigin,
+    isAdmin: Boolean(row.is_admin),
+    displayName: row.display_name,
+    userAgent: row.user_agent,
+    createdAt: new Date(Number(row.created_at)),
+    lastActiveAt: toDate(row.last_active_at),
+    lastActiveIp: row.last_active_ip,
+    finishedAt: toDate(row.finished_at),
+  };
+}

@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type { Config } from '../config/config.js';
+import type { User } from '../domain/user.js';
+import { ACCOUNT_CLIENT_ID, type OAuthEngine, ROUTES } from '../oauth/provider.js';
+import type { Storage } from '../storage/storage.js';
+import { publicPath } from './base-path.js';
+
+const STATE_COOKIE = 'mxauth-account-state';
+
+/** The routes (below public_base's path) a sign-in may come back to: mxauth's own pages only. */
+const RETURN_ROUTES = [
+  '/account/',
+  '/_matrix/client/v3/login/sso/redirect',
+  '/_matrix/client/r0/login/sso/redirect',
+];
+
+/** The route mxauth's first-party client gets its authorization answers at (served by the account routes). */
+export const SIGN_IN_CALLBACK_ROUTE = '/account/callback';
+
+export interface BrowserSession {
+  /** The user signed in to mxauth in this browser, unless locked or deactivated. */
+  signedInUser(ctx: Context): Promise<User | undefined>;
+  /**
+   * Sends the browser through mxauth's sign-in (or, with `register`, its registration page), with
+   * mxauth's own first-party client, coming back to the current URL.
+   */
+  signIn(ctx: Context, options?: { register?: boolean }): void;
+  /**
+   * Ends a sign-in at the callback: the URL to go back to, or undefined when the state does not match
+   * the one this browser started with (or names a page that is not a return route).
+   */
+  finishSignIn(ctx: Context): string | undefined;
+}
+
+/**
+ * The browser's session at mxauth, for mxauth's own pages (the account page, the SSO redirect of the
+ * compatibility API). Signing in goes through the same authorization flow as any client, so there is one
+ * login page and one browser session.
+ */
+export function browserSession(deps: {
+  config: Config;
+  engine: OAuthEngine;
+  storage: Storage;
+}): BrowserSession {
+  const { config, engine, storage } = deps;
+  const base = config.http.publicBase;
+  // Routes match below public_base's path; the URLs, redirects and cookie paths printed include it.
+  const root = base.pathname;
+  const accountPath = publicPath(root, '/account/');
+  const callback = new URL(SIGN_IN_CALLBACK_ROUTE.slice(1), base).href;
+  const returnPaths = RETURN_ROUTES.map((route) => publicPath(root, route));
+  const secure = base.protocol === 'https:';
+
+  return {
+    async signedInUser(ctx) {
+      const session = await engine.Session.get(ctx as never);
+      const accountId = session.accountId;
+      if (!accountId) return undefined;
+      const user = await storage.users.findById(accountId);
+      return user && !user.lockedAt && !user.deactivatedAt ? user : undefined;
+    },
+
+    signIn(ctx, options = {}) {
+      const state = randomBytes(16).toString('base64url');
+      // ctx.url is below the root however the request arrived (prefix stripped by mxauth or the proxy).
+      // The cookie lives at the account path, where the callback is, whichever page started the sign-in.
+      ctx.cookies.set(STATE_COOKIE, `${state}.${publicPath(root, ctx.url)}`, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        path: accountPath,
+        overwrite: true,
+      });
+      const authorize = new URL(ROUTES.authorization.slice(1), base);
+      authorize.search = new URLSearchParams({
+        client_id: ACCOUNT_CLIENT_ID,
+        redirect_uri: callback,
+        response_type: 'code',
+        scope: 'openid',
+        state,
+        // PKCE is mandatory for public clients; the code is never exchanged, only the session matters.
+        code_challenge: createHash('sha256').update(randomBytes(32)).digest('base64url'),
+        code_challenge_method: 'S256',
+        ...(typeof ctx.query.login_hint === 'string' ? { login_hint: ctx.query.login_hint } : {}),
+        // prompt=create is only known to the engine while registration is open; otherwise sign in.
+        ...(options.register && config.account.password_registration_enabled ? { prompt: 'create' } : {}),
+      }).toString();
+      ctx.redirect(authorize.href);
+    },
+
+    finishSignIn(ctx) {
+      const saved = ctx.cookies.get(STATE_COOKIE) ?? '';
+      const dot = saved.indexOf('.');
+      const returnTo = saved.slice(dot + 1);
+      ctx.cookies.set(STATE_COOKIE, '', { path: accountPath, maxAge: 0 });
+      if (dot === -1 || saved.slice(0, dot) !== ctx.query.state) return undefined;
+      if (!returnPaths.some((path) => returnTo.startsWith(path))) return undefined;
+      return returnTo;
+    },
+  };
+}
