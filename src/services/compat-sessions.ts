@@ -148,6 +148,16 @@ export class CompatSessionService {
     this.outbox.wake();
   }
 
+  /** Renames the session's device, here and on the homeserver. */
+  async rename(session: CompatSession, displayName: string): Promise<void> {
+    await this.storage.transaction(async (tx) => {
+      await tx.compat.rename(session.id, displayName);
+      if (!session.finishedAt)
+        await this.outbox.renameDevice(tx, session.userId, session.deviceId, displayName);
+    });
+    this.outbox.wake();
+  }
+
   /** Ends every session of the user, compat and OAuth (`/logout/all`). Returns how many. */
   async endAll(userId: string): Promise<number> {
     const ended: string[] = [];

@@ -88,14 +88,8 @@ export class OAuthSessionService {
   async rename(session: OAuthSession, displayName: string): Promise<void> {
     await this.storage.transaction(async (tx) => {
       await tx.oauthSessions.rename(session.id, displayName);
-      const user = await tx.users.findById(session.userId);
-      if (user && session.deviceId && !session.finishedAt)
-        await this.outbox.enqueue(tx, user.id, {
-          kind: 'update_device_display_name',
-          localpart: user.localpart,
-          deviceId: session.deviceId,
-          displayName,
-        });
+      if (session.deviceId && !session.finishedAt)
+        await this.outbox.renameDevice(tx, session.userId, session.deviceId, displayName);
     });
     this.outbox.wake();
   }

@@ -30,6 +30,18 @@ export class Outbox {
     if (user) await this.enqueue(tx, user.id, { kind: 'delete_device', localpart: user.localpart, deviceId });
   }
 
+  /** A device was renamed: tell the homeserver. */
+  async renameDevice(tx: Repositories, userId: string, deviceId: string, displayName: string): Promise<void> {
+    const user = await tx.users.findById(userId);
+    if (user)
+      await this.enqueue(tx, user.id, {
+        kind: 'update_device_display_name',
+        localpart: user.localpart,
+        deviceId,
+        displayName,
+      });
+  }
+
   /** Delivers `job` (and the earlier jobs of its user) now; see JobWorker.deliverNow. */
   deliverNow(job: Job): ReturnType<JobWorker['deliverNow']> {
     return this.worker.deliverNow(job);

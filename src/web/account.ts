@@ -14,7 +14,7 @@ import { browserSession, SIGN_IN_CALLBACK_ROUTE } from './browser-session.js';
 import type { Csrf } from './csrf.js';
 import { translator } from './i18n.js';
 import { messagePage, type PageChrome } from './layout.js';
-import { accountPage, crossSigningResetPage } from './pages/account.js';
+import { accountPage, crossSigningResetPage, type DeviceRow } from './pages/account.js';
 
 export interface AccountDependencies {
   config: Config;
@@ -72,26 +72,40 @@ export function accountRoutes(deps: AccountDependencies): Router {
       return;
     }
     const active = await sessions.listForUser(user.id);
-    const withNames = await Promise.all(
+    const oauthDevices: DeviceRow[] = await Promise.all(
       active.map(async (s) => {
         const client =
           s.clientId === ACCOUNT_CLIENT_ID
             ? undefined
             : await engine.Client.find(s.clientId).catch(() => undefined);
-        return { ...s, clientName: client?.clientName ?? s.clientId };
+        const app = client?.clientName ?? s.clientId;
+        return {
+          name: s.displayName ?? app,
+          ...(s.displayName ? { detail: app } : {}),
+          deviceId: s.deviceId,
+          createdAt: s.createdAt,
+          lastActiveAt: s.lastActiveAt,
+          endUrl: publicPath(root, `/account/sessions/${s.id}/end`),
+          renameUrl: publicPath(root, `/account/sessions/${s.id}/rename`),
+        };
       }),
     );
-    const legacy = await compat.listForUser(user.id);
+    const legacy = c.t('account.legacy_client');
+    const compatDevices: DeviceRow[] = (await compat.listForUser(user.id)).map((s) => ({
+      name: s.displayName ?? legacy,
+      ...(s.displayName ? { detail: legacy } : {}),
+      deviceId: s.deviceId,
+      createdAt: s.createdAt,
+      lastActiveAt: s.lastActiveAt,
+      endUrl: publicPath(root, `/account/compat-sessions/${s.id}/end`),
+      renameUrl: publicPath(root, `/account/compat-sessions/${s.id}/rename`),
+    }));
     const focus = typeof ctx.query.device_id === 'string' ? ctx.query.device_id : undefined;
     ctx.type = 'html';
     ctx.body = accountPage(c, {
       userId: userId(user.localpart, config.matrix.homeserver),
-      sessions: withNames,
-      compatSessions: legacy,
+      devices: [...oauthDevices, ...compatDevices],
       csrf: csrf.token(ctx),
-      endSessionUrl: (id) => publicPath(root, `/account/sessions/${id}/end`),
-      renameSessionUrl: (id) => publicPath(root, `/account/sessions/${id}/rename`),
-      endCompatSessionUrl: (id) => publicPath(root, `/account/compat-sessions/${id}/end`),
       focusDeviceId: focus,
       notice:
         ctx.query.ended === '1'
@@ -139,9 +153,10 @@ export function accountRoutes(deps: AccountDependencies): Router {
     }),
   );
 
-  router.post(
-    '/account/sessions/:id/rename',
-    sessionForm(oauthSession, async (ctx, session, form) => {
+  /** Renames a device: 1 to 100 characters, here and on the homeserver. */
+  const renameWith =
+    <S>(rename: (session: S, name: string) => Promise<void>) =>
+    async (ctx: Context, session: S, form: Record<string, string>) => {
       const name = (form.name ?? '').trim();
       if (name === '' || name.length > 100) {
         const c = chrome(ctx);
@@ -150,20 +165,32 @@ export function accountRoutes(deps: AccountDependencies): Router {
         ctx.body = messagePage(c, c.t('error.title'), 'A device name has 1 to 100 characters.');
         return;
       }
-      await sessions.rename(session, name);
+      await rename(session, name);
       ctx.redirect(`${accountPath}?renamed=1`);
-    }),
+    };
+  const compatSession = (id: string) => storage.compat.findSession(id);
+
+  router.post(
+    '/account/sessions/:id/rename',
+    sessionForm(
+      oauthSession,
+      renameWith((session, name) => sessions.rename(session, name)),
+    ),
+  );
+  router.post(
+    '/account/compat-sessions/:id/rename',
+    sessionForm(
+      compatSession,
+      renameWith((session, name) => compat.rename(session, name)),
+    ),
   );
 
   router.post(
     '/account/compat-sessions/:id/end',
-    sessionForm(
-      (id) => storage.compat.findSession(id),
-      async (ctx, session) => {
-        if (!session.finishedAt) await compat.end(session);
-        ctx.redirect(`${accountPath}?ended=1`);
-      },
-    ),
+    sessionForm(compatSession, async (ctx, session) => {
+      if (!session.finishedAt) await compat.end(session);
+      ctx.redirect(`${accountPath}?ended=1`);
+    }),
   );
 
   router.post('/account/cross-signing-reset', async (ctx) => {

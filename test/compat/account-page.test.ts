@@ -55,11 +55,11 @@ for (const kind of DATABASE_KINDS) {
       let page = await accountPage(browser, 'carol', '?action=org.matrix.device_view&device_id=SCRIPT0001');
       assert.match(
         page.html,
-        /<td>Fractal on laptop <span class="muted">\(Legacy client\)<\/span><\/td>\s*<td><code>FRACTAL001<\/code>/,
+        /<td>Fractal on laptop <span class="muted">\(Legacy client\)<\/span>[\s\S]*?<\/td>\s*<td><code>FRACTAL001<\/code>/,
       );
       assert.match(
         page.html,
-        /<tr class="focus" aria-current="true">\s*<td>Legacy client<\/td>\s*<td><code>SCRIPT0001<\/code>/,
+        /<tr class="focus" aria-current="true">\s*<td>Legacy client\s*<form[\s\S]*?<\/td>\s*<td><code>SCRIPT0001<\/code>/,
       );
       assert.doesNotMatch(page.html, /No devices are signed in/);
 
@@ -73,6 +73,15 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await active(script), true, 'the other device is untouched');
       assert.doesNotMatch(page.html, /FRACTAL001/);
       assert.match(page.html, /SCRIPT0001/);
+
+      // Legacy devices can be renamed too.
+      const rename = /<form method="post" action="([^"]+\/compat-sessions\/[^"]+\/rename)"/.exec(
+        page.html,
+      )?.[1];
+      assert.ok(rename);
+      page = await browser.submit(page, { name: 'Backup script' }, rename);
+      assert.match(page.html, /The device was renamed/);
+      assert.match(page.html, /<td>Backup script <span class="muted">\(Legacy client\)<\/span>/);
     });
 
     test("another user's compat session cannot be ended, and the form needs its CSRF token", async () => {

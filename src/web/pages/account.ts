@@ -1,20 +1,24 @@
-import type { CompatSession } from '../../domain/compat-session.js';
-import type { OAuthSession } from '../../domain/oauth-session.js';
 import { html } from '../html.js';
 import { layout, type PageChrome } from '../layout.js';
 
+/** One signed-in device: an OAuth session or a compat session, as the page shows it. */
+export interface DeviceRow {
+  /** The user's name for it, else the app's. */
+  name: string;
+  /** The app behind a user-given name. */
+  detail?: string;
+  deviceId: string | null;
+  createdAt: Date;
+  lastActiveAt: Date | null;
+  /** Form actions: sign out, and rename (devices only). */
+  endUrl: string;
+  renameUrl?: string;
+}
+
 export interface AccountView {
   userId: string;
-  sessions: (OAuthSession & { clientName: string })[];
-  /** Devices signed in through the compatibility login API (legacy clients, bots, scripts). */
-  compatSessions: CompatSession[];
+  devices: DeviceRow[];
   csrf: string;
-  /** The form action that signs session `id` out. */
-  endSessionUrl(id: string): string;
-  /** The form action that renames session `id`'s device. */
-  renameSessionUrl(id: string): string;
-  /** The form action that signs compat session `id` out. */
-  endCompatSessionUrl(id: string): string;
   /** The device an MSC4191 deep link pointed at (device_view / device_delete). */
   focusDeviceId?: string;
   notice?: string;
@@ -30,38 +34,26 @@ export function accountPage(chrome: PageChrome, view: AccountView): string {
           timeZone: 'UTC',
         }).format(d)
       : t('account.never');
-  const rows = view.sessions.map(
+  const rows = view.devices.map(
     (
-      s,
-    ) => html`<tr${s.deviceId && s.deviceId === view.focusDeviceId ? html` class="focus" aria-current="true"` : ''}>
-<td>${s.displayName ?? s.clientName}${s.displayName ? html` <span class="muted">(${s.clientName})</span>` : ''}
+      d,
+    ) => html`<tr${d.deviceId && d.deviceId === view.focusDeviceId ? html` class="focus" aria-current="true"` : ''}>
+<td>${d.name}${d.detail ? html` <span class="muted">(${d.detail})</span>` : ''}
 ${
-  s.deviceId
-    ? html`<form method="post" action="${view.renameSessionUrl(s.id)}" class="inline">
+  d.renameUrl && d.deviceId
+    ? html`<form method="post" action="${d.renameUrl}" class="inline">
 <input type="hidden" name="csrf" value="${view.csrf}">
-<input type="text" name="name" required maxlength="100" autocomplete="off" aria-label="${t('account.device_name')} ${s.deviceId}" placeholder="${t('account.device_name')}">
+<input type="text" name="name" required maxlength="100" autocomplete="off" aria-label="${t('account.device_name')} ${d.deviceId}" placeholder="${t('account.device_name')}">
 <button type="submit" class="secondary">${t('account.rename')}</button>
 </form>`
     : ''
 }</td>
-<td><code>${s.deviceId ?? '—'}</code></td>
-<td>${date(s.createdAt)}</td>
-<td>${date(s.lastActiveAt)}</td>
-<td><form method="post" action="${view.endSessionUrl(s.id)}">
+<td><code>${d.deviceId ?? '—'}</code></td>
+<td>${date(d.createdAt)}</td>
+<td>${date(d.lastActiveAt)}</td>
+<td><form method="post" action="${d.endUrl}">
 <input type="hidden" name="csrf" value="${view.csrf}">
-<button type="submit" class="secondary" aria-label="${t('account.sign_out')} ${s.deviceId ?? s.clientName}">${t('account.sign_out')}</button>
-</form></td>
-</tr>`,
-  );
-  const compatRows = view.compatSessions.map(
-    (s) => html`<tr${s.deviceId === view.focusDeviceId ? html` class="focus" aria-current="true"` : ''}>
-<td>${s.displayName ?? t('account.legacy_client')}${s.displayName ? html` <span class="muted">(${t('account.legacy_client')})</span>` : ''}</td>
-<td><code>${s.deviceId}</code></td>
-<td>${date(s.createdAt)}</td>
-<td>${date(s.lastActiveAt)}</td>
-<td><form method="post" action="${view.endCompatSessionUrl(s.id)}">
-<input type="hidden" name="csrf" value="${view.csrf}">
-<button type="submit" class="secondary" aria-label="${t('account.sign_out')} ${s.deviceId}">${t('account.sign_out')}</button>
+<button type="submit" class="secondary" aria-label="${t('account.sign_out')} ${d.deviceId ?? d.name}">${t('account.sign_out')}</button>
 </form></td>
 </tr>`,
   );
@@ -73,11 +65,11 @@ ${
 ${view.notice ? html`<p role="status">${view.notice}</p>` : ''}
 <h2>${t('account.sessions')}</h2>
 ${
-  view.sessions.length + view.compatSessions.length === 0
+  view.devices.length === 0
     ? html`<p>${t('account.none')}</p>`
     : html`<table>
 <thead><tr><th scope="col">${t('account.client')}</th><th scope="col">${t('account.device')}</th><th scope="col">${t('account.created')}</th><th scope="col">${t('account.last_active')}</th><th scope="col"><span class="muted">—</span></th></tr></thead>
-<tbody>${rows}${compatRows}</tbody>
+<tbody>${rows}</tbody>
 </table>`
 }`,
     { wide: true },
