@@ -3,9 +3,12 @@ import type { Storage } from '../storage/storage.js';
 
 const BATCH = 1000;
 
-/** Deletes expired OAuth records (tokens, codes, sessions, interactions) in batches; returns how many. */
+/**
+ * Deletes expired OAuth records (tokens, codes, sessions, interactions) in batches, and expired login
+ * tokens of the SSO redirect; returns how many.
+ */
 export async function sweepExpired(storage: Storage): Promise<number> {
-  let total = 0;
+  let total = await storage.compat.deleteExpiredLoginTokens();
   for (;;) {
     const deleted = await storage.oauthRecords.deleteExpired(BATCH);
     total += deleted;

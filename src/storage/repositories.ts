@@ -197,6 +197,8 @@ export interface CompatRepository {
   addLoginToken(input: { tokenHash: string; userId: string; expiresAt: number }): Promise<void>;
   /** Uses a login token once: the user it was for, or undefined (unknown, expired or used). */
   consumeLoginToken(tokenHash: string): Promise<string | undefined>;
+  /** Deletes login tokens that expired; returns how many. */
+  deleteExpiredLoginTokens(): Promise<number>;
 }
 
 export interface ClientLocalizationRepository {

@@ -198,6 +198,13 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
         })
         .execute();
     },
+    async deleteExpiredLoginTokens() {
+      const result = await db
+        .deleteFrom('compat_login_tokens')
+        .where('expires_at', '<', now())
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async consumeLoginToken(tokenHash) {
       const row = await db
         .updateTable('compat_login_tokens')
