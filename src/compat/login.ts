@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
-import { localpartFromInput, userId } from '../domain/matrix-id.js';
+import { localpartFromInput, userId, validateLocalpart } from '../domain/matrix-id.js';
 import type { User } from '../domain/user.js';
 import { userStatus } from '../domain/user.js';
 import type { CompatGrant, CompatSessionService } from '../services/compat-sessions.js';
@@ -93,7 +93,8 @@ export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
         if (status === 'deactivated')
           throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
         const deviceId = optionalString(body, 'device_id');
-        const displayName = optionalString(body, 'initial_device_display_name');
+        // Capped as renames are: the homeserver may refuse longer names.
+        const displayName = optionalString(body, 'initial_device_display_name')?.slice(0, 100);
         if (deviceId !== undefined && !/^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/.test(deviceId))
           throw new MatrixError(
             400,
@@ -203,6 +204,8 @@ export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
         const appservice = appservices.authenticate(accessToken(ctx));
         if (!appservice) throw unknownToken();
         const localpart = await localpartOf(body);
+        if (localpart !== undefined && !validateLocalpart(localpart, serverName).ok)
+          throw new MatrixError(400, 'M_INVALID_USERNAME', 'The user id is not a valid Matrix user id');
         if (!localpart || !appservices.mayLogin(appservice, localpart))
           throw new MatrixError(
             403,

@@ -151,7 +151,12 @@ export class TokenLookup {
               done(error, found && new Map([...found].map(([h, t]) => [h, compatAsLive(t)]))),
             )
         : (done) => this.storage.oauthRecords.findLiveTokens(model, hashes, done);
-    query((error, found) => {
+    let settled = false;
+    // Runs in a database driver's callback or the batch's own turn: nothing thrown may escape (it would
+    // end the process), every waiter hears once, and the batch slot is always given back.
+    const settle = (error: unknown, found: Map<string, LiveToken> | undefined) => {
+      if (settled) return;
+      settled = true;
       this.#inFlight--;
       const ms = performance.now() - started;
       for (const hash of hashes)
@@ -160,10 +165,19 @@ export class TokenLookup {
             waiter.stats.dbMs += ms;
             waiter.stats.dbQueries += 1;
           }
-          waiter.done(error, found?.get(hash));
+          try {
+            waiter.done(error, found?.get(hash));
+          } catch {
+            // A waiter's own failure is its request's; the others still get their answers.
+          }
         }
       this.#schedule();
-    });
+    };
+    try {
+      query(settle);
+    } catch (error) {
+      settle(error, undefined);
+    }
   }
 }
 

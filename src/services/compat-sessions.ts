@@ -7,6 +7,7 @@ import { err, ok, type Result } from '../domain/result.js';
 import type { User } from '../domain/user.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
+import { takeOverDevice } from './devices.js';
 import type { DomainEvents } from './events.js';
 import type { Outbox } from './outbox.js';
 
@@ -20,6 +21,9 @@ export interface CompatGrant {
 }
 
 export type CompatProblem = { kind: 'unknown_token' } | { kind: 'homeserver_unavailable'; error: string };
+
+/** How long after a rotation a retry of the same refresh token counts as a lost answer. */
+const RETRY_WINDOW_MS = 60_000;
 
 /** How long the login token of an SSO redirect lives: long enough for a client to exchange it. */
 const LOGIN_TOKEN_TTL_MS = 2 * 60_000;
@@ -54,16 +58,7 @@ export class CompatSessionService {
     userAgent: string | null;
   }): Promise<Result<CompatGrant, CompatProblem>> {
     const deviceId = input.deviceId ?? randomString(this.deps.rng, 10, UPPER_ALPHANUMERIC);
-    const ended: string[] = [];
     const { session, tokens, upsert } = await this.storage.transaction(async (tx) => {
-      // A device id names one device: the sessions that had it end, the device itself stays.
-      for (const previous of await tx.compat.activeForDevice(input.user.id, deviceId))
-        await tx.compat.finish(previous.id);
-      for (const previous of await tx.oauthSessions.activeForDevice(input.user.id, deviceId)) {
-        await tx.oauthRecords.revokeByGrantId(previous.grantId);
-        await tx.oauthSessions.finish(previous.id);
-        ended.push(previous.grantId);
-      }
       const session = await tx.compat.createSession({
         userId: input.user.id,
         deviceId,
@@ -82,35 +77,42 @@ export class CompatSessionService {
       });
       return { session, tokens, upsert };
     });
-    for (const grantId of ended) this.events.grantEnded(grantId);
     if (upsert) {
       const delivered = await this.outbox.deliverNow(upsert);
       if (!delivered.delivered) {
+        // The device stays if an older session still holds it (see takeOverDevice).
         await this.end(session);
         return err({ kind: 'homeserver_unavailable', error: delivered.error });
       }
     }
+    const ended = await this.storage.transaction((tx) =>
+      takeOverDevice(tx, input.user.id, deviceId, { compatSessionId: session.id }),
+    );
+    for (const grantId of ended) this.events.grantEnded(grantId);
     return ok({ session, ...tokens });
   }
 
   /**
    * Rotates a refresh token: a new access and refresh token, the old ones dead. A retry of a refresh
-   * whose answer was lost (the successor never used) gets a fresh pair in place of the lost one; a token
-   * presented after its successor was used is a replay and ends the session.
+   * whose answer was lost gets a fresh pair in place of the lost one, if it comes within a minute and the
+   * lost pair was never used. Anything else presented again is a replay and ends the session: a token
+   * whose successor was used, a retry after the window, or a successor that a retry replaced.
    */
   async refresh(refreshToken: string, ip: string | null): Promise<Result<CompatGrant, CompatProblem>> {
     if (!isCompatToken(refreshToken, 'refresh')) return err({ kind: 'unknown_token' });
+    const now = this.deps.clock.now().getTime();
     const result = await this.storage
       .transaction(async (tx): Promise<Result<CompatGrant, CompatProblem> | 'replay'> => {
         const stored = await tx.compat.findRefreshToken(tokenHash(refreshToken));
         const session = stored && (await tx.compat.findSession(stored.sessionId));
         if (!stored || !session || session.finishedAt) return err({ kind: 'unknown_token' });
+        if (stored.supersededAt !== null) return 'replay';
         if (stored.nextTokenHash) {
+          if (stored.consumedAt === null || now - stored.consumedAt > RETRY_WINDOW_MS) return 'replay';
           const successor = await tx.compat.findRefreshToken(stored.nextTokenHash);
-          if (!successor || successor.consumedAt !== null) return 'replay';
-          // The lost pair is replaced: its tokens die, a new pair takes their place.
+          // Used (or replaced) meanwhile, possibly by a concurrent request: not a lost answer.
+          if (!successor || !(await tx.compat.supersedeRefreshToken(successor.tokenHash))) return 'replay';
           await tx.compat.deleteAccessToken(successor.accessTokenHash);
-          await tx.compat.deleteRefreshToken(successor.tokenHash);
         } else {
           await tx.compat.deleteAccessToken(stored.accessTokenHash);
         }
@@ -125,6 +127,7 @@ export class CompatSessionService {
         return ok({ session, ...tokens });
       })
       .catch((e: unknown) => {
+        // Another request rotated this token at the same moment (a client sending twice): this one loses.
         if (e instanceof ConcurrentRefresh) return err({ kind: 'unknown_token' } as const);
         throw e;
       });

@@ -6,6 +6,9 @@ import type { JobOutcome } from './job-worker.js';
 
 export const HOMESERVER_QUEUE = 'homeserver';
 
+/** Tries for a call whose user or device the homeserver does not know, before the job fails. */
+const MISSING_ATTEMPTS = 8;
+
 /**
  * The homeserver calls mxauth owes, as outbox jobs. Jobs that mirror state (`provision_user`,
  * `sync_devices`) read it when delivered, so a late delivery sends the latest state, not a stale one.
@@ -47,20 +50,24 @@ export function homeserverJobRunner(
             emails,
             locked: user.lockedAt !== null,
           }),
-          { missingIsDone: false },
+          { missingIsDone: false, attempts: job.attempts },
         );
       }
       case 'upsert_device':
         return outcome(await connector.upsertDevice(call.localpart, call.deviceId, call.displayName), {
           missingIsDone: false,
+          attempts: job.attempts,
         });
       case 'update_device_display_name':
         return outcome(
           await connector.updateDeviceDisplayName(call.localpart, call.deviceId, call.displayName),
-          { missingIsDone: true },
+          { missingIsDone: true, attempts: job.attempts },
         );
       case 'delete_device':
-        return outcome(await connector.deleteDevice(call.localpart, call.deviceId), { missingIsDone: true });
+        return outcome(await connector.deleteDevice(call.localpart, call.deviceId), {
+          missingIsDone: true,
+          attempts: job.attempts,
+        });
       case 'sync_devices': {
         const user = await storage.users.findById(call.userId);
         if (!user) return { kind: 'done' };
@@ -72,14 +79,26 @@ export function homeserverJobRunner(
             ...compat.map((s) => s.deviceId),
           ]),
         ];
-        return outcome(await connector.syncDevices(user.localpart, devices), { missingIsDone: false });
+        return outcome(await connector.syncDevices(user.localpart, devices), {
+          missingIsDone: false,
+          attempts: job.attempts,
+        });
       }
       case 'delete_user':
-        return outcome(await connector.deleteUser(call.localpart, call.erase), { missingIsDone: true });
+        return outcome(await connector.deleteUser(call.localpart, call.erase), {
+          missingIsDone: true,
+          attempts: job.attempts,
+        });
       case 'reactivate_user':
-        return outcome(await connector.reactivateUser(call.localpart), { missingIsDone: false });
+        return outcome(await connector.reactivateUser(call.localpart), {
+          missingIsDone: false,
+          attempts: job.attempts,
+        });
       case 'allow_cross_signing_reset':
-        return outcome(await connector.allowCrossSigningReset(call.localpart), { missingIsDone: false });
+        return outcome(await connector.allowCrossSigningReset(call.localpart), {
+          missingIsDone: false,
+          attempts: job.attempts,
+        });
       default:
         return { kind: 'fail', error: `unknown homeserver job ${(call as { kind: string }).kind}` };
     }
@@ -93,7 +112,7 @@ export function homeserverJobRunner(
  */
 function outcome(
   result: { ok: true } | { ok: false; error: HomeserverError },
-  options: { missingIsDone: boolean },
+  options: { missingIsDone: boolean; attempts: number },
 ): JobOutcome {
   if (result.ok) return { kind: 'done' };
   const error = describeHomeserverError(result.error);
@@ -102,7 +121,10 @@ function outcome(
     case 'unauthorized':
       return { kind: 'retry', error };
     case 'not_found':
-      return options.missingIsDone ? { kind: 'done' } : { kind: 'retry', error };
+      // Worth a few tries (an earlier job may still create the user), not forever: it would hold the
+      // user's later jobs (deletions included) behind it.
+      if (options.missingIsDone) return { kind: 'done' };
+      return options.attempts < MISSING_ATTEMPTS ? { kind: 'retry', error } : { kind: 'fail', error };
     default:
       return { kind: 'fail', error };
   }

@@ -47,9 +47,12 @@ export class JobWorker {
     options: JobWorkerOptions = {},
   ) {
     this.#pollMs = options.pollMs ?? 1000;
-    this.#leaseMs = options.leaseMs ?? 60_000;
+    // Longer than the slowest single call (50 s for a legacy deactivation), so a lease never runs out
+    // while its one job is being delivered.
+    this.#leaseMs = options.leaseMs ?? 120_000;
     this.#backoffCapMs = options.backoffCapMs ?? 5 * 60_000;
-    this.#batch = options.batch ?? 20;
+    // One job per claim: a lease then covers only the job in hand, never ones waiting behind a slow call.
+    this.#batch = options.batch ?? 1;
     this.#onOutcome = options.onOutcome;
   }
 
@@ -90,7 +93,8 @@ export class JobWorker {
    * One try each: on failure the jobs stay, with backoff, for the worker.
    */
   async deliverNow(job: Job): Promise<{ delivered: true } | { delivered: false; error: string }> {
-    for (let round = 0; round < 20; round++) {
+    // Up to about ten seconds when another worker holds an earlier job of this key.
+    for (let round = 0; round < 200; round++) {
       const claimed = await this.storage.jobs.claim({
         queue: job.queue,
         limit: 10,

@@ -2,6 +2,7 @@ import type { OAuthSession } from '../domain/oauth-session.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
+import { takeOverDevice } from './devices.js';
 import type { DomainEvents } from './events.js';
 import type { Outbox } from './outbox.js';
 
@@ -32,20 +33,10 @@ export class OAuthSessionService {
     userAgent: string | null;
     ip: string | null;
   }): Promise<Result<OAuthSession, { kind: 'homeserver_unavailable'; error: string }>> {
-    const ended: string[] = [];
     const { session, upsert } = await this.storage.transaction(async (tx) => {
       const existing = await tx.oauthSessions.findByGrantId(input.grantId);
       if (existing) return { session: existing, upsert: undefined };
       const user = await tx.users.findById(input.userId);
-      // A device id names one device: signing in again with it ends the session that had it. The device
-      // itself stays on the homeserver: the new session takes it over.
-      if (input.deviceId) {
-        for (const previous of await tx.oauthSessions.activeForDevice(input.userId, input.deviceId)) {
-          await tx.oauthRecords.revokeByGrantId(previous.grantId);
-          await tx.oauthSessions.finish(previous.id);
-          ended.push(previous.grantId);
-        }
-      }
       const session = await tx.oauthSessions.create(input);
       const upsert =
         user && input.deviceId
@@ -58,12 +49,23 @@ export class OAuthSessionService {
           : undefined;
       return { session, upsert };
     });
-    for (const grantId of ended) this.events.grantEnded(grantId);
-    if (!upsert) return ok(session);
-    const delivered = await this.outbox.deliverNow(upsert);
-    if (delivered.delivered) return ok(session);
-    await this.end(session);
-    return err({ kind: 'homeserver_unavailable', error: delivered.error });
+    if (upsert) {
+      const delivered = await this.outbox.deliverNow(upsert);
+      if (!delivered.delivered) {
+        // The device stays if an older session still holds it (see takeOverDevice).
+        await this.end(session);
+        return err({ kind: 'homeserver_unavailable', error: delivered.error });
+      }
+    }
+    // A device id names one device: signing in again with it ends the sessions that had it.
+    const deviceId = session.deviceId;
+    if (deviceId) {
+      const ended = await this.storage.transaction((tx) =>
+        takeOverDevice(tx, input.userId, deviceId, { grantId: input.grantId }),
+      );
+      for (const grantId of ended) this.events.grantEnded(grantId);
+    }
+    return ok(session);
   }
 
   /** The engine revoked these grants (revocation, refresh-token reuse, logout): finish their sessions. */

@@ -161,6 +161,7 @@ export interface CompatRefreshToken {
   accessTokenHash: string;
   consumedAt: number | null;
   nextTokenHash: string | null;
+  supersededAt: number | null;
 }
 
 export interface CompatRepository {
@@ -185,10 +186,12 @@ export interface CompatRepository {
   /** The session of an unexpired access token of an unfinished session. */
   sessionOfAccessToken(tokenHash: string): Promise<CompatSession | undefined>;
   addRefreshToken(input: { tokenHash: string; sessionId: string; accessTokenHash: string }): Promise<void>;
+  /** On PostgreSQL the row stays locked until the transaction ends (call it inside one). */
   findRefreshToken(tokenHash: string): Promise<CompatRefreshToken | undefined>;
+  /** Marks an unused refresh token as replaced by a retry; false when it was used (or replaced) meanwhile. */
+  supersedeRefreshToken(tokenHash: string): Promise<boolean>;
   /** Marks a refresh token used and points it at its successor; false when another request did first. */
   consumeRefreshToken(tokenHash: string, nextTokenHash: string, replacing: string | null): Promise<boolean>;
-  deleteRefreshToken(tokenHash: string): Promise<void>;
   /** Access tokens by hash, as `findLiveTokens` does for OAuth (see there for the callback). */
   findLiveAccessTokens(
     idHashes: readonly string[],

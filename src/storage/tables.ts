@@ -122,6 +122,7 @@ export interface CompatRefreshTokensTable {
   created_at: number;
   consumed_at: number | null;
   next_token_hash: string | null;
+  superseded_at: number | null;
 }
 
 export interface CompatLoginTokensTable {

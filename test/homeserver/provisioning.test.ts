@@ -242,6 +242,34 @@ for (const kind of DATABASE_KINDS) {
       );
     });
 
+    test('signing in again with a device id while the homeserver errs keeps the old session and the device', async () => {
+      await register('kurt');
+      const old = await signIn('kurt', 'KURTPHONE');
+      homeserver.misbehave = 'error500';
+      try {
+        const again = await fetch(`${base}_matrix/client/v3/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            type: 'm.login.password',
+            identifier: { type: 'm.id.user', user: 'kurt' },
+            password: PASSWORD,
+            device_id: 'KURTPHONE',
+          }),
+        });
+        assert.equal(again.status, 503);
+        assert.equal((await introspect(old.body.access_token!)).active, true, 'the old session still works');
+      } finally {
+        homeserver.misbehave = 'no';
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.ok(homeserver.users.get('kurt')!.devices.has('KURTPHONE'), 'the device (and its keys) stayed');
+      assert.equal(
+        homeserver.callsOf('delete_device').filter((c) => c.body?.device_id === 'KURTPHONE').length,
+        0,
+      );
+    });
+
     test('a misbehaving homeserver (500, garbage, silence) neither crashes mxauth nor loses the job', async () => {
       await register('gina');
       const { body } = await signIn('gina', 'GINAPC');

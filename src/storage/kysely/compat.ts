@@ -3,7 +3,7 @@ import type { CompatOrigin, CompatSession } from '../../domain/compat-session.js
 import type { CompatRepository, LiveCompatToken } from '../repositories.js';
 import type { CompatSessionsTable } from '../tables.js';
 import { newId, type RepositoryContext, toDate } from './context.js';
-import { compileOnce, hotQuery } from './prepared.js';
+import { collectInto, compileOnce, hotQuery } from './prepared.js';
 
 export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
   const { db } = ctx;
@@ -144,15 +144,15 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
           created_at: now(),
           consumed_at: null,
           next_token_hash: null,
+          superseded_at: null,
         })
         .execute();
     },
     async findRefreshToken(tokenHash) {
-      const row = await db
-        .selectFrom('compat_refresh_tokens')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      let query = db.selectFrom('compat_refresh_tokens').selectAll().where('token_hash', '=', tokenHash);
+      // Concurrent refreshes of one chain take turns (SQLite has one writer anyway).
+      if (ctx.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
       return (
         row && {
           tokenHash: row.token_hash,
@@ -160,6 +160,7 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
           accessTokenHash: row.access_token_hash,
           consumedAt: row.consumed_at === null ? null : Number(row.consumed_at),
           nextTokenHash: row.next_token_hash,
+          supersededAt: row.superseded_at === null ? null : Number(row.superseded_at),
         }
       );
     },
@@ -168,7 +169,8 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
       let update = db
         .updateTable('compat_refresh_tokens')
         .set({ consumed_at: sql`coalesce(consumed_at, ${now()})`, next_token_hash: nextTokenHash })
-        .where('token_hash', '=', tokenHash);
+        .where('token_hash', '=', tokenHash)
+        .where('superseded_at', 'is', null);
       update =
         replacing === null
           ? update.where('next_token_hash', 'is', null)
@@ -176,15 +178,20 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
       const result = await update.executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
-    async deleteRefreshToken(tokenHash) {
-      await db.deleteFrom('compat_refresh_tokens').where('token_hash', '=', tokenHash).execute();
+    async supersedeRefreshToken(tokenHash) {
+      const result = await db
+        .updateTable('compat_refresh_tokens')
+        .set({ superseded_at: now() })
+        .where('token_hash', '=', tokenHash)
+        .where('consumed_at', 'is', null)
+        .where('superseded_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     findLiveAccessTokens(idHashes, done) {
       if (idHashes.length === 0) return done(undefined, new Map());
       const hashList = ctx.dialect === 'postgres' ? idHashes : JSON.stringify(idHashes);
-      runLiveTokens([hashList, now()], (error, rows) =>
-        error ? done(error, undefined) : done(undefined, collect(rows!)),
-      );
+      runLiveTokens([hashList, now()], collectInto(collect, done));
     },
     async addLoginToken({ tokenHash, userId, expiresAt }) {
       await db

@@ -2,7 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { LiveToken, OAuthRecord, OAuthRecordRepository } from '../repositories.js';
 import type { OAuthRecordsTable } from '../tables.js';
 import { type RepositoryContext, toDate } from './context.js';
-import { compileOnce, hotQuery, prepared } from './prepared.js';
+import { collectInto, compileOnce, hotQuery, prepared } from './prepared.js';
 
 export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepository {
   const { db } = ctx;
@@ -72,9 +72,7 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
   return {
     findLiveTokens(model, idHashes, done) {
       if (idHashes.length === 0) return done(undefined, new Map());
-      runLiveTokens([model, hashList(idHashes), now()], (error, rows) =>
-        error ? done(error, undefined) : done(undefined, collect(rows!)),
-      );
+      runLiveTokens([model, hashList(idHashes), now()], collectInto(collect, done));
     },
     async upsert(record) {
       const row: OAuthRecordsTable = {

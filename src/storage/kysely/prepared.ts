@@ -87,3 +87,20 @@ export function hotQuery<Row>(
     );
   };
 }
+
+/** A `hotQuery` callback that turns rows into a result with `collect`; a throw there becomes an error. */
+export function collectInto<Row, T>(
+  collect: (rows: Row[]) => T,
+  done: (error: unknown, result: T | undefined) => void,
+): (error: unknown, rows: Row[] | undefined) => void {
+  return (error, rows) => {
+    if (error) return done(error, undefined);
+    let result: T;
+    try {
+      result = collect(rows!);
+    } catch (e) {
+      return done(e, undefined);
+    }
+    done(undefined, result);
+  };
+}

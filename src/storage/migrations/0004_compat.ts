@@ -48,6 +48,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('consumed_at', 'bigint')
     // The pair that replaced this one: a retry of a lost refresh response may replace it again.
     .addColumn('next_token_hash', 'text')
+    // Replaced by such a retry before it was used: presenting it later is a replay.
+    .addColumn('superseded_at', 'bigint')
     .execute();
   await db.schema
     .createIndex('compat_refresh_tokens_session')
