@@ -1,12 +1,10 @@
 import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './domain/clock.js';
-import type { EventRelay } from './domain/events.js';
 import { cryptoRng, type Rng } from './domain/random.js';
 import { createConnector, type HomeserverConnector } from './homeserver/index.js';
 import type { Logger } from './observability/logger.js';
 import { recordQuery } from './observability/request-context.js';
 import { CompatSessionService } from './services/compat-sessions.js';
-import { DomainEvents } from './services/events.js';
 import { HOMESERVER_QUEUE, homeserverJobRunner } from './services/homeserver-jobs.js';
 import { JobWorker, type JobWorkerOptions } from './services/job-worker.js';
 import { Outbox } from './services/outbox.js';
@@ -14,7 +12,6 @@ import { PasswordHasher } from './services/passwords/hasher.js';
 import { UserService } from './services/users.js';
 import { type Database, openDatabase } from './storage/database.js';
 import { migrateToLatest, pendingMigrations } from './storage/migrate.js';
-import { postgresRelay } from './storage/relay.js';
 import { createStorage, type Storage } from './storage/storage.js';
 
 /** A failure to start that an operator can fix; its message is the whole explanation. */
@@ -30,7 +27,6 @@ export interface Services {
   outbox: Outbox;
   compat: CompatSessionService;
   hasher: PasswordHasher;
-  events: DomainEvents;
   close(): Promise<void>;
 }
 
@@ -40,8 +36,6 @@ export interface ServiceOptions {
   clock?: Clock;
   rng?: Rng;
   onMigrated?: (applied: string[]) => void;
-  /** The change relay between processes lost its connection (it reconnects by itself). */
-  onRelayError?: (error: Error) => void;
   logger: Logger;
   /** For embedding and tests: how mxauth reaches the homeserver. */
   fetch?: typeof fetch;
@@ -77,17 +71,6 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
   }
   const storage = createStorage(database, options.clock ?? systemClock, options.rng ?? cryptoRng);
   const hasher = new PasswordHasher(config.passwords.schemes);
-  const events = new DomainEvents();
-  let relay: EventRelay | undefined;
-  if (database.dialect === 'postgres') {
-    try {
-      relay = await postgresRelay(config.database.uri, (e) => options.onRelayError?.(e));
-      events.connect(relay);
-    } catch (e) {
-      await database.close();
-      throw new StartupError(`cannot listen for changes on ${database.description}: ${(e as Error).message}`);
-    }
-  }
   const clock = options.clock ?? systemClock;
   const homeserver = createConnector(config, options.fetch);
   const worker = new JobWorker(
@@ -97,12 +80,12 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     options.worker,
   );
   const outbox = new Outbox(worker, homeserver.kind !== 'none');
-  const compat = new CompatSessionService(storage, events, outbox, {
+  const compat = new CompatSessionService(storage, outbox, {
     rng: options.rng ?? cryptoRng,
     clock,
     accessTokenTtlSeconds: config.tokens.accessTokenTtl,
   });
-  const users = new UserService(storage, hasher, events, homeserver, outbox, {
+  const users = new UserService(storage, hasher, homeserver, outbox, {
     serverName: config.matrix.homeserver,
     passwordsEnabled: config.passwords.enabled,
     minimumComplexity: config.passwords.minimumComplexity,
@@ -116,10 +99,8 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     outbox,
     compat,
     hasher,
-    events,
     close: async () => {
       await worker.stop();
-      await relay?.close();
       await database.close();
     },
   };

@@ -125,8 +125,6 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           clock: options.clock,
           rng: options.rng,
           onMigrated: (applied) => logger.info({ applied }, 'database migrated'),
-          onRelayError: (error) =>
-            logger.warn({ err: error }, 'change notifications between instances interrupted'),
           logger,
           worker: {
             ...options.outbox,

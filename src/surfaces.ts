@@ -46,7 +46,7 @@ export function buildSurfaces(
   const { storage, users } = services;
   const key = (label: string) =>
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
-  const sessions = new OAuthSessionService(storage, services.events, services.outbox);
+  const sessions = new OAuthSessionService(storage, services.outbox);
   const tokens = new TokenLookup(storage, deps.clock);
   const pages = enginePages(config.matrix.homeserver);
   const engine = createEngine({

@@ -8,7 +8,6 @@ import type { User } from '../domain/user.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import { takeOverDevice } from './devices.js';
-import type { DomainEvents } from './events.js';
 import type { Outbox } from './outbox.js';
 
 /** What a client receives from a compat login or refresh. */
@@ -37,7 +36,6 @@ export const tokenHash = (token: string): string => hash('sha256', token, 'base6
 export class CompatSessionService {
   constructor(
     private readonly storage: Storage,
-    private readonly events: DomainEvents,
     private readonly outbox: Outbox,
     private readonly deps: { rng: Rng; clock: Clock; accessTokenTtlSeconds: number },
   ) {}
@@ -85,10 +83,9 @@ export class CompatSessionService {
         return err({ kind: 'homeserver_unavailable', error: delivered.error });
       }
     }
-    const ended = await this.storage.transaction((tx) =>
+    await this.storage.transaction((tx) =>
       takeOverDevice(tx, input.user.id, deviceId, { compatSessionId: session.id }),
     );
-    for (const grantId of ended) this.events.grantEnded(grantId);
     return ok({ session, ...tokens });
   }
 
@@ -147,7 +144,6 @@ export class CompatSessionService {
   /** Ends a session: its tokens stop working at once, and its device is deleted on the homeserver. */
   async end(session: CompatSession): Promise<void> {
     await this.storage.transaction((tx) => this.#end(tx, session));
-    this.events.userChanged(session.userId);
     this.outbox.wake();
   }
 
@@ -163,7 +159,6 @@ export class CompatSessionService {
 
   /** Ends every session of the user, compat and OAuth (`/logout/all`). Returns how many. */
   async endAll(userId: string): Promise<number> {
-    const ended: string[] = [];
     const count = await this.storage.transaction(async (tx) => {
       let n = 0;
       for (const session of await tx.compat.listForUser(userId, { active: true })) {
@@ -173,14 +168,11 @@ export class CompatSessionService {
       for (const session of await tx.oauthSessions.listForUser(userId, { active: true })) {
         await tx.oauthRecords.revokeByGrantId(session.grantId);
         await tx.oauthSessions.finish(session.id);
-        ended.push(session.grantId);
         if (session.deviceId) await this.outbox.releaseDevice(tx, userId, session.deviceId);
         n++;
       }
       return n;
     });
-    for (const grantId of ended) this.events.grantEnded(grantId);
-    this.events.userChanged(userId);
     this.outbox.wake();
     return count;
   }

@@ -4,22 +4,19 @@ import type { Repositories } from '../storage/repositories.js';
  * A new session took device `deviceId` over (a sign-in naming an existing device id): every other live
  * session on it ends, OAuth or compat, and their tokens die; the device itself stays, with its keys, as
  * with Synapse's own login. Called once the homeserver knows the new session's device, so a failed
- * sign-in leaves the old session working. Returns the grants it ended (for the introspection events).
+ * sign-in leaves the old session working.
  */
 export async function takeOverDevice(
   tx: Repositories,
   userId: string,
   deviceId: string,
   keep: { compatSessionId?: string; grantId?: string },
-): Promise<string[]> {
-  const endedGrants: string[] = [];
+): Promise<void> {
   for (const previous of await tx.compat.activeForDevice(userId, deviceId))
     if (previous.id !== keep.compatSessionId) await tx.compat.finish(previous.id);
   for (const previous of await tx.oauthSessions.activeForDevice(userId, deviceId)) {
     if (previous.grantId === keep.grantId) continue;
     await tx.oauthRecords.revokeByGrantId(previous.grantId);
     await tx.oauthSessions.finish(previous.id);
-    endedGrants.push(previous.grantId);
   }
-  return endedGrants;
 }

@@ -3,7 +3,6 @@ import { err, ok, type Result } from '../domain/result.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import { takeOverDevice } from './devices.js';
-import type { DomainEvents } from './events.js';
 import type { Outbox } from './outbox.js';
 
 /**
@@ -14,7 +13,6 @@ import type { Outbox } from './outbox.js';
 export class OAuthSessionService {
   constructor(
     private readonly storage: Storage,
-    private readonly events: DomainEvents,
     private readonly outbox: Outbox,
   ) {}
 
@@ -60,10 +58,9 @@ export class OAuthSessionService {
     // A device id names one device: signing in again with it ends the sessions that had it.
     const deviceId = session.deviceId;
     if (deviceId) {
-      const ended = await this.storage.transaction((tx) =>
+      await this.storage.transaction((tx) =>
         takeOverDevice(tx, input.userId, deviceId, { grantId: input.grantId }),
       );
-      for (const grantId of ended) this.events.grantEnded(grantId);
     }
     return ok(session);
   }
@@ -71,7 +68,6 @@ export class OAuthSessionService {
   /** The engine revoked these grants (revocation, refresh-token reuse, logout): finish their sessions. */
   async grantsRevoked(grantIds: string[]): Promise<void> {
     for (const grantId of grantIds) {
-      this.events.grantEnded(grantId);
       await this.storage.transaction(async (tx) => {
         const session = await tx.oauthSessions.findByGrantId(grantId);
         if (session && !session.finishedAt) await this.#finish(tx, session);
@@ -103,7 +99,6 @@ export class OAuthSessionService {
       const current = await tx.oauthSessions.findById(session.id);
       if (current && !current.finishedAt) await this.#finish(tx, current);
     });
-    this.events.grantEnded(session.grantId);
     this.outbox.wake();
   }
 

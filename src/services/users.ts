@@ -6,7 +6,6 @@ import { type User, type UserEmail, userStatus } from '../domain/user.js';
 import { describeHomeserverError, type HomeserverConnector } from '../homeserver/connector.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
-import type { DomainEvents } from './events.js';
 import type { HomeserverJob } from './homeserver-jobs.js';
 import type { Outbox } from './outbox.js';
 import type { PasswordHasher } from './passwords/hasher.js';
@@ -50,7 +49,6 @@ export class UserService {
   constructor(
     private readonly storage: Storage,
     private readonly hasher: PasswordHasher,
-    private readonly events: DomainEvents,
     private readonly homeserver: HomeserverConnector,
     private readonly outbox: Outbox,
     private readonly options: UserServiceOptions,
@@ -194,7 +192,6 @@ export class UserService {
       return user && change(tx, user);
     });
     if (!updated) return err({ kind: 'unknown_user' });
-    this.events.userChanged(updated.id);
     this.outbox.wake();
     return ok(updated);
   }
@@ -229,8 +226,6 @@ export class UserService {
       return { user: updated ?? user, sessions };
     });
     if (!done) return err({ kind: 'unknown_user' });
-    for (const session of done.sessions) this.events.grantEnded(session.grantId);
-    this.events.userChanged(done.user.id);
     this.outbox.wake();
     return ok({ user: done.user, sessionsEnded: done.sessions.length });
   }
@@ -332,7 +327,6 @@ export class UserService {
     const user = await this.storage.users.findByLocalpart(localpart);
     const updated = user && (await this.storage.users.setCanRequestAdmin(user.id, allowed));
     if (!updated) return err({ kind: 'unknown_user' });
-    this.events.userChanged(updated.id);
     return ok(updated);
   }
 

@@ -5,7 +5,6 @@ import { cryptoRng } from '../../src/domain/random.js';
 import type { User } from '../../src/domain/user.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { CompatSessionService } from '../../src/services/compat-sessions.js';
-import { DomainEvents } from '../../src/services/events.js';
 import { JobWorker } from '../../src/services/job-worker.js';
 import { Outbox } from '../../src/services/outbox.js';
 import type { Database } from '../../src/storage/database.js';
@@ -24,7 +23,7 @@ for (const kind of DATABASE_KINDS) {
       database = await openMigrated(kind);
       storage = createStorage(database, clock, cryptoRng);
       const worker = new JobWorker(storage, {}, { logger: createLogger('silent'), clock, rng: cryptoRng });
-      compat = new CompatSessionService(storage, new DomainEvents(), new Outbox(worker, false), {
+      compat = new CompatSessionService(storage, new Outbox(worker, false), {
         rng: cryptoRng,
         clock,
         accessTokenTtlSeconds: 300,

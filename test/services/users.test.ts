@@ -4,7 +4,6 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { cryptoRng } from '../../src/domain/random.js';
 import { NoHomeserver } from '../../src/homeserver/none.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { DomainEvents } from '../../src/services/events.js';
 import { JobWorker } from '../../src/services/job-worker.js';
 import { Outbox } from '../../src/services/outbox.js';
 import { PasswordHasher, type PasswordScheme } from '../../src/services/passwords/hasher.js';
@@ -46,7 +45,6 @@ for (const kind of DATABASE_KINDS) {
       users = new UserService(
         storage,
         new PasswordHasher([synapseScheme, argonScheme]),
-        new DomainEvents(),
         new NoHomeserver('example.test'),
         new Outbox(worker, false),
         {
