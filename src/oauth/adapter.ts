@@ -1,5 +1,5 @@
-import { hash } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
+import { tokenHash } from '../domain/token-hash.js';
 import type { SecretBox } from '../services/secret-box.js';
 import type { OAuthRecordRepository } from '../storage/repositories.js';
 
@@ -14,7 +14,8 @@ export interface ProviderAdapter {
   revokeByGrantId(grantId: string): Promise<void>;
 }
 
-export const sha256 = (value: string): string => hash('sha256', value, 'base64url');
+/** Token and code values are stored by this hash only. */
+export const sha256 = tokenHash;
 
 // Clients are read on nearly every request and change only when registered; a short in-process cache
 // saves a query per request without serving a deleted client for long.

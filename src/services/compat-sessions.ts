@@ -1,9 +1,9 @@
-import { hash } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import type { CompatOrigin, CompatSession } from '../domain/compat-session.js';
 import { isCompatToken, newCompatToken } from '../domain/compat-token.js';
 import { type Rng, randomString, UPPER_ALPHANUMERIC } from '../domain/random.js';
 import { err, ok, type Result } from '../domain/result.js';
+import { tokenHash } from '../domain/token-hash.js';
 import type { User } from '../domain/user.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
@@ -26,8 +26,6 @@ const RETRY_WINDOW_MS = 60_000;
 
 /** How long the login token of an SSO redirect lives: long enough for a client to exchange it. */
 const LOGIN_TOKEN_TTL_MS = 2 * 60_000;
-
-export const tokenHash = (token: string): string => hash('sha256', token, 'base64url');
 
 /**
  * Sessions of the compatibility login API. They are first-class devices: provisioned on the homeserver
