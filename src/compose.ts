@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { cryptoRng, type Rng } from './domain/random.js';
@@ -6,10 +7,13 @@ import type { Logger } from './observability/logger.js';
 import { recordQuery } from './observability/request-context.js';
 import { CompatSessionService } from './services/compat-sessions.js';
 import { HOMESERVER_QUEUE, homeserverJobRunner } from './services/homeserver-jobs.js';
-import { JobWorker, type JobWorkerOptions } from './services/job-worker.js';
+import { type JobHandler, JobWorker, type JobWorkerOptions } from './services/job-worker.js';
+import { MessageOutbox } from './services/message-outbox.js';
 import { Outbox } from './services/outbox.js';
 import { PasswordHasher } from './services/passwords/hasher.js';
+import { SecretBox } from './services/secret-box.js';
 import { UserService } from './services/users.js';
+import { VerificationService } from './services/verification.js';
 import { type Database, openDatabase } from './storage/database.js';
 import { migrateToLatest, pendingMigrations } from './storage/migrate.js';
 import { createStorage, type Storage } from './storage/storage.js';
@@ -27,6 +31,9 @@ export interface Services {
   outbox: Outbox;
   compat: CompatSessionService;
   hasher: PasswordHasher;
+  /** Mail and texts, through the outbox. */
+  messages: MessageOutbox;
+  verification: VerificationService;
   close(): Promise<void>;
 }
 
@@ -73,12 +80,15 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
   const hasher = new PasswordHasher(config.passwords.schemes);
   const clock = options.clock ?? systemClock;
   const homeserver = createConnector(config, options.fetch);
-  const worker = new JobWorker(
-    storage,
-    { [HOMESERVER_QUEUE]: homeserverJobRunner(homeserver, storage) },
-    { logger: options.logger, clock, rng: options.rng ?? cryptoRng },
-    options.worker,
-  );
+  const rng = options.rng ?? cryptoRng;
+  const key = (label: string) =>
+    Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
+  const handlers: Record<string, JobHandler> = {
+    [HOMESERVER_QUEUE]: homeserverJobRunner(homeserver, storage),
+  };
+  const worker = new JobWorker(storage, handlers, { logger: options.logger, clock, rng }, options.worker);
+  const messages = new MessageOutbox(worker, new SecretBox(key('mxauth messages')));
+  const verification = new VerificationService(storage, messages, { clock, rng, key: key('mxauth codes') });
   const outbox = new Outbox(worker, homeserver.kind !== 'none');
   const compat = new CompatSessionService(storage, outbox, {
     rng: options.rng ?? cryptoRng,
@@ -99,6 +109,8 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     outbox,
     compat,
     hasher,
+    messages,
+    verification,
     close: async () => {
       await worker.stop();
       await database.close();

@@ -78,6 +78,30 @@ export interface Config {
   log: ConfigFile['log'];
   rateLimiting: { login: { perIp: RateLimit; perAccount: RateLimit } };
   appservices: AppserviceConfig[];
+  /** Outgoing mail; `password` read from `password_file` when given. */
+  email: Omit<ConfigFile['email'], 'password_file'>;
+  sms: {
+    sender: ConfigFile['sms']['sender'];
+    webhook?: { url: string; secret: string | undefined };
+    twilio?: {
+      accountSid: string;
+      authToken: string;
+      from: string | undefined;
+      messagingServiceSid: string | undefined;
+      apiBase: string;
+    };
+  };
+  captcha:
+    | {
+        service: NonNullable<ConfigFile['captcha']['service']>;
+        siteKey: string;
+        secretKey: string;
+        verifyUrl: string | undefined;
+      }
+    | undefined;
+  branding: ConfigFile['branding'];
+  /** The override directory, absolute; undefined when none. */
+  templates: { path: string | undefined };
 }
 
 export interface RateLimit {

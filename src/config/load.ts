@@ -160,6 +160,16 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
     prefix: l.prefix === undefined ? defaultPrefix : l.prefix === '/' ? '' : l.prefix,
   }));
 
+  const { password_file: _emailPasswordFile, ...emailFile } = file.email;
+  const emailPassword = secret(file.email, 'password', 'email', false);
+  const webhookSecret = file.sms.webhook
+    ? secret(file.sms.webhook, 'secret', 'sms.webhook', false)
+    : undefined;
+  const twilioToken = file.sms.twilio ? secret(file.sms.twilio, 'auth_token', 'sms.twilio', true) : undefined;
+  const captchaSecret = file.captcha.service
+    ? secret(file.captcha, 'secret_key', 'captcha', true)
+    : undefined;
+
   if (problems.length > 0) return err(problems);
 
   const { password_registration_token_required, ...account } = file.account;
@@ -214,6 +224,33 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
       },
     },
     appservices,
+    email: { ...emailFile, password: emailPassword },
+    sms: {
+      sender: file.sms.sender,
+      ...(file.sms.webhook ? { webhook: { url: file.sms.webhook.url, secret: webhookSecret } } : {}),
+      ...(file.sms.twilio
+        ? {
+            twilio: {
+              accountSid: file.sms.twilio.account_sid,
+              authToken: twilioToken ?? '',
+              from: file.sms.twilio.from,
+              messagingServiceSid: file.sms.twilio.messaging_service_sid,
+              apiBase: file.sms.twilio.api_base,
+            },
+          }
+        : {}),
+    },
+    captcha:
+      file.captcha.service && file.captcha.site_key
+        ? {
+            service: file.captcha.service,
+            siteKey: file.captcha.site_key,
+            secretKey: captchaSecret ?? '',
+            verifyUrl: file.captcha.verify_url,
+          }
+        : undefined,
+    branding: file.branding,
+    templates: { path: file.templates.path === undefined ? undefined : path(file.templates.path) },
   });
 }
 

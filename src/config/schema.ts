@@ -222,6 +222,162 @@ const account = z.strictObject({
     false,
     'Accept a verified email address in place of the username at sign-in',
   ),
+  phone_change_allowed: flag(
+    true,
+    'Let users add and remove phone numbers (verified by SMS; needs `sms.sender`)',
+  ),
+});
+
+const email = z
+  .strictObject({
+    transport: z
+      .enum(['blackhole', 'smtp', 'sendmail'])
+      .default('blackhole')
+      .describe('How mail leaves: `smtp`, the local `sendmail` command, or `blackhole` (dropped, logged)'),
+    from: z
+      .string()
+      .min(3)
+      .default('"Authentication Service" <root@localhost>')
+      .describe('The From header of every mail (RFC 5322 mailbox)'),
+    reply_to: z.string().min(3).optional().describe('The Reply-To header; none when absent'),
+    mode: z
+      .enum(['plain', 'tls', 'starttls'])
+      .default('starttls')
+      .describe('SMTP connection security: `starttls` (upgrade, required), `tls` (implicit TLS) or `plain`'),
+    hostname: z.string().min(1).optional().describe('SMTP server host name (required for `smtp`)'),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe('SMTP server port; 587 for starttls, 465 for tls, 25 for plain when absent'),
+    username: z.string().min(1).optional().describe('SMTP user name; no authentication when absent'),
+    ...secretPair('password', 'SMTP password'),
+    command: z.string().min(1).default('sendmail').describe('The sendmail command (`sendmail` transport)'),
+  })
+  .superRefine((value, ctx) => {
+    if (value.transport === 'smtp' && !value.hostname)
+      ctx.addIssue({ code: 'custom', path: ['hostname'], message: 'is required when transport is smtp' });
+  });
+
+const sms = z
+  .strictObject({
+    sender: z
+      .enum(['none', 'webhook', 'twilio'])
+      .default('none')
+      .describe(
+        'How verification texts are sent: `webhook` (a JSON POST to your gateway), `twilio` (the Twilio Messages API or a compatible one), or `none` (no phone numbers)',
+      ),
+    webhook: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/ }).describe('Receives `{"to": "+4930…", "body": "…"}` as JSON'),
+        ...secretPair('secret', 'Sent as `Authorization: Bearer <secret>`'),
+      })
+      .optional()
+      .describe('The `webhook` sender'),
+    twilio: z
+      .strictObject({
+        account_sid: z.string().min(1).describe('Account SID'),
+        ...secretPair('auth_token', 'Auth token'),
+        from: z
+          .string()
+          .regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number such as +4930123456')
+          .optional()
+          .describe('Sender number (E.164)'),
+        messaging_service_sid: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Messaging service to send from instead of `from`'),
+        api_base: z
+          .url({ protocol: /^https?$/ })
+          .default('https://api.twilio.com/')
+          .describe('API base URL, for Twilio-compatible providers'),
+      })
+      .optional()
+      .describe('The `twilio` sender'),
+  })
+  .superRefine((value, ctx) => {
+    if (value.sender !== 'none' && !value[value.sender])
+      ctx.addIssue({
+        code: 'custom',
+        path: [value.sender],
+        message: `is required when sender is ${value.sender}`,
+      });
+    if (value.twilio && !value.twilio.from && !value.twilio.messaging_service_sid)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['twilio', 'from'],
+        message: 'set from or messaging_service_sid',
+      });
+  });
+
+const captcha = z
+  .strictObject({
+    service: z
+      .enum(['recaptcha_v2', 'hcaptcha', 'cloudflare_turnstile'])
+      .optional()
+      .describe('CAPTCHA at registration; none when absent'),
+    site_key: z.string().min(1).optional().describe("The provider's site key (public)"),
+    ...secretPair('secret_key', "The provider's secret key"),
+    verify_url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        "Override of the provider's siteverify endpoint (a proxy, or a self-hosted compatible service)",
+      ),
+  })
+  .superRefine((value, ctx) => {
+    if (value.service && !value.site_key)
+      ctx.addIssue({ code: 'custom', path: ['site_key'], message: 'is required when service is set' });
+  });
+
+const hexColour = z
+  .string()
+  .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
+  .describe('A colour as `#rrggbb`');
+
+const branding = z.strictObject({
+  service_name: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Name shown in page titles and headers; the server name when absent'),
+  logo_uri: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Logo in the page header: an https URL, or a file name in `templates.path`'),
+  colors: z
+    .strictObject({
+      primary: hexColour.optional().describe('Buttons and links (needs 4.5:1 contrast with white)'),
+      background: hexColour.optional().describe('Page background'),
+    })
+    .prefault({})
+    .describe('Colours of the pages'),
+  footer_links: z
+    .array(z.strictObject({ text: z.string().min(1), uri: z.url() }))
+    .default([])
+    .describe('Links in every page footer, e.g. `{text: Imprint, uri: https://…}`'),
+  policy_uri: z.url().optional().describe('Privacy policy, linked in the footer and at registration'),
+  tos_uri: z
+    .url()
+    .optional()
+    .describe(
+      'Terms of service: accepted at registration; when it changes, users accept again at their next sign-in',
+    ),
+  imprint: z.string().min(1).optional().describe('A line of legal text in the footer'),
+});
+
+const templates = z.strictObject({
+  path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Directory of overrides (relative to the config file): `layout.html`, `custom.css`, `messages/<lang>.json`, images; see docs/branding.md',
+    ),
 });
 
 const staticClient = z.strictObject({
@@ -367,6 +523,11 @@ export const configSchema = z
       .describe('Keys MAS keeps under `experimental`, accepted for compatibility'),
     log: log.prefault({}).describe('Logging'),
     rate_limiting: rateLimiting.prefault({}).describe('Rate limits, under the names MAS uses'),
+    email: email.prefault({}).describe('Outgoing mail (verification codes, recovery links)'),
+    sms: sms.prefault({}).describe('Outgoing text messages (phone number verification)'),
+    captcha: captcha.prefault({}).describe('CAPTCHA at registration'),
+    branding: branding.prefault({}).describe('How the pages look'),
+    templates: templates.prefault({}).describe('Page and mail overrides'),
     appservices: z
       .array(appservice)
       .default([])

@@ -32,4 +32,15 @@ export interface UserEmail {
   email: string;
   createdAt: Date;
   confirmedAt: Date | null;
+  /** The address mail goes to, and the one in the `email` claim. */
+  primary: boolean;
+}
+
+export interface UserPhone {
+  id: string;
+  userId: string;
+  /** E.164, e.g. +4930123456. */
+  phone: string;
+  createdAt: Date;
+  confirmedAt: Date | null;
 }

@@ -1,8 +1,15 @@
+import type {
+  BrowserSession,
+  RecoveryTicket,
+  RegistrationToken,
+  VerificationCode,
+  VerificationPurpose,
+} from '../domain/account.js';
 import type { CompatOrigin, CompatSession } from '../domain/compat-session.js';
 import type { Job, JobState, NewJob } from '../domain/job.js';
 import type { OAuthSession } from '../domain/oauth-session.js';
 import type { Result } from '../domain/result.js';
-import type { User, UserEmail, UserPassword } from '../domain/user.js';
+import type { User, UserEmail, UserPassword, UserPhone } from '../domain/user.js';
 
 /*
  * What the services may ask of storage, one interface per aggregate. There is one implementation
@@ -39,11 +46,90 @@ export interface PasswordRepository {
 }
 
 export interface EmailRepository {
-  /** `taken` when any account already has the address (compared case-insensitively). */
+  /**
+   * `taken` when any account already has the address (compared case-insensitively). A user's first
+   * address becomes their primary one.
+   */
   add(input: { userId: string; email: string; confirmed: boolean }): Promise<Result<UserEmail, 'taken'>>;
+  findById(id: string): Promise<UserEmail | undefined>;
+  /** Primary first, then oldest first. */
   listForUser(userId: string): Promise<UserEmail[]>;
   listForUsers(userIds: string[]): Promise<UserEmail[]>;
   findByAddress(email: string): Promise<UserEmail | undefined>;
+  /** Makes one of the user's addresses the primary one (and no other). */
+  setPrimary(userId: string, id: string): Promise<void>;
+  /** Removes one of the user's addresses; when it was the primary, the oldest remaining one becomes it. */
+  remove(userId: string, id: string): Promise<boolean>;
+}
+
+export interface PhoneRepository {
+  /** `taken` when any account already has the number. */
+  add(input: { userId: string; phone: string }): Promise<Result<UserPhone, 'taken'>>;
+  listForUser(userId: string): Promise<UserPhone[]>;
+  findByNumber(phone: string): Promise<UserPhone | undefined>;
+  remove(userId: string, id: string): Promise<boolean>;
+}
+
+export interface VerificationCodeRepository {
+  create(input: {
+    purpose: VerificationPurpose;
+    userId: string | null;
+    context: string | null;
+    target: string;
+    codeHash: string;
+    expiresAt: Date;
+  }): Promise<VerificationCode>;
+  find(id: string): Promise<VerificationCode | undefined>;
+  /** Counts a wrong guess; returns the attempts made so far. */
+  recordAttempt(id: string): Promise<number>;
+  /** Uses the code once: true for the one caller that did. */
+  consume(id: string): Promise<boolean>;
+  /** How many codes went to `target` since `since` (sending is throttled per address). */
+  countSentTo(target: string, since: Date): Promise<number>;
+  deleteExpired(before: Date): Promise<number>;
+}
+
+export interface RecoveryTicketRepository {
+  create(input: {
+    userId: string;
+    email: string;
+    tokenHash: string;
+    expiresAt: Date;
+  }): Promise<RecoveryTicket>;
+  /** Unexpired, unused. */
+  findLive(tokenHash: string): Promise<RecoveryTicket | undefined>;
+  /** Uses the ticket once: true for the one caller that did. */
+  consume(id: string): Promise<boolean>;
+  countForUser(userId: string, since: Date): Promise<number>;
+  deleteExpired(before: Date): Promise<number>;
+}
+
+export interface TermsRepository {
+  accept(userId: string, uri: string): Promise<void>;
+  hasAccepted(userId: string, uri: string): Promise<boolean>;
+}
+
+export interface RegistrationTokenRepository {
+  /** `taken` when a token with this hash exists. */
+  create(input: {
+    tokenHash: string;
+    usageLimit: number | null;
+    expiresAt: Date | null;
+  }): Promise<Result<RegistrationToken, 'taken'>>;
+  /** Counts one use when the token is valid (unrevoked, unexpired, under its limit), atomically. */
+  use(tokenHash: string): Promise<RegistrationToken | undefined>;
+  /** Whether the token would be accepted now, without using it. */
+  isValid(tokenHash: string): Promise<boolean>;
+  list(): Promise<RegistrationToken[]>;
+  revoke(id: string): Promise<boolean>;
+}
+
+export interface BrowserSessionRepository {
+  /** Records a browser session the first time it is seen, and its activity after that. */
+  touch(input: { id: string; userId: string; ip: string | null; userAgent: string | null }): Promise<void>;
+  find(id: string): Promise<BrowserSession | undefined>;
+  listForUser(userId: string, options: { active: boolean }): Promise<BrowserSession[]>;
+  finish(id: string): Promise<BrowserSession | undefined>;
 }
 
 export interface ClaimOptions {
@@ -218,4 +304,10 @@ export interface Repositories {
   oauthSessions: OAuthSessionRepository;
   clientLocalizations: ClientLocalizationRepository;
   compat: CompatRepository;
+  phones: PhoneRepository;
+  verificationCodes: VerificationCodeRepository;
+  recoveryTickets: RecoveryTicketRepository;
+  terms: TermsRepository;
+  registrationTokens: RegistrationTokenRepository;
+  browserSessions: BrowserSessionRepository;
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Rng } from '../domain/random.js';
 import { ulidGenerator } from '../domain/ulid.js';
 import type { Database, DialectName } from './database.js';
+import { kyselyBrowserSessions } from './kysely/browser-sessions.js';
 import { kyselyCompat } from './kysely/compat.js';
 import type { RepositoryContext } from './kysely/context.js';
 import { kyselyEmails } from './kysely/emails.js';
@@ -10,7 +11,12 @@ import { kyselyJobs } from './kysely/jobs.js';
 import { kyselyOAuthRecords } from './kysely/oauth-records.js';
 import { kyselyClientLocalizations, kyselyOAuthSessions } from './kysely/oauth-sessions.js';
 import { kyselyPasswords } from './kysely/passwords.js';
+import { kyselyPhones } from './kysely/phones.js';
+import { kyselyRecoveryTickets } from './kysely/recovery-tickets.js';
+import { kyselyRegistrationTokens } from './kysely/registration-tokens.js';
+import { kyselyTerms } from './kysely/terms.js';
 import { kyselyUsers } from './kysely/users.js';
+import { kyselyVerificationCodes } from './kysely/verification-codes.js';
 import type { Repositories } from './repositories.js';
 import type { Tables } from './tables.js';
 
@@ -35,6 +41,12 @@ export function createStorage(database: Database, clock: Clock, rng: Rng): Stora
       oauthSessions: kyselyOAuthSessions(ctx),
       clientLocalizations: kyselyClientLocalizations(ctx),
       compat: kyselyCompat(ctx),
+      phones: kyselyPhones(ctx),
+      verificationCodes: kyselyVerificationCodes(ctx),
+      recoveryTickets: kyselyRecoveryTickets(ctx),
+      terms: kyselyTerms(ctx),
+      registrationTokens: kyselyRegistrationTokens(ctx),
+      browserSessions: kyselyBrowserSessions(ctx),
     };
   };
   return {

@@ -28,6 +28,65 @@ export interface UserEmailsTable {
   email: string;
   created_at: number;
   confirmed_at: number | null;
+  is_primary: boolean | number;
+}
+
+export interface UserPhonesTable {
+  id: string;
+  user_id: string;
+  phone: string;
+  created_at: number;
+  confirmed_at: number | null;
+}
+
+export interface VerificationCodesTable {
+  id: string;
+  purpose: string;
+  user_id: string | null;
+  context: string | null;
+  target: string;
+  code_hash: string;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface RecoveryTicketsTable {
+  id: string;
+  user_id: string;
+  email: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface UserTermsTable {
+  user_id: string;
+  uri: string;
+  accepted_at: number;
+}
+
+export interface RegistrationTokensTable {
+  id: string;
+  token_hash: string;
+  usage_limit: number | null;
+  times_used: number;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface BrowserSessionsTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  last_active_at: number | null;
+  last_active_ip: string | null;
+  user_agent: string | null;
+  finished_at: number | null;
 }
 
 export interface JobsTable {
@@ -92,6 +151,12 @@ export interface Tables {
   compat_access_tokens: CompatAccessTokensTable;
   compat_refresh_tokens: CompatRefreshTokensTable;
   compat_login_tokens: CompatLoginTokensTable;
+  user_phones: UserPhonesTable;
+  verification_codes: VerificationCodesTable;
+  recovery_tickets: RecoveryTicketsTable;
+  user_terms: UserTermsTable;
+  registration_tokens: RegistrationTokensTable;
+  browser_sessions: BrowserSessionsTable;
 }
 
 export interface CompatSessionsTable {

@@ -3,6 +3,7 @@ import * as initial from './0001_initial.js';
 import * as oauth from './0002_oauth.js';
 import * as deviceNames from './0003_device_names.js';
 import * as compat from './0004_compat.js';
+import * as account from './0005_account.js';
 
 /** Every migration, by name; names sort in the order they run. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002_oauth': oauth,
   '0003_device_names': deviceNames,
   '0004_compat': compat,
+  '0005_account': account,
 };
 
 export const migrationProvider: MigrationProvider = {

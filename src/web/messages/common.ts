@@ -1,0 +1,56 @@
+/** Strings every part of the pages shares: errors, sign-out, device-code entry, the SSO redirect. */
+export const en = {
+  'site.title': 'Sign in',
+  'error.title': 'Something went wrong',
+  'error.csrf': 'The form expired. Go back, reload the page and try again.',
+  'logout.title': 'Sign out?',
+  'logout.lead': 'Sign out of {server} in this browser.',
+  'logout.submit': 'Sign out',
+  'logout.cancel': 'Stay signed in',
+  'logout.done': 'You are signed out.',
+  'device.title': 'Connect a device',
+  'device.lead': 'Enter the code shown on the device you want to sign in.',
+  'device.code': 'Code',
+  'device.submit': 'Continue',
+  'device.invalid': 'This code is wrong or has expired.',
+  'device.confirm_title': 'Sign in this device?',
+  'device.confirm_lead': 'Only continue if the code {code} is shown on the device you are signing in.',
+  'device.done': 'The device is signed in. You can close this page.',
+  'device.denied': 'The device was not signed in.',
+  'sso.confirm.title': 'Continue to {host}?',
+  'sso.confirm.lead': 'You are signed in as {user}. {host} will get full access to your account.',
+  'sso.confirm.warning': 'Only continue if you started signing in to an app just now and trust {host}.',
+  'sso.confirm.continue': 'Continue to {host}',
+  'sso.invalid_redirect.title': 'This sign-in link is broken',
+  'sso.invalid_redirect':
+    'The app did not say where to continue: redirectUrl must be an absolute http or https address. Contact the app’s developers.',
+} as const;
+
+export const de: Record<keyof typeof en, string> = {
+  'site.title': 'Anmelden',
+  'error.title': 'Etwas ist schiefgelaufen',
+  'error.csrf': 'Das Formular ist abgelaufen. Geh zurück, lade die Seite neu und versuche es erneut.',
+  'logout.title': 'Abmelden?',
+  'logout.lead': 'In diesem Browser von {server} abmelden.',
+  'logout.submit': 'Abmelden',
+  'logout.cancel': 'Angemeldet bleiben',
+  'logout.done': 'Du bist abgemeldet.',
+  'device.title': 'Gerät verbinden',
+  'device.lead': 'Gib den Code ein, der auf dem Gerät angezeigt wird, das du anmelden möchtest.',
+  'device.code': 'Code',
+  'device.submit': 'Weiter',
+  'device.invalid': 'Dieser Code ist falsch oder abgelaufen.',
+  'device.confirm_title': 'Dieses Gerät anmelden?',
+  'device.confirm_lead':
+    'Fahre nur fort, wenn der Code {code} auf dem Gerät angezeigt wird, das du anmeldest.',
+  'device.done': 'Das Gerät ist angemeldet. Du kannst diese Seite schließen.',
+  'device.denied': 'Das Gerät wurde nicht angemeldet.',
+  'sso.confirm.title': 'Weiter zu {host}?',
+  'sso.confirm.lead': 'Du bist als {user} angemeldet. {host} erhält vollen Zugriff auf dein Konto.',
+  'sso.confirm.warning':
+    'Fahre nur fort, wenn du gerade die Anmeldung bei einer App begonnen hast und {host} vertraust.',
+  'sso.confirm.continue': 'Weiter zu {host}',
+  'sso.invalid_redirect.title': 'Dieser Anmeldelink ist fehlerhaft',
+  'sso.invalid_redirect':
+    'Die App hat nicht angegeben, wohin es weitergeht: redirectUrl muss eine absolute http- oder https-Adresse sein. Wende dich an die Entwickler der App.',
+};
