@@ -48,7 +48,7 @@ export function buildSurfaces(
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
   const sessions = new OAuthSessionService(storage, services.outbox);
   const tokens = new TokenLookup(storage, deps.clock);
-  const pages = enginePages(config.matrix.homeserver);
+  const pages = enginePages(config);
   const engine = createEngine({
     config,
     storage,

@@ -8,9 +8,9 @@ import type { Storage } from '../storage/storage.js';
 import { publicPath } from '../web/base-path.js';
 import { readForm } from '../web/body.js';
 import { browserSession } from '../web/browser-session.js';
+import { pageChrome } from '../web/chrome.js';
 import type { Csrf } from '../web/csrf.js';
-import { translator } from '../web/i18n.js';
-import { messagePage, type PageChrome } from '../web/layout.js';
+import { messagePage } from '../web/layout.js';
 import { ssoConfirmPage } from '../web/pages/sso-redirect.js';
 
 export interface SsoRedirectDependencies {
@@ -35,11 +35,7 @@ export function ssoRedirectRoutes(deps: SsoRedirectDependencies): Router {
   const router = new Router();
   const root = config.http.publicBase.pathname;
   const browser = browserSession(deps);
-  const chrome = (ctx: Context): PageChrome => ({
-    t: translator(ctx.get('accept-language')),
-    serverName: config.matrix.homeserver,
-    assetsBase: publicPath(root, '/assets/'),
-  });
+  const chrome = pageChrome(config);
 
   /** The client's redirect URL, when it is one a token may be sent to; else a 400 page is answered. */
   const redirectTarget = (ctx: Context): URL | undefined => {

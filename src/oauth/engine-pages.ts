@@ -1,7 +1,8 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/config.js';
+import { pageChrome } from '../web/chrome.js';
 import { html, SafeHtml } from '../web/html.js';
-import { translator } from '../web/i18n.js';
-import { layout, messagePage, type PageChrome } from '../web/layout.js';
+import { layout, messagePage } from '../web/layout.js';
 
 type Ctx = KoaContextWithOIDC;
 
@@ -21,13 +22,9 @@ export interface EnginePages {
   error(ctx: Ctx, out: { error: string; error_description?: string }, error: unknown): Promise<void>;
 }
 
-export function enginePages(serverName: string): EnginePages {
-  const chrome = (ctx: Ctx): PageChrome => ({
-    t: translator(ctx.get('accept-language')),
-    serverName,
-    // The engine's mount path: public_base's path without its trailing slash (set by engineHandoff).
-    assetsBase: `${(ctx.req as { baseUrl?: string }).baseUrl ?? ''}/assets/`,
-  });
+export function enginePages(config: Config): EnginePages {
+  const serverName = config.matrix.homeserver;
+  const chrome = pageChrome(config);
   const send = (ctx: Ctx, body: string, status?: number) => {
     ctx.type = 'html';
     ctx.body = body;

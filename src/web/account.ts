@@ -11,9 +11,9 @@ import type { Storage } from '../storage/storage.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
 import { browserSession, SIGN_IN_CALLBACK_ROUTE } from './browser-session.js';
+import { pageChrome } from './chrome.js';
 import type { Csrf } from './csrf.js';
-import { translator } from './i18n.js';
-import { messagePage, type PageChrome } from './layout.js';
+import { messagePage } from './layout.js';
 import { accountPage, crossSigningResetPage, type DeviceRow } from './pages/account.js';
 
 export interface AccountDependencies {
@@ -39,11 +39,7 @@ export function accountRoutes(deps: AccountDependencies): Router {
   // Routes match below public_base's path; the URLs, redirects and cookie paths printed include it.
   const root = base.pathname;
   const accountPath = publicPath(root, '/account/');
-  const chrome = (ctx: Context): PageChrome => ({
-    t: translator(ctx.get('accept-language')),
-    serverName: config.matrix.homeserver,
-    assetsBase: publicPath(root, '/assets/'),
-  });
+  const chrome = pageChrome(config);
   const { signedInUser, signIn, finishSignIn } = browserSession({ config, engine, storage });
 
   router.get(SIGN_IN_CALLBACK_ROUTE, async (ctx) => {

@@ -9,9 +9,9 @@ import { describeRegisterProblem, type UserService } from '../services/users.js'
 import type { Storage } from '../storage/storage.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
+import { pageChrome } from './chrome.js';
 import type { Csrf } from './csrf.js';
-import { translator } from './i18n.js';
-import { messagePage, type PageChrome } from './layout.js';
+import { messagePage } from './layout.js';
 import { consentPage } from './pages/consent.js';
 import { loginPage } from './pages/login.js';
 import { registerPage } from './pages/register.js';
@@ -39,11 +39,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   const root = config.http.publicBase.pathname;
   const step = (d: Details, name: string) => publicPath(root, `/interaction/${d.uid}/${name}`);
 
-  const chrome = (ctx: Context): PageChrome => ({
-    t: translator(ctx.get('accept-language')),
-    serverName,
-    assetsBase: publicPath(root, '/assets/'),
-  });
+  const chrome = pageChrome(config);
   const page = (ctx: Context, body: string, status = 200) => {
     ctx.status = status;
     ctx.type = 'html';
