@@ -56,6 +56,11 @@ export interface Mxauth {
   readonly listening: readonly RunningServer[];
   /** Account operations, for hosts that embed mxauth. Available after start(). */
   readonly users: UserService;
+  /**
+   * The service layer (storage, outbox, verification…), for hosts that embed mxauth and for tests.
+   * Available after start().
+   */
+  readonly services: Services;
   /** Matrix device sessions signed in through OAuth. Available after start(). */
   readonly sessions: OAuthSessionService;
   start(options?: StartOptions): Promise<void>;
@@ -108,6 +113,10 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
     metrics,
     handler,
     listening: servers,
+    get services() {
+      if (!services) throw new Error('mxauth is not started: call start() first');
+      return services;
+    },
     get users() {
       if (!services) throw new Error('mxauth is not started: call start() first');
       return services.users;
