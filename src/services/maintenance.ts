@@ -3,12 +3,18 @@ import type { Storage } from '../storage/storage.js';
 
 const BATCH = 1000;
 
+/** Used verification codes and recovery links are kept this long after they expire, for support questions. */
+const KEEP_EXPIRED_MS = 24 * 3_600_000;
+
 /**
- * Deletes expired OAuth records (tokens, codes, sessions, interactions) in batches, and expired login
- * tokens of the SSO redirect; returns how many.
+ * Deletes expired OAuth records (tokens, codes, sessions, interactions) in batches, expired login
+ * tokens of the SSO redirect, and verification codes and recovery links a day after they expired;
+ * returns how many.
  */
 export async function sweepExpired(storage: Storage): Promise<number> {
   let total = await storage.compat.deleteExpiredLoginTokens();
+  total += await storage.verificationCodes.deleteExpired(KEEP_EXPIRED_MS);
+  total += await storage.recoveryTickets.deleteExpired(KEEP_EXPIRED_MS);
   for (;;) {
     const deleted = await storage.oauthRecords.deleteExpired(BATCH);
     total += deleted;

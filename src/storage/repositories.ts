@@ -86,7 +86,8 @@ export interface VerificationCodeRepository {
   consume(id: string): Promise<boolean>;
   /** How many codes went to `target` since `since` (sending is throttled per address). */
   countSentTo(target: string, since: Date): Promise<number>;
-  deleteExpired(before: Date): Promise<number>;
+  /** Deletes the ones that expired more than `graceMs` ago (by the storage clock); returns how many. */
+  deleteExpired(graceMs: number): Promise<number>;
 }
 
 export interface RecoveryTicketRepository {
@@ -101,7 +102,8 @@ export interface RecoveryTicketRepository {
   /** Uses the ticket once: true for the one caller that did. */
   consume(id: string): Promise<boolean>;
   countForUser(userId: string, since: Date): Promise<number>;
-  deleteExpired(before: Date): Promise<number>;
+  /** Deletes the ones that expired more than `graceMs` ago (by the storage clock); returns how many. */
+  deleteExpired(graceMs: number): Promise<number>;
 }
 
 export interface TermsRepository {

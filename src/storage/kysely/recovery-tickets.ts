@@ -48,10 +48,10 @@ export function kyselyRecoveryTickets(ctx: RepositoryContext): RecoveryTicketRep
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    async deleteExpired(before) {
+    async deleteExpired(graceMs) {
       const result = await db
         .deleteFrom('recovery_tickets')
-        .where('expires_at', '<', before.getTime())
+        .where('expires_at', '<', ctx.clock.now().getTime() - graceMs)
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },

@@ -58,10 +58,10 @@ export function kyselyVerificationCodes(ctx: RepositoryContext): VerificationCod
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    async deleteExpired(before) {
+    async deleteExpired(graceMs) {
       const result = await db
         .deleteFrom('verification_codes')
-        .where('expires_at', '<', before.getTime())
+        .where('expires_at', '<', ctx.clock.now().getTime() - graceMs)
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
