@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { cryptoRng, type Rng } from './domain/random.js';
 import { createConnector, type HomeserverConnector } from './homeserver/index.js';
+import { messageJobHandlers } from './messaging/handlers.js';
 import type { Logger } from './observability/logger.js';
 import { recordQuery } from './observability/request-context.js';
 import { CompatSessionService } from './services/compat-sessions.js';
@@ -44,7 +45,7 @@ export interface ServiceOptions {
   rng?: Rng;
   onMigrated?: (applied: string[]) => void;
   logger: Logger;
-  /** For embedding and tests: how mxauth reaches the homeserver. */
+  /** For embedding and tests: how mxauth reaches the homeserver and the SMS gateway. */
   fetch?: typeof fetch;
   worker?: JobWorkerOptions;
 }
@@ -83,11 +84,13 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
   const rng = options.rng ?? cryptoRng;
   const key = (label: string) =>
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
+  const messageBox = new SecretBox(key('mxauth messages'));
   const handlers: Record<string, JobHandler> = {
     [HOMESERVER_QUEUE]: homeserverJobRunner(homeserver, storage),
+    ...messageJobHandlers(config, { box: messageBox, clock, logger: options.logger, fetch: options.fetch }),
   };
   const worker = new JobWorker(storage, handlers, { logger: options.logger, clock, rng }, options.worker);
-  const messages = new MessageOutbox(worker, new SecretBox(key('mxauth messages')));
+  const messages = new MessageOutbox(worker, messageBox);
   const verification = new VerificationService(storage, messages, { clock, rng, key: key('mxauth codes') });
   const outbox = new Outbox(worker, homeserver.kind !== 'none');
   const compat = new CompatSessionService(storage, outbox, {

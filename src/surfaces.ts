@@ -28,6 +28,9 @@ import { assetRoutes } from './web/assets.js';
 import { setPublicRoot } from './web/base-path.js';
 import { Csrf } from './web/csrf.js';
 import { interactionRoutes } from './web/interaction.js';
+import { languageSwitch } from './web/language-switch.js';
+import { liveCheckRoutes } from './web/live-checks.js';
+import { recoveryRoutes } from './web/recovery.js';
 import { securityHeaders } from './web/security-headers.js';
 
 /** The protocol and page surfaces, built once the services exist, and composed per listener's resources. */
@@ -83,11 +86,37 @@ export function buildSurfaces(
     ],
     discovery: [matrixDiscoveryRoutes(config)],
     human: [
-      interactionRoutes({ config, engine, users, storage, csrf, loginLimits }),
-      accountRoutes({ config, engine, storage, sessions, users, csrf, compat: services.compat }),
+      interactionRoutes({
+        config,
+        engine,
+        users,
+        storage,
+        csrf,
+        loginLimits,
+        verification: services.verification,
+        clock: deps.clock,
+        rng: deps.rng,
+      }),
+      liveCheckRoutes({ config, users, csrf, clock: deps.clock }),
+      recoveryRoutes({ config, services, csrf, clock: deps.clock, rng: deps.rng, logger: deps.logger }),
+      accountRoutes({
+        config,
+        engine,
+        storage,
+        sessions,
+        users,
+        csrf,
+        compat: services.compat,
+        hasher: services.hasher,
+        outbox: services.outbox,
+        messages: services.messages,
+        verification: services.verification,
+        loginLimits,
+        clock: deps.clock,
+      }),
     ],
     oauth: [userinfoRoutes({ storage, tokens })],
-    assets: [assetRoutes()],
+    assets: [assetRoutes(config)],
   };
   const toEngine = engineHandoff(engine, config);
   // Listeners speak plain HTTP; with an https public_base a TLS-terminating proxy is in front, and the
@@ -99,6 +128,8 @@ export function buildSurfaces(
     setPublicRoot(ctx, config.http.publicBase.pathname);
     return next();
   };
+  // After secureCookies: the language cookie is Secure and scoped to the public root too.
+  const switchLanguage = languageSwitch(config);
   const cache = new Map<string, Middleware>();
 
   return {
@@ -124,7 +155,7 @@ export function buildSurfaces(
             parts.push(router.routes() as Middleware, router.allowedMethods() as Middleware);
         }
         parts.push(toEngine(resources));
-        middleware = compose([securityHeaders, secureCookies, ...parts]);
+        middleware = compose([securityHeaders, secureCookies, switchLanguage, ...parts]);
         cache.set(cacheKey, middleware);
       }
       return middleware;

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { parseDocument } from 'yaml';
 import { compileNamespaceRegex } from '../compat/appservices.js';
+import { AA_TEXT_CONTRAST, contrast, formatRatio } from '../domain/contrast.js';
 import { err, ok, type Result } from '../domain/result.js';
 import type { PasswordScheme } from '../services/passwords/hasher.js';
 import type { AppserviceConfig, Bind, Config, ListenerConfig, StaticClient } from './config.js';
@@ -170,6 +171,9 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
     ? secret(file.captcha, 'secret_key', 'captcha', true)
     : undefined;
 
+  const templatesPath = file.templates.path === undefined ? undefined : path(file.templates.path);
+  checkBranding(file.branding, templatesPath, at);
+
   if (problems.length > 0) return err(problems);
 
   const { password_registration_token_required, ...account } = file.account;
@@ -250,8 +254,86 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
           }
         : undefined,
     branding: file.branding,
-    templates: { path: file.templates.path === undefined ? undefined : path(file.templates.path) },
+    templates: { path: templatesPath },
   });
+}
+
+/** Image files the override directory may hold, by extension, with the content type they are served as. */
+export const BRAND_IMAGE_TYPES: Readonly<Record<string, string>> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+};
+
+/** File names of the override directory that are served as they are: no directories, no dot files. */
+export const BRAND_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Branding people could not read, or links a page should not carry. The primary colour is the text on
+ * white cards (links) and the background of white button text, so it needs WCAG AA's 4.5:1 against
+ * white; the colours that go with an admin's background are derived to reach it (web/branding.ts).
+ */
+function checkBranding(
+  branding: ConfigFile['branding'],
+  templatesPath: string | undefined,
+  at: (path: string) => (message: string) => void,
+): void {
+  const { primary } = branding.colors;
+  if (primary !== undefined) {
+    const ratio = contrast(primary, '#ffffff');
+    if (ratio < AA_TEXT_CONTRAST)
+      at('branding.colors.primary')(
+        `${primary} has a contrast of ${formatRatio(ratio)} with white (the text on buttons, the cards links sit on); WCAG AA needs at least ${AA_TEXT_CONTRAST}:1: choose a darker colour`,
+      );
+  }
+
+  const links: [string, string][] = [
+    ...branding.footer_links.map((l, i): [string, string] => [`branding.footer_links.${i}.uri`, l.uri]),
+    ...(branding.policy_uri ? [['branding.policy_uri', branding.policy_uri] as [string, string]] : []),
+    ...(branding.tos_uri ? [['branding.tos_uri', branding.tos_uri] as [string, string]] : []),
+  ];
+  for (const [where, uri] of links)
+    if (!/^(https?|mailto):/i.test(uri)) at(where)('must be an https, http or mailto link');
+
+  let directory = false;
+  if (templatesPath !== undefined) {
+    try {
+      directory = statSync(templatesPath).isDirectory();
+      if (!directory) at('templates.path')(`${templatesPath} is not a directory`);
+    } catch (e) {
+      at('templates.path')(`cannot read ${templatesPath}: ${ioReason(e)}`);
+    }
+  }
+
+  const logo = branding.logo_uri;
+  if (logo === undefined) return;
+  const logoAt = at('branding.logo_uri');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(logo)) {
+    if (!URL.canParse(logo) || !logo.toLowerCase().startsWith('https://'))
+      logoAt('must be an https URL or the name of an image file in templates.path');
+    return;
+  }
+  if (!BRAND_FILE_NAME.test(logo) || !BRAND_IMAGE_TYPES[extname(logo).toLowerCase()]) {
+    logoAt(
+      `"${logo}" must be the name of an image file directly in templates.path (${Object.keys(BRAND_IMAGE_TYPES).join(', ')}), or an https URL`,
+    );
+    return;
+  }
+  if (templatesPath === undefined) {
+    logoAt(`names a file (${logo}), so templates.path must be set to the directory that holds it`);
+    return;
+  }
+  if (!directory) return;
+  try {
+    if (!statSync(join(templatesPath, logo)).isFile()) logoAt(`${join(templatesPath, logo)} is not a file`);
+  } catch (e) {
+    logoAt(`cannot read ${join(templatesPath, logo)}: ${ioReason(e)}`);
+  }
 }
 
 type Registration = Exclude<ConfigFile['appservices'][number], { file: string }>;

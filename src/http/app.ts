@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { ResourceName } from '../config/schema.js';
+import { contextGate } from '../observability/context-gate.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestStats } from '../observability/request-context.js';
@@ -104,7 +105,8 @@ export function buildHandler(deps: AppDependencies, options: AppOptions): Reques
         ? findFastPath(deps.fastPaths(), options, req.method, req.url ?? '/')
         : undefined;
     if (!fast) {
-      void koa(req, res);
+      // The Koa stack and the engine in it enter request contexts; the fast paths never read one.
+      contextGate.track(koa(req, res));
       return;
     }
     const started = process.hrtime.bigint();

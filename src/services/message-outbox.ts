@@ -9,6 +9,28 @@ interface SealedPayload {
   sealed: string;
 }
 
+/**
+ * The request a message job carries, or undefined when it was sealed with another key, altered, or is
+ * not a message at all. Standalone so the delivering side needs the key, not the worker.
+ */
+export function openMessageJob(box: SecretBox, job: Pick<Job, 'payload'>): MessageRequest | undefined {
+  const sealed = (job.payload as Partial<SealedPayload> | null)?.sealed;
+  const plain = typeof sealed === 'string' ? box.open(sealed) : undefined;
+  if (plain === undefined) return undefined;
+  try {
+    const request = JSON.parse(plain) as Partial<MessageRequest> | null;
+    if (
+      typeof request?.to !== 'string' ||
+      typeof request.language !== 'string' ||
+      typeof request.message?.kind !== 'string'
+    )
+      return undefined;
+    return request as MessageRequest;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The outbox side of mail and texts: jobs written in the caller's transaction, delivered by the worker. */
 export class MessageOutbox implements Messenger {
   constructor(
@@ -30,9 +52,7 @@ export class MessageOutbox implements Messenger {
 
   /** The request a message job carries, or undefined when it was sealed with another key or altered. */
   open(job: Job): MessageRequest | undefined {
-    const sealed = (job.payload as Partial<SealedPayload> | null)?.sealed;
-    const plain = typeof sealed === 'string' ? this.box.open(sealed) : undefined;
-    return plain === undefined ? undefined : (JSON.parse(plain) as MessageRequest);
+    return openMessageJob(this.box, job);
   }
 
   #job(queue: string, request: MessageRequest): NewJob {

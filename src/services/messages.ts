@@ -10,7 +10,7 @@ export const SMS_QUEUE = 'sms';
  * when it is delivered.
  */
 export type OutgoingMessage =
-  | { kind: 'verification_code'; purpose: VerificationPurpose; code: string }
+  | { kind: 'verification_code'; purpose: VerificationPurpose; code: string; expiresInMinutes?: number }
   | { kind: 'recovery_link'; localpart: string; url: string; expiresInMinutes: number }
   | { kind: 'password_changed'; localpart: string };
 

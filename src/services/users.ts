@@ -23,9 +23,12 @@ export type RegisterProblem =
   | { kind: 'localpart_taken' }
   | { kind: 'invalid_email'; reason: string }
   | { kind: 'email_taken' }
+  | { kind: 'invalid_display_name' }
   /** The homeserver refused the localpart (an application service's, or taken there). */
   | { kind: 'localpart_unavailable'; reason: string }
   | { kind: 'homeserver_unavailable'; reason: string }
+  /** The registration token was valid when checked but was used up, revoked or expired since. */
+  | { kind: 'registration_token_invalid' }
   | PasswordProblem;
 
 export interface RegisterInput {
@@ -37,6 +40,29 @@ export interface RegisterInput {
   /** Admin override of the complexity policy (the CLI's --ignore-password-complexity). */
   ignoreComplexity?: boolean;
 }
+
+/**
+ * A registration that passed every check, its password already hashed: plain data, so the pages can keep
+ * it (sealed) between asking for the details and the emailed code.
+ */
+export interface PreparedRegistration {
+  localpart: string;
+  email: string | null;
+  displayName: string | null;
+  password: { version: number; hash: string } | null;
+  canRequestAdmin: boolean;
+}
+
+/** What the account is created together with, in the same transaction. */
+export interface RegistrationExtras {
+  /** The terms of service the person accepted (their URL), recorded with the time. */
+  termsUri?: string;
+  /** The hash of the registration token, used up once; the registration fails if it no longer can be. */
+  registrationTokenHash?: string;
+}
+
+/** Longest display name accepted (Synapse's limit). */
+export const MAX_DISPLAY_NAME_LENGTH = 256;
 
 /** Why a password sign-in failed. A wrong password and an unknown user are deliberately the same answer. */
 export type SignInProblem =
@@ -55,19 +81,19 @@ export class UserService {
   ) {}
 
   async register(input: RegisterInput): Promise<Result<User, RegisterProblem>> {
-    const localpart = validateLocalpart(input.localpart, this.options.serverName);
+    const prepared = await this.prepareRegistration(input);
+    if (!prepared.ok) return prepared;
+    return this.createAccount(prepared.value);
+  }
+
+  /**
+   * Whether a localpart could be registered now: valid, free here and free on the homeserver (which has
+   * the last word: an application service's namespace, or a user that exists there but not here).
+   */
+  async checkLocalpart(input: string): Promise<Result<string, RegisterProblem>> {
+    const localpart = validateLocalpart(input, this.options.serverName);
     if (!localpart.ok) return err({ kind: 'invalid_localpart', problem: localpart.error });
-    let email: string | undefined;
-    if (input.email !== undefined) {
-      const valid = validateEmail(input.email);
-      if (!valid.ok) return err({ kind: 'invalid_email', reason: valid.error });
-      email = valid.value;
-    }
-    // Cheap checks before the expensive hash, and the hash before the transaction so it stays short.
     if (await this.storage.users.findByLocalpart(localpart.value)) return err({ kind: 'localpart_taken' });
-    if (email && (await this.storage.emails.findByAddress(email))) return err({ kind: 'email_taken' });
-    // The homeserver has the last word on names: an application service's namespace, or a user that
-    // exists there but not here.
     const available = await this.homeserver.isLocalpartAvailable(localpart.value);
     if (!available.ok) {
       const reason = describeHomeserverError(available.error);
@@ -76,45 +102,91 @@ export class UserService {
         return err({ kind: 'homeserver_unavailable', reason });
       return err({ kind: 'localpart_unavailable', reason });
     }
-    let hashed: { version: number; hash: string } | undefined;
+    return ok(localpart.value);
+  }
+
+  /** Checks everything about a new account and hashes its password; nothing is stored yet. */
+  async prepareRegistration(input: RegisterInput): Promise<Result<PreparedRegistration, RegisterProblem>> {
+    const syntax = validateLocalpart(input.localpart, this.options.serverName);
+    if (!syntax.ok) return err({ kind: 'invalid_localpart', problem: syntax.error });
+    let email: string | null = null;
+    if (input.email !== undefined) {
+      const valid = validateEmail(input.email);
+      if (!valid.ok) return err({ kind: 'invalid_email', reason: valid.error });
+      email = valid.value;
+    }
+    const displayName = input.displayName?.trim() || null;
+    if (
+      displayName !== null &&
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+      (displayName.length > MAX_DISPLAY_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(displayName))
+    )
+      return err({ kind: 'invalid_display_name' });
+    // Cheap checks before the expensive hash, and the hash before any transaction so it stays short.
     if (input.password !== undefined) {
       const problem = this.#passwordProblem(input.password, input.ignoreComplexity ?? false, [
-        localpart.value,
+        syntax.value,
         email ?? '',
-        input.displayName ?? '',
+        displayName ?? '',
       ]);
       if (problem) return err(problem);
-      hashed = await this.hasher.hash(input.password);
     }
+    if (email && (await this.storage.emails.findByAddress(email))) return err({ kind: 'email_taken' });
+    const localpart = await this.checkLocalpart(syntax.value);
+    if (!localpart.ok) return localpart;
+    const password = input.password === undefined ? null : await this.hasher.hash(input.password);
+    return ok({
+      localpart: localpart.value,
+      email,
+      displayName,
+      password,
+      canRequestAdmin: input.canRequestAdmin ?? false,
+    });
+  }
 
+  /**
+   * Creates a prepared account in one transaction with everything that comes with it: its password, its
+   * (verified) address as the primary one, the accepted terms, the registration token's use, and the
+   * homeserver's provisioning job. Any of them failing leaves nothing behind.
+   */
+  async createAccount(
+    prepared: PreparedRegistration,
+    extras: RegistrationExtras = {},
+  ): Promise<Result<User, RegisterProblem>> {
     return this.storage
       .transaction(async (tx) => {
         const created = await tx.users.create({
-          localpart: localpart.value,
-          displayName: input.displayName ?? null,
-          canRequestAdmin: input.canRequestAdmin ?? false,
+          localpart: prepared.localpart,
+          displayName: prepared.displayName,
+          canRequestAdmin: prepared.canRequestAdmin,
         });
         if (!created.ok) return err({ kind: 'localpart_taken' } as const);
-        if (hashed)
+        const user = created.value;
+        if (prepared.password)
           await tx.passwords.add({
-            userId: created.value.id,
-            hashedPassword: hashed.hash,
-            version: hashed.version,
+            userId: user.id,
+            hashedPassword: prepared.password.hash,
+            version: prepared.password.version,
           });
-        if (email) {
-          const added = await tx.emails.add({ userId: created.value.id, email, confirmed: true });
+        if (prepared.email) {
+          const added = await tx.emails.add({ userId: user.id, email: prepared.email, confirmed: true });
           // Thrown to roll the user back; turned into a value just below.
-          if (!added.ok) throw new EmailTaken();
+          if (!added.ok) throw new Refused({ kind: 'email_taken' });
         }
-        await this.outbox.enqueue(tx, created.value.id, { kind: 'provision_user', userId: created.value.id });
-        return ok(created.value);
+        if (extras.termsUri) await tx.terms.accept(user.id, extras.termsUri);
+        // Counted here, in the account's transaction: a token at its limit cannot be used twice by two
+        // registrations that both checked it before either used it.
+        if (extras.registrationTokenHash && !(await tx.registrationTokens.use(extras.registrationTokenHash)))
+          throw new Refused({ kind: 'registration_token_invalid' });
+        await this.outbox.enqueue(tx, user.id, { kind: 'provision_user', userId: user.id });
+        return ok(user);
       })
       .then((result) => {
         if (result.ok) this.outbox.wake();
         return result;
       })
       .catch((e: unknown) => {
-        if (e instanceof EmailTaken) return err({ kind: 'email_taken' } as const);
+        if (e instanceof Refused) return err(e.problem);
         throw e;
       });
   }
@@ -126,6 +198,25 @@ export class UserService {
   ): Promise<Result<User, PasswordProblem | { kind: 'unknown_user' }>> {
     const user = await this.storage.users.findByLocalpart(localpart);
     if (!user) return err({ kind: 'unknown_user' });
+    const hashed = await this.hashNewPassword(user, password, options);
+    if (!hashed.ok) return hashed;
+    await this.storage.passwords.add({
+      userId: user.id,
+      hashedPassword: hashed.value.hash,
+      version: hashed.value.version,
+    });
+    return ok(user);
+  }
+
+  /**
+   * A new password of `user` checked against the policy (their name and addresses count as guessable)
+   * and hashed with the newest scheme, for the caller to store in its own transaction.
+   */
+  async hashNewPassword(
+    user: User,
+    password: string,
+    options: { ignoreComplexity?: boolean } = {},
+  ): Promise<Result<{ version: number; hash: string }, PasswordProblem>> {
     const emails = await this.storage.emails.listForUser(user.id);
     const problem = this.#passwordProblem(password, options.ignoreComplexity ?? false, [
       user.localpart,
@@ -133,13 +224,7 @@ export class UserService {
       ...emails.map((e) => e.email),
     ]);
     if (problem) return err(problem);
-    const hashed = await this.hasher.hash(password);
-    await this.storage.passwords.add({
-      userId: user.id,
-      hashedPassword: hashed.hash,
-      version: hashed.version,
-    });
-    return ok(user);
+    return ok(await this.hasher.hash(password));
   }
 
   /**
@@ -351,7 +436,12 @@ export class UserService {
   }
 }
 
-class EmailTaken extends Error {}
+/** A refusal found inside a transaction: thrown to roll it back, then returned as a value. */
+class Refused extends Error {
+  constructor(readonly problem: RegisterProblem) {
+    super(problem.kind);
+  }
+}
 
 export function describeRegisterProblem(problem: RegisterProblem): string {
   switch (problem.kind) {
@@ -363,6 +453,10 @@ export function describeRegisterProblem(problem: RegisterProblem): string {
       return problem.reason;
     case 'email_taken':
       return 'this email address is already used by another account';
+    case 'invalid_display_name':
+      return `the display name is longer than ${MAX_DISPLAY_NAME_LENGTH} characters or contains control characters`;
+    case 'registration_token_invalid':
+      return 'the registration token is no longer valid (used up, revoked or expired)';
     case 'localpart_unavailable':
       return `this username cannot be registered: ${problem.reason}`;
     case 'homeserver_unavailable':

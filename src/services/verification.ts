@@ -75,7 +75,12 @@ export class VerificationService {
       const request = {
         to: input.target,
         language: input.language,
-        message: { kind: 'verification_code', purpose: input.purpose, code } as const,
+        message: {
+          kind: 'verification_code',
+          purpose: input.purpose,
+          code,
+          expiresInMinutes: Math.round(this.#ttlMs / 60_000),
+        } as const,
       };
       if (input.channel === 'sms') await this.messenger.sms(tx, request);
       else await this.messenger.email(tx, request);
@@ -107,13 +112,16 @@ export class VerificationService {
     if (found.consumedAt || found.expiresAt.getTime() <= this.options.clock.now().getTime())
       return err({ kind: 'expired' });
     if (found.attempts >= this.#maxAttempts) return err({ kind: 'too_many_attempts' });
+    // Every try is counted before the code is compared, right ones included: counting only wrong ones
+    // afterwards would let many guesses sent at once all be compared before any of them was counted.
+    const attempt = await this.storage.verificationCodes.recordAttempt(found.id);
+    if (attempt > this.#maxAttempts) return err({ kind: 'too_many_attempts' });
     const typed = input.code.replace(/\s+/g, '');
     const expected = Buffer.from(found.codeHash);
     const given = Buffer.from(this.#hash(found.purpose, found.target, typed));
     if (!/^\d{6}$/.test(typed) || !timingSafeEqual(expected, given)) {
-      const attempts = await this.storage.verificationCodes.recordAttempt(found.id);
-      if (attempts >= this.#maxAttempts) return err({ kind: 'too_many_attempts' });
-      return err({ kind: 'wrong_code', attemptsLeft: this.#maxAttempts - attempts });
+      if (attempt >= this.#maxAttempts) return err({ kind: 'too_many_attempts' });
+      return err({ kind: 'wrong_code', attemptsLeft: this.#maxAttempts - attempt });
     }
     if (!(await this.storage.verificationCodes.consume(found.id))) return err({ kind: 'expired' });
     return ok(found);

@@ -84,7 +84,7 @@ export interface VerificationCodeRepository {
   recordAttempt(id: string): Promise<number>;
   /** Uses the code once: true for the one caller that did. */
   consume(id: string): Promise<boolean>;
-  /** How many codes went to `target` since `since` (sending is throttled per address). */
+  /** How many codes went to `target` (whatever its letter case) since `since`: sending is throttled per address. */
   countSentTo(target: string, since: Date): Promise<number>;
   /** Deletes the ones that expired more than `graceMs` ago (by the storage clock); returns how many. */
   deleteExpired(graceMs: number): Promise<number>;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { User } from '../domain/user.js';
 import { ACCOUNT_CLIENT_ID, type OAuthEngine, ROUTES } from '../oauth/provider.js';
 import type { Storage } from '../storage/storage.js';
@@ -21,11 +22,14 @@ export const SIGN_IN_CALLBACK_ROUTE = '/account/callback';
 export interface BrowserSession {
   /** The user signed in to mxauth in this browser, unless locked or deactivated. */
   signedInUser(ctx: Context): Promise<User | undefined>;
+  /** The same, with the engine session's uid (the id of the browser's row on the account page). */
+  current(ctx: Context): Promise<{ user: User; sessionUid: string } | undefined>;
   /**
    * Sends the browser through mxauth's sign-in (or, with `register`, its registration page), with
-   * mxauth's own first-party client, coming back to the current URL.
+   * mxauth's own first-party client, coming back to the current URL (or to `returnTo`, a route below
+   * the public root: a form posted while signed out comes back to its page, not to the POST URL).
    */
-  signIn(ctx: Context, options?: { register?: boolean }): void;
+  signIn(ctx: Context, options?: { register?: boolean; returnTo?: string }): void;
   /**
    * Ends a sign-in at the callback: the URL to go back to, or undefined when the state does not match
    * the one this browser started with (or names a page that is not a return route).
@@ -33,17 +37,26 @@ export interface BrowserSession {
   finishSignIn(ctx: Context): string | undefined;
 }
 
+/** A browser's row is written at most this often: every page view would otherwise be a write. */
+const TOUCH_INTERVAL_MS = 60_000;
+/** Sessions remembered for that throttle; beyond it the oldest half is forgotten (one extra write each). */
+const TOUCH_MEMORY = 10_000;
+
 /**
  * The browser's session at mxauth, for mxauth's own pages (the account page, the SSO redirect of the
  * compatibility API). Signing in goes through the same authorization flow as any client, so there is one
- * login page and one browser session.
+ * login page and one browser session. Each browser seen signed in is recorded (`browser_sessions`, by
+ * the engine session's uid) with its address and user agent, so the account page can list it.
  */
 export function browserSession(deps: {
   config: Config;
   engine: OAuthEngine;
   storage: Storage;
+  clock?: Clock;
 }): BrowserSession {
   const { config, engine, storage } = deps;
+  const clock = deps.clock ?? systemClock;
+  const touched = new Map<string, number>();
   const base = config.http.publicBase;
   // Routes match below public_base's path; the URLs, redirects and cookie paths printed include it.
   const root = base.pathname;
@@ -52,20 +65,51 @@ export function browserSession(deps: {
   const returnPaths = RETURN_ROUTES.map((route) => publicPath(root, route));
   const secure = base.protocol === 'https:';
 
+  /** Records the browser's activity, at most once a minute per session. */
+  const touch = async (ctx: Context, uid: string, userId: string): Promise<void> => {
+    const now = clock.now().getTime();
+    const last = touched.get(uid);
+    if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return;
+    if (touched.size >= TOUCH_MEMORY) {
+      let drop = TOUCH_MEMORY / 2;
+      for (const key of touched.keys()) {
+        touched.delete(key);
+        if (--drop === 0) break;
+      }
+    }
+    touched.set(uid, now);
+    const userAgent = ctx.get('user-agent').slice(0, 512);
+    await storage.browserSessions.touch({
+      id: uid,
+      userId,
+      ip: ctx.state.clientAddress ?? null,
+      userAgent: userAgent === '' ? null : userAgent,
+    });
+  };
+
+  const current: BrowserSession['current'] = async (ctx) => {
+    const session = await engine.Session.get(ctx as never);
+    const accountId = session.accountId;
+    if (!accountId) return undefined;
+    const user = await storage.users.findById(accountId);
+    if (!user || user.lockedAt || user.deactivatedAt) return undefined;
+    await touch(ctx, session.uid, user.id);
+    return { user, sessionUid: session.uid };
+  };
+
   return {
+    current,
+
     async signedInUser(ctx) {
-      const session = await engine.Session.get(ctx as never);
-      const accountId = session.accountId;
-      if (!accountId) return undefined;
-      const user = await storage.users.findById(accountId);
-      return user && !user.lockedAt && !user.deactivatedAt ? user : undefined;
+      return (await current(ctx))?.user;
     },
 
     signIn(ctx, options = {}) {
       const state = randomBytes(16).toString('base64url');
       // ctx.url is below the root however the request arrived (prefix stripped by mxauth or the proxy).
       // The cookie lives at the account path, where the callback is, whichever page started the sign-in.
-      ctx.cookies.set(STATE_COOKIE, `${state}.${publicPath(root, ctx.url)}`, {
+      const returnTo = publicPath(root, options.returnTo ?? ctx.url);
+      ctx.cookies.set(STATE_COOKIE, `${state}.${returnTo}`, {
         httpOnly: true,
         sameSite: 'lax',
         secure,

@@ -1,20 +1,31 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
+import type { Clock } from '../domain/clock.js';
 import { localpartFromInput, userId } from '../domain/matrix-id.js';
 import { parseMatrixScope, SCOPE_SYNAPSE_ADMIN } from '../domain/matrix-scopes.js';
+import type { Rng } from '../domain/random.js';
+import { userStatus } from '../domain/user.js';
 import { ACCOUNT_CLIENT_ID, type OAuthEngine } from '../oauth/provider.js';
+import { CaptchaVerifier } from '../services/captcha.js';
 import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
-import { describeRegisterProblem, type UserService } from '../services/users.js';
+import { RegistrationTokenService } from '../services/registration-tokens.js';
+import { TermsService } from '../services/terms.js';
+import type { UserService } from '../services/users.js';
+import type { VerificationService } from '../services/verification.js';
 import type { Storage } from '../storage/storage.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
 import { pageChrome } from './chrome.js';
 import type { Csrf } from './csrf.js';
+import { type Details, type InteractionKit, interactionExpiry } from './interaction-kit.js';
+import { InteractionCookie } from './interaction-state.js';
 import { messagePage } from './layout.js';
 import { consentPage } from './pages/consent.js';
 import { loginPage } from './pages/login.js';
-import { registerPage } from './pages/register.js';
+import { termsPage } from './pages/terms.js';
+import { RECOVER_ROUTE } from './recovery.js';
+import { registrationRoutes } from './registration.js';
 
 export interface InteractionDependencies {
   config: Config;
@@ -23,16 +34,31 @@ export interface InteractionDependencies {
   storage: Storage;
   csrf: Csrf;
   loginLimits: { perIp: RateLimiter; perAccount: RateLimiter };
+  verification: VerificationService;
+  clock: Clock;
+  rng: Rng;
+  /** How CAPTCHA answers are checked with the provider; the global fetch when absent. */
+  fetch?: typeof fetch;
 }
 
-type Details = Awaited<ReturnType<OAuthEngine['interactionDetails']>>;
+/** A password proven at sign-in while the current terms still wait to be accepted. */
+interface PendingLogin {
+  userId: string;
+}
 
 /**
- * The pages of an authorization in progress: sign in, create an account, consent. The engine sends the
- * browser to /interaction/:uid; each step ends with `interactionFinished`, which sends it back.
+ * The pages of an authorization in progress: sign in, create an account (registration.ts), accept the
+ * terms, consent. The engine sends the browser to /interaction/:uid; each step ends with
+ * `interactionFinished`, which sends it back.
  */
 export function interactionRoutes(deps: InteractionDependencies): Router {
   const { config, engine, users, storage, csrf } = deps;
+  const terms = new TermsService(storage, config.branding.tos_uri);
+  const pendingLogin = new InteractionCookie<PendingLogin>(
+    config,
+    'mxauth-terms',
+    config.http.publicBase.protocol === 'https:',
+  );
   const serverName = config.matrix.homeserver;
   const router = new Router({ prefix: '/interaction/:uid' });
   // Routes match below public_base's path; the links and form actions printed include it.
@@ -61,15 +87,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       )
         throw e;
       const c = chrome(ctx);
-      page(
-        ctx,
-        messagePage(
-          c,
-          c.t('error.title'),
-          'This sign-in has expired or was opened in another browser. Go back to the app and start again.',
-        ),
-        400,
-      );
+      page(ctx, messagePage(c, c.t('error.title'), c.t('interaction.expired')), 400);
       return undefined;
     }
   };
@@ -106,24 +124,20 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         error: extra.error,
         allowEmail: config.account.login_with_email_allowed,
         registerUrl: config.account.password_registration_enabled ? step(d, 'register') : undefined,
+        forgotUrl: config.account.password_recovery_enabled ? publicPath(root, RECOVER_ROUTE) : undefined,
       }),
       extra.status,
     );
   };
 
-  const renderRegister = (
-    ctx: Context,
-    d: Details,
-    extra: { error?: string; username?: string; status?: number } = {},
-  ) =>
+  const renderTerms = (ctx: Context, d: Details, extra: { error?: string; status?: number } = {}) =>
     page(
       ctx,
-      registerPage(chrome(ctx), {
-        action: step(d, 'register'),
+      termsPage(chrome(ctx), {
+        action: step(d, 'terms'),
         csrf: csrf.token(ctx),
-        username: extra.username,
+        termsUri: terms.uri ?? '',
         error: extra.error,
-        loginUrl: step(d, 'login'),
       }),
       extra.status,
     );
@@ -154,27 +168,6 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     );
   };
 
-  router.get('/', async (ctx) => {
-    const d = await details(ctx);
-    if (!d) return;
-    if (d.prompt.name === 'create') return renderRegister(ctx, d);
-    if (d.prompt.name === 'login') return renderLogin(ctx, d);
-    // mxauth's own account page needs no consent to sign in to mxauth.
-    if (d.prompt.name === 'consent' && d.params.client_id === ACCOUNT_CLIENT_ID && d.session?.accountId)
-      return grantConsent(ctx, d, d.session.accountId);
-    return renderConsent(ctx, d);
-  });
-  router.get('/login', async (ctx) => {
-    const d = await details(ctx);
-    if (d) await renderLogin(ctx, d);
-  });
-  router.get('/register', async (ctx) => {
-    const d = await details(ctx);
-    if (!d) return;
-    if (!config.account.password_registration_enabled) return renderLogin(ctx, d, { status: 404 });
-    renderRegister(ctx, d);
-  });
-
   /** Reads the form and checks its CSRF token; answers the request itself when the check fails. */
   const form = async (ctx: Context): Promise<Record<string, string> | undefined> => {
     const body = await readForm(ctx);
@@ -183,6 +176,49 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     page(ctx, messagePage(c, c.t('error.title'), c.t('error.csrf')), 403);
     return undefined;
   };
+
+  const kit: InteractionKit = {
+    details,
+    form,
+    page,
+    step,
+    login: renderLogin,
+    finish: (ctx, result, merge) => finish(ctx, result, merge),
+  };
+  const registration = registrationRoutes(router, kit, {
+    config,
+    users,
+    csrf,
+    verification: deps.verification,
+    clock: deps.clock,
+    tokens: new RegistrationTokenService(storage, { clock: deps.clock, rng: deps.rng }),
+    captcha: config.captcha && new CaptchaVerifier(config.captcha, deps.fetch),
+    termsUri: terms.uri,
+  });
+
+  /**
+   * The consent step, or the terms first when the signed-in account has not accepted the current ones
+   * (a browser session from before they changed signs in without the password page).
+   */
+  const consentStep = async (ctx: Context, d: Details, accountId: string) => {
+    if (await terms.mustAccept(accountId)) return renderTerms(ctx, d);
+    // mxauth's own account page needs no consent to sign in to mxauth.
+    if (d.params.client_id === ACCOUNT_CLIENT_ID) return grantConsent(ctx, d, accountId);
+    return renderConsent(ctx, d);
+  };
+
+  router.get('/', async (ctx) => {
+    const d = await details(ctx);
+    if (!d) return;
+    if (d.prompt.name === 'create') return registration.show(ctx, d);
+    if (d.prompt.name === 'login') return renderLogin(ctx, d);
+    if (d.prompt.name === 'consent' && d.session?.accountId) return consentStep(ctx, d, d.session.accountId);
+    return renderConsent(ctx, d);
+  });
+  router.get('/login', async (ctx) => {
+    const d = await details(ctx);
+    if (d) await renderLogin(ctx, d);
+  });
 
   router.post('/login', async (ctx) => {
     const body = await form(ctx);
@@ -208,31 +244,38 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
             : t('login.invalid');
       return renderLogin(ctx, d, { error, username, status: 401 });
     }
+    if (await terms.mustAccept(result.value.id)) {
+      // The sign-in waits for the terms: it finishes only once they are accepted (POST /terms).
+      pendingLogin.set(ctx, d.uid, interactionExpiry(d), { userId: result.value.id });
+      return renderTerms(ctx, d);
+    }
     await finish(ctx, { login: { accountId: result.value.id, remember: true } }, false);
   });
 
-  router.post('/register', async (ctx) => {
+  router.post('/terms', async (ctx) => {
     const body = await form(ctx);
     if (!body) return;
     const d = await details(ctx);
     if (!d) return;
-    if (!config.account.password_registration_enabled) return renderLogin(ctx, d, { status: 404 });
-    const t = chrome(ctx).t;
-    const username = (body.username ?? '').trim();
-    if ((body.password ?? '') !== (body.password_confirm ?? ''))
-      return renderRegister(ctx, d, { error: t('register.mismatch'), username, status: 400 });
-    if (deps.loginLimits.perIp.take(addressBucket(ctx.state.clientAddress)).ok === false)
-      return renderRegister(ctx, d, { error: t('login.rate_limited'), username, status: 429 });
-    const registered = await users.register({ localpart: username, password: body.password ?? '' });
-    if (!registered.ok) {
-      const reason = describeRegisterProblem(registered.error);
-      return renderRegister(ctx, d, {
-        error: reason.charAt(0).toUpperCase() + reason.slice(1),
-        username,
-        status: 400,
-      });
+    // Either a password just proven on this interaction's login page, or the browser's signed-in account.
+    const proven = d.prompt.name === 'login' ? pendingLogin.get(ctx, d.uid, deps.clock.now()) : undefined;
+    const accountId = proven?.userId ?? (d.prompt.name === 'consent' ? d.session?.accountId : undefined);
+    const user = accountId ? await storage.users.findById(accountId) : undefined;
+    if (!user || userStatus(user) !== 'active') return renderLogin(ctx, d);
+    if (body.decision === 'cancel') {
+      pendingLogin.clear(ctx, d.uid);
+      return finish(
+        ctx,
+        { error: 'access_denied', error_description: 'The user did not accept the terms of service.' },
+        false,
+      );
     }
-    await finish(ctx, { create: {}, login: { accountId: registered.value.id, remember: true } }, false);
+    if (!body.accept_terms)
+      return renderTerms(ctx, d, { error: chrome(ctx).t('terms.required'), status: 400 });
+    await terms.accept(user.id);
+    if (!proven) return consentStep(ctx, d, user.id);
+    pendingLogin.clear(ctx, d.uid);
+    await finish(ctx, { login: { accountId: user.id, remember: true } }, false);
   });
 
   router.post('/consent', async (ctx) => {
@@ -242,6 +285,8 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!d) return;
     const accountId = d.session?.accountId;
     if (d.prompt.name !== 'consent' || !accountId) return renderLogin(ctx, d);
+    // Consent is given by someone who accepted the current terms, whichever page they came from.
+    if (await terms.mustAccept(accountId)) return renderTerms(ctx, d);
     if (body.decision !== 'allow') {
       return finish(
         ctx,
@@ -295,16 +340,15 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       if (ctx.res.headersSent) throw e;
       ctx.respond = true;
       const c = chrome(ctx);
-      page(
-        ctx,
-        messagePage(c, c.t('error.title'), 'This sign-in has expired. Go back to the app and start again.'),
-        400,
-      );
+      page(ctx, messagePage(c, c.t('error.title'), c.t('interaction.finish_expired')), 400);
     }
   }
 
   /** A username as typed: localpart, user id of this server, or (when allowed) a verified email. */
   async function resolveLogin(input: string): Promise<string | undefined> {
+    // No name or address has control characters, and PostgreSQL refuses NUL in text outright.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    if (input.length > 512 || /[\u0000-\u001f\u007f]/.test(input)) return undefined;
     if (input.includes('@') && !input.startsWith('@')) {
       if (!config.account.login_with_email_allowed) return undefined;
       const email = await storage.emails.findByAddress(input);

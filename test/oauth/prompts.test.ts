@@ -20,7 +20,12 @@ for (const kind of DATABASE_KINDS) {
 
     before(async () => {
       server = await startMxauth(kind, {
-        account: { password_registration_enabled: true, login_with_email_allowed: true },
+        account: {
+          password_registration_enabled: true,
+          // These tests register through the pages without a mailbox; test/signin covers the email step.
+          password_registration_email_required: false,
+          login_with_email_allowed: true,
+        },
       });
       assert.ok((await server.mxauth.users.register({ localpart: 'plain', password: PASSWORD })).ok);
       assert.ok(

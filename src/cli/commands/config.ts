@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateOptionsFor, readSynapseConfig, synapseSnippet } from '../../config/from-synapse.js';
 import { configToYaml, type GenerateOptions, generateConfig } from '../../config/generate.js';
+import { formatProblem } from '../../config/problems.js';
 import { configJsonSchema } from '../../config/schema.js';
+import { lookOf, OverridesError } from '../../web/branding.js';
 import { configPath, loadConfigOrExit } from '../context.js';
 import { CliError, type CliIo, EXIT_USAGE } from '../io.js';
 
@@ -73,6 +75,17 @@ export function configCommands(program: Command, io: CliIo): void {
     .action((options) => {
       const path = configPath(io, options.config);
       const loaded = loadConfigOrExit(io, path);
+      // The page overrides are read as the server reads them at start, so a broken one fails here first.
+      try {
+        lookOf(loaded);
+      } catch (e) {
+        if (!(e instanceof OverridesError)) throw e;
+        throw new CliError(
+          `invalid configuration (${path}):`,
+          EXIT_USAGE,
+          e.problems.map((p) => `  ${formatProblem(p)}`),
+        );
+      }
       io.out(
         [
           `${path}: the configuration is valid`,

@@ -5,6 +5,8 @@ import { systemClock } from '../../domain/clock.js';
 import { cryptoRng } from '../../domain/random.js';
 import { describeHomeserverError } from '../../homeserver/connector.js';
 import { createConnector } from '../../homeserver/index.js';
+import { createMailTransport } from '../../messaging/mail-transport.js';
+import { createLogger } from '../../observability/logger.js';
 import { openDatabase } from '../../storage/database.js';
 import { pendingMigrations } from '../../storage/migrate.js';
 import { createStorage } from '../../storage/storage.js';
@@ -24,7 +26,7 @@ const CLOCK_TOLERANCE_MS = 30_000;
 export function doctorCommand(program: Command, io: CliIo): void {
   program
     .command('doctor')
-    .description('Check the configuration against reality: database, homeserver, public address, clock')
+    .description('Check the configuration against reality: database, homeserver, public address, mail, clock')
     .option('-c, --config <file>', 'configuration file (default: $MXAUTH_CONFIG or config.yaml)')
     .option('--timeout <ms>', 'how long to wait for each remote check', (v) => Number(v), 5000)
     .action(async (options) => {
@@ -35,6 +37,7 @@ export function doctorCommand(program: Command, io: CliIo): void {
       findings.push(...(await checkDatabase(config, clocks)));
       findings.push(...(await checkHomeserver(config, options.timeout, clocks)));
       findings.push(...(await checkDiscovery(config, options.timeout)));
+      findings.push(...(await checkMail(config, options.timeout)));
       findings.push(...checkClocks(clocks));
       const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
       for (const f of findings) io.out(`${mark[f.level]} ${f.area}: ${f.message}\n`);
@@ -165,6 +168,50 @@ async function checkDiscovery(config: Config, timeoutMs: number): Promise<Findin
       },
     ];
   }
+}
+
+/** What the account settings send mail for: nothing of it arrives when mail is dropped. */
+function mailNeededFor(config: Config): string[] {
+  const { account } = config;
+  return [
+    account.password_registration_enabled && account.password_registration_email_required
+      ? 'registration codes'
+      : undefined,
+    account.password_recovery_enabled ? 'password recovery links' : undefined,
+    account.email_change_allowed ? 'codes for added addresses' : undefined,
+  ].filter((need): need is string => need !== undefined);
+}
+
+async function checkMail(config: Config, timeoutMs: number): Promise<Finding[]> {
+  const email = config.email;
+  const transport = createMailTransport(email, { logger: createLogger('silent'), timeoutMs });
+  if (email.transport === 'blackhole') {
+    const needs = mailNeededFor(config);
+    return [
+      needs.length > 0
+        ? {
+            level: 'warn',
+            area: 'mail',
+            message: `email.transport is blackhole: ${needs.join(', ')} are dropped, nobody receives them`,
+          }
+        : { level: 'ok', area: 'mail', message: 'blackhole (mail is dropped; nothing needs it)' },
+    ];
+  }
+  const checked = await transport.verify();
+  if (!checked.ok)
+    return [{ level: 'fail', area: 'mail', message: `${transport.description}: ${checked.error}` }];
+  const findings: Finding[] = [{ level: 'ok', area: 'mail', message: checked.detail }];
+  if (email.transport === 'smtp' && email.mode === 'plain' && email.username && !isLoopback(email.hostname))
+    findings.push({
+      level: 'warn',
+      area: 'mail',
+      message: 'email.mode is plain: the SMTP password and every code cross the network unencrypted',
+    });
+  return findings;
+}
+
+function isLoopback(host: string | undefined): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host ?? '');
 }
 
 function checkClocks(clocks: { source: string; at: number }[]): Finding[] {

@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
+import { systemClock } from '../../domain/clock.js';
 import { describeLocalpartProblem, localpartFromInput, validateLocalpart } from '../../domain/matrix-id.js';
 import { describeScopeProblem, deviceScope, parseMatrixScope } from '../../domain/matrix-scopes.js';
+import { cryptoRng } from '../../domain/random.js';
 import { userStatus } from '../../domain/user.js';
 import type { HomeserverConnector } from '../../homeserver/connector.js';
+import {
+  REGISTRATION_TOKEN_PATTERN,
+  RegistrationTokenService,
+  registrationTokenState,
+} from '../../services/registration-tokens.js';
 import { describeRegisterProblem, type PasswordProblem } from '../../services/users.js';
 import { withServices } from '../context.js';
 import { CliError, type CliIo, EXIT_USAGE, promptHidden, readAll } from '../io.js';
@@ -256,6 +263,107 @@ export function manageCommands(program: Command, io: CliIo): void {
             ]),
           ]),
         );
+      });
+    });
+
+  manage
+    .command('issue-registration-token')
+    .description(
+      'Create a registration token (for account.registration_token_required); prints it once, as only its hash is stored',
+    )
+    .option(...CONFIG_OPTION)
+    .option('--token <token>', 'the token to accept (1–64 of A-Z a-z 0-9 . _ ~ -; a random one when absent)')
+    .option('--usage-limit <n>', 'how many registrations it allows (no limit when absent)', (v) =>
+      positiveInteger(v, '--usage-limit'),
+    )
+    .option('--expires-in <seconds>', 'how long it stays valid (for ever when absent)', (v) =>
+      positiveInteger(v, '--expires-in'),
+    )
+    .action(async (options) => {
+      const token = options.token as string | undefined;
+      if (token !== undefined && !REGISTRATION_TOKEN_PATTERN.test(token))
+        throw new CliError('--token: use 1 to 64 of the characters A-Z a-z 0-9 . _ ~ -', EXIT_USAGE);
+      await withServices(io, options.config, async ({ storage }, config) => {
+        const tokens = new RegistrationTokenService(storage, { clock: systemClock, rng: cryptoRng });
+        const issued = await tokens.issue({
+          ...(token === undefined ? {} : { token }),
+          ...(options.usageLimit === undefined ? {} : { usageLimit: options.usageLimit as number }),
+          ...(options.expiresIn === undefined ? {} : { expiresInSeconds: options.expiresIn as number }),
+        });
+        if (!issued.ok)
+          throw new CliError(
+            issued.error.kind === 'taken'
+              ? 'this token exists already'
+              : 'the token has characters that are not allowed',
+          );
+        const { record } = issued.value;
+        io.out(`${issued.value.token}\n`);
+        io.err(
+          `registration token ${record.id}: ${record.usageLimit === null ? 'unlimited uses' : `${record.usageLimit} use(s)`}, ${record.expiresAt ? `valid until ${record.expiresAt.toISOString()}` : 'no expiry'}; store it now, it is not shown again${config.account.registration_token_required ? '' : ' (account.registration_token_required is off: registration does not ask for tokens)'}\n`,
+        );
+      });
+    });
+
+  manage
+    .command('list-registration-tokens')
+    .description('List registration tokens: their id, uses and state (the tokens themselves are not stored)')
+    .option(...CONFIG_OPTION)
+    .option('--json', 'one JSON object per line instead of a table')
+    .action(async (options) => {
+      await withServices(io, options.config, async ({ storage }) => {
+        const tokens = await new RegistrationTokenService(storage, {
+          clock: systemClock,
+          rng: cryptoRng,
+        }).list();
+        const now = new Date();
+        const iso = (d: Date | null) => (d ? d.toISOString() : null);
+        if (options.json) {
+          for (const token of tokens)
+            io.out(
+              `${JSON.stringify({
+                id: token.id,
+                state: registrationTokenState(token, now),
+                times_used: token.timesUsed,
+                usage_limit: token.usageLimit,
+                created_at: iso(token.createdAt),
+                expires_at: iso(token.expiresAt),
+                last_used_at: iso(token.lastUsedAt),
+                revoked_at: iso(token.revokedAt),
+              })}\n`,
+            );
+          return;
+        }
+        if (tokens.length === 0) return io.out('no registration tokens\n');
+        const short = (d: Date | null) => (d ? d.toISOString().slice(0, 19).replace('T', ' ') : '-');
+        io.out(
+          formatTable([
+            ['ID', 'STATE', 'USES', 'CREATED', 'EXPIRES', 'LAST USED'],
+            ...tokens.map((token) => [
+              token.id,
+              registrationTokenState(token, now),
+              `${token.timesUsed}/${token.usageLimit ?? '∞'}`,
+              short(token.createdAt),
+              short(token.expiresAt),
+              short(token.lastUsedAt),
+            ]),
+          ]),
+        );
+      });
+    });
+
+  manage
+    .command('revoke-registration-token')
+    .description('Revoke a registration token: nobody can register with it any more')
+    .argument('<id>', 'the token id (from list-registration-tokens)')
+    .option(...CONFIG_OPTION)
+    .action(async (id: string, options) => {
+      await withServices(io, options.config, async ({ storage }) => {
+        const revoked = await new RegistrationTokenService(storage, {
+          clock: systemClock,
+          rng: cryptoRng,
+        }).revoke(id);
+        if (!revoked) throw new CliError(`no registration token ${id} that is not revoked already`);
+        io.out(`registration token ${id} revoked\n`);
       });
     });
 

@@ -21,10 +21,28 @@ export function kyselyBrowserSessions(ctx: RepositoryContext): BrowserSessionRep
           finished_at: null,
         })
         .onConflict((oc) =>
-          oc.column('id').doUpdateSet({
-            last_active_at: now,
-            last_active_ip: input.ip,
-            ...(input.userAgent ? { user_agent: input.userAgent } : {}),
+          oc.column('id').doUpdateSet((eb) => {
+            // The engine keeps its session id when another account signs in on the same browser: the
+            // row then becomes that account's, as a new sign-in.
+            const sameUser = eb('browser_sessions.user_id', '=', input.userId);
+            return {
+              created_at: eb
+                .case()
+                .when(sameUser)
+                .then(eb.ref('browser_sessions.created_at'))
+                .else(now)
+                .end(),
+              finished_at: eb
+                .case()
+                .when(sameUser)
+                .then(eb.ref('browser_sessions.finished_at'))
+                .else(null)
+                .end(),
+              user_id: input.userId,
+              last_active_at: now,
+              last_active_ip: input.ip,
+              ...(input.userAgent ? { user_agent: input.userAgent } : {}),
+            };
           }),
         )
         .execute();

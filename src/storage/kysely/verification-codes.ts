@@ -53,7 +53,8 @@ export function kyselyVerificationCodes(ctx: RepositoryContext): VerificationCod
       const row = await db
         .selectFrom('verification_codes')
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('target', '=', target)
+        // Addresses differing only in letter case reach the same mailbox: they share one allowance.
+        .where(sql`lower(target)`, '=', target.toLowerCase())
         .where('created_at', '>=', since.getTime())
         .executeTakeFirstOrThrow();
       return Number(row.n);

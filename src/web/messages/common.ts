@@ -1,8 +1,17 @@
-/** Strings every part of the pages shares: errors, sign-out, device-code entry, the SSO redirect. */
+/** Strings every part of the pages shares: the frame, errors, sign-out, device-code entry, the SSO redirect. */
 export const en = {
+  'language.name': 'English',
+  'language.label': 'Language',
+  'layout.skip': 'Skip to content',
+  'footer.label': 'Legal and help',
+  'footer.privacy': 'Privacy policy',
+  'footer.terms': 'Terms of service',
+  'footer.powered_by': 'Powered by mxauth',
   'site.title': 'Sign in',
   'error.title': 'Something went wrong',
   'error.csrf': 'The form expired. Go back, reload the page and try again.',
+  'error.code': 'Error code: {code}',
+  'error.back_to_app': 'Go back to the app and try again.',
   'logout.title': 'Sign out?',
   'logout.lead': 'Sign out of {server} in this browser.',
   'logout.submit': 'Sign out',
@@ -27,9 +36,18 @@ export const en = {
 } as const;
 
 export const de: Record<keyof typeof en, string> = {
+  'language.name': 'Deutsch',
+  'language.label': 'Sprache',
+  'layout.skip': 'Zum Inhalt springen',
+  'footer.label': 'Rechtliches und Hilfe',
+  'footer.privacy': 'Datenschutzerklärung',
+  'footer.terms': 'Nutzungsbedingungen',
+  'footer.powered_by': 'Betrieben mit mxauth',
   'site.title': 'Anmelden',
   'error.title': 'Etwas ist schiefgelaufen',
   'error.csrf': 'Das Formular ist abgelaufen. Geh zurück, lade die Seite neu und versuche es erneut.',
+  'error.code': 'Fehlercode: {code}',
+  'error.back_to_app': 'Geh zurück zur App und versuche es erneut.',
   'logout.title': 'Abmelden?',
   'logout.lead': 'In diesem Browser von {server} abmelden.',
   'logout.submit': 'Abmelden',

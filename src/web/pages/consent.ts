@@ -25,13 +25,15 @@ export function consentPage(chrome: PageChrome, view: ConsentView): string {
     view.openid && t('consent.openid'),
     view.email && t('consent.email'),
   ].filter((g): g is string => typeof g === 'string');
+  // Without a logo, the app's initial stands in for it, so every consent page has the same shape.
+  const initial = Array.from(view.clientName.trim())[0]?.toLocaleUpperCase(t.language) ?? '?';
   return layout(
     chrome,
     t('consent.title'),
     html`<div class="client">
-${view.logoUri ? html`<img src="${view.logoUri}" alt="">` : ''}
+${view.logoUri ? html`<img src="${view.logoUri}" alt="">` : html`<span class="client-initial" aria-hidden="true">${initial}</span>`}
 <div><h1>${t('consent.title')}</h1>
-${view.clientHost ? html`<div class="muted">${t('consent.site', { host: view.clientHost })}</div>` : ''}</div>
+${view.clientHost ? html`<p class="muted">${t('consent.site', { host: view.clientHost })}</p>` : ''}</div>
 </div>
 <p>${t('consent.lead', { client: view.clientName, user: view.userId })}</p>
 <ul class="grants">${grants.map((g) => html`<li>${g}</li>`)}</ul>

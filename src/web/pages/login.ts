@@ -9,6 +9,8 @@ export interface LoginView {
   error?: string;
   allowEmail: boolean;
   registerUrl?: string;
+  /** The password recovery page, when `account.password_recovery_enabled`. */
+  forgotUrl?: string;
 }
 
 export function loginPage(chrome: PageChrome, view: LoginView): string {
@@ -25,6 +27,7 @@ ${view.error ? html`<p class="error" role="alert">${view.error}</p>` : ''}
 <input type="text" name="username" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus></label>
 <label>${t('login.password')}
 <input type="password" name="password" autocomplete="current-password" required></label>
+${view.forgotUrl ? html`<p class="hint"><a href="${view.forgotUrl}">${t('login.forgot')}</a></p>` : ''}
 <button type="submit">${t('login.submit')}</button>
 </form>
 ${view.registerUrl ? html`<p><a href="${view.registerUrl}">${t('login.create_account')}</a></p>` : ''}`,

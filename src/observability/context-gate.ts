@@ -1,5 +1,3 @@
-import type { AsyncLocalStorage } from 'node:async_hooks';
-
 /**
  * Switches request contexts (AsyncLocalStorage) off while no request that reads them is in flight.
  *
@@ -42,10 +40,3 @@ export class ContextGate {
 
 /** The process's gate: the contexts are process-wide, so is the count of requests that may read them. */
 export const contextGate = new ContextGate();
-
-// oidc-provider has no "exports" map, so its modules can be imported by path: this one is the single
-// AsyncLocalStorage its router enters around each request (lib/helpers/initialize_app.js) and
-// `Provider.ctx` reads. A tiny module: importing it does not load the engine. (Named through a variable
-// because the package declares no types for it.)
-const ENGINE_CONTEXT = 'oidc-provider/lib/helpers/als.js';
-contextGate.add(((await import(ENGINE_CONTEXT)) as { default: AsyncLocalStorage<unknown> }).default);

@@ -1,0 +1,192 @@
+import type { Context, Middleware } from 'koa';
+import type { Config } from '../../config/config.js';
+import type { Clock } from '../../domain/clock.js';
+import { userId } from '../../domain/matrix-id.js';
+import type { User } from '../../domain/user.js';
+import type { OAuthEngine } from '../../oauth/provider.js';
+import { AccountSettings } from '../../services/account-settings.js';
+import type { CompatSessionService } from '../../services/compat-sessions.js';
+import type { Messenger } from '../../services/messages.js';
+import type { OAuthSessionService } from '../../services/oauth-sessions.js';
+import type { Outbox } from '../../services/outbox.js';
+import type { PasswordHasher } from '../../services/passwords/hasher.js';
+import { addressBucket, type RateLimiter } from '../../services/rate-limit.js';
+import type { UserService } from '../../services/users.js';
+import type { VerificationService } from '../../services/verification.js';
+import type { Storage } from '../../storage/storage.js';
+import { publicPath } from '../base-path.js';
+import { readForm } from '../body.js';
+import { type BrowserSession, browserSession } from '../browser-session.js';
+import { pageChrome } from '../chrome.js';
+import type { Csrf } from '../csrf.js';
+import type { MessageKey } from '../i18n.js';
+import { messagePage, type PageChrome } from '../layout.js';
+import type { AccountFrame } from '../pages/account.js';
+import { PendingCodes } from './pending.js';
+import { type AccountViewName, enabledViews, VIEW_ROUTES } from './views.js';
+
+export interface AccountDependencies {
+  config: Config;
+  engine: OAuthEngine;
+  storage: Storage;
+  sessions: OAuthSessionService;
+  users: UserService;
+  csrf: Csrf;
+  /** Devices signed in through the compatibility login API, listed and ended beside the OAuth ones. */
+  compat: CompatSessionService;
+  hasher: PasswordHasher;
+  outbox: Outbox;
+  /** Mail and texts (the password-changed notice), through the outbox. */
+  messages: Messenger;
+  /** Codes proving an added address or number. */
+  verification: VerificationService;
+  /** The sign-in limits: a password typed on these pages is a guess like one typed at sign-in. */
+  loginLimits: { perIp: RateLimiter; perAccount: RateLimiter };
+  clock: Clock;
+}
+
+/** The signed-in person, and which browser session of theirs is asking. */
+export interface Who {
+  user: User;
+  sessionUid: string;
+}
+
+/** Outcomes the views announce after an action (`?done=…`), by the message that says so. */
+const DONE = {
+  saved: 'account.done.saved',
+  code_sent: 'account.done.code_sent',
+  email_added: 'account.done.email_added',
+  phone_added: 'account.done.phone_added',
+  primary: 'account.done.primary',
+  removed: 'account.done.removed',
+  cancelled: 'account.done.cancelled',
+  password_changed: 'account.done.password_changed',
+  password_changed_signed_out: 'account.done.password_changed_signed_out',
+  signed_out_others: 'account.done.signed_out_others',
+  browser_ended: 'account.done.browser_ended',
+} as const satisfies Record<string, MessageKey>;
+export type Done = keyof typeof DONE;
+
+/** What every account route shares. */
+export interface AccountContext {
+  deps: AccountDependencies;
+  config: Config;
+  settings: AccountSettings;
+  browser: BrowserSession;
+  pending: PendingCodes;
+  chrome: (ctx: Context) => PageChrome;
+  /** The views offered here, in navigation order. */
+  views: AccountViewName[];
+  /** The public path of a route (`/account/emails` → `/auth/account/emails` under a path prefix). */
+  path(route: string): string;
+  /** The frame of a view for this person: navigation, CSRF token, and the outcome to announce. */
+  frame(ctx: Context, who: Who, current: AccountViewName | undefined, error?: string): AccountFrame;
+  /** Answers an HTML page. */
+  send(ctx: Context, body: string, status?: number): void;
+  /** Back to a view's page, announcing what was done. */
+  redirectDone(ctx: Context, route: string, done: Done): void;
+  /** False when this person, or this address, typed too many passwords lately (spends one attempt). */
+  passwordAttemptAllowed(ctx: Context, user: User): boolean;
+}
+
+export function accountContext(deps: AccountDependencies): AccountContext {
+  const { config, csrf } = deps;
+  const root = config.http.publicBase.pathname;
+  const path = (route: string) => publicPath(root, route);
+  const chrome = pageChrome(config);
+  const views = enabledViews(config);
+  const settings = new AccountSettings(deps, {
+    passwordsEnabled: config.passwords.enabled,
+    minimumComplexity: config.passwords.minimumComplexity,
+    verifiedEmailRequired:
+      config.account.password_recovery_enabled || config.account.password_registration_email_required,
+  });
+  return {
+    deps,
+    config,
+    settings,
+    browser: browserSession(deps),
+    pending: new PendingCodes(path('/account/'), config.http.publicBase.protocol === 'https:'),
+    chrome,
+    views,
+    path,
+    frame(ctx, who, current, error) {
+      const t = chrome(ctx).t;
+      const done = typeof ctx.query.done === 'string' ? ctx.query.done : undefined;
+      const notice =
+        done && Object.hasOwn(DONE, done)
+          ? t(DONE[done as Done])
+          : ctx.query.ended === '1'
+            ? t('account.signed_out')
+            : ctx.query.renamed === '1'
+              ? t('account.renamed')
+              : undefined;
+      return {
+        userId: userId(who.user.localpart, config.matrix.homeserver),
+        nav: views.map((view) => ({ view, href: path(VIEW_ROUTES[view]) })),
+        current,
+        csrf: csrf.token(ctx),
+        ...(notice && !error ? { notice } : {}),
+        ...(error ? { error } : {}),
+      };
+    },
+    send(ctx, body, status = 200) {
+      ctx.status = status;
+      ctx.type = 'html';
+      ctx.body = body;
+    },
+    redirectDone(ctx, route, done) {
+      ctx.redirect(`${path(route)}?done=${done}`);
+    },
+    passwordAttemptAllowed(ctx, user) {
+      return (
+        deps.loginLimits.perIp.take(addressBucket(ctx.state.clientAddress)).ok &&
+        deps.loginLimits.perAccount.take(user.localpart).ok
+      );
+    },
+  };
+}
+
+/** A view's GET: for the signed-in person, else through sign-in and back. */
+export function viewHandler(
+  ac: AccountContext,
+  handle: (ctx: Context, who: Who) => Promise<void>,
+): Middleware {
+  return async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const who = await ac.browser.current(ctx);
+    if (!who) return ac.browser.signIn(ctx);
+    await handle(ctx, who);
+  };
+}
+
+/**
+ * A form's POST: its CSRF token checked first (403), then the person (signed out meanwhile: through
+ * sign-in back to `returnTo`, the page the form was on, since a POST cannot be replayed).
+ */
+export function formHandler(
+  ac: AccountContext,
+  returnTo: string,
+  handle: (ctx: Context, who: Who, form: Record<string, string>) => Promise<void>,
+): Middleware {
+  return async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const form = await readForm(ctx);
+    if (!ac.deps.csrf.verify(ctx, form.csrf)) {
+      const c = ac.chrome(ctx);
+      return ac.send(ctx, messagePage(c, c.t('error.title'), c.t('error.csrf')), 403);
+    }
+    const who = await ac.browser.current(ctx);
+    if (!who) return ac.browser.signIn(ctx, { returnTo });
+    // Ids in paths are ULIDs or the engine's session uids; anything else names nothing (and a NUL
+    // byte would not even reach PostgreSQL).
+    const id = ctx.params?.id;
+    if (id !== undefined && !RECORD_ID.test(id)) {
+      const c = ac.chrome(ctx);
+      return ac.send(ctx, messagePage(c, c.t('error.title'), c.t('account.contacts.error.not_found')), 404);
+    }
+    await handle(ctx, who, form);
+  };
+}
+
+const RECORD_ID = /^[A-Za-z0-9_-]{1,64}$/;

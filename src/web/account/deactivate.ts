@@ -1,0 +1,74 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { messagePage } from '../layout.js';
+import { deactivatePage } from '../pages/account-deactivate.js';
+import { type AccountContext, formHandler, viewHandler, type Who } from './context.js';
+import { VIEW_ROUTES } from './views.js';
+
+const ROUTE = VIEW_ROUTES.deactivate;
+
+/**
+ * The deactivation view: a warning, the password again (or the username typed out, for an account
+ * without a password), and whether to erase the data on the homeserver too. Then a final page: every
+ * session of the account has ended, this browser's included.
+ */
+export function deactivateRoutes(
+  router: Router,
+  ac: AccountContext,
+): (ctx: Context, who: Who) => Promise<void> {
+  const render = async (
+    ctx: Context,
+    who: Who,
+    refused?: { error: string; status: number; erase: boolean },
+  ) => {
+    const proof = (await ac.settings.hasPassword(who.user))
+      ? ({ kind: 'password' } as const)
+      : ({ kind: 'username', localpart: who.user.localpart } as const);
+    ac.send(
+      ctx,
+      deactivatePage(ac.chrome(ctx), ac.frame(ctx, who, 'deactivate', refused?.error), {
+        action: ac.path(ROUTE),
+        proof,
+        ...(refused?.erase ? { erase: true } : {}),
+      }),
+      refused?.status ?? 200,
+    );
+  };
+
+  router.get(
+    ROUTE,
+    viewHandler(ac, (ctx, who) => render(ctx, who)),
+  );
+
+  router.post(
+    ROUTE,
+    formHandler(ac, ROUTE, async (ctx, who, form) => {
+      const t = ac.chrome(ctx).t;
+      const erase = form.erase === 'yes';
+      const done = await ac.settings.deactivate(who.user, {
+        password: form.password ?? '',
+        confirmation: form.confirmation ?? '',
+        erase,
+        allowAttempt: () => ac.passwordAttemptAllowed(ctx, who.user),
+      });
+      if (!done.ok) {
+        const kind = done.error.kind;
+        return render(ctx, who, {
+          error: t(
+            kind === 'rate_limited'
+              ? 'account.password.error.rate_limited'
+              : kind === 'wrong_password'
+                ? 'account.password.error.wrong'
+                : 'account.deactivate.error.confirmation',
+          ),
+          status: kind === 'rate_limited' ? 429 : 400,
+          erase,
+        });
+      }
+      const c = ac.chrome(ctx);
+      ac.send(ctx, messagePage(c, t('account.deactivated.title'), t('account.deactivated.body')));
+    }),
+  );
+
+  return render;
+}

@@ -1,0 +1,69 @@
+import { hkdfSync } from 'node:crypto';
+import type { Context } from 'koa';
+import type { Config } from '../config/config.js';
+import { SecretBox } from '../services/secret-box.js';
+import { publicPath, publicRoot } from './base-path.js';
+
+/**
+ * State a sign-in step keeps between two requests (a registration waiting for its emailed code, a
+ * password proven but terms not yet accepted), held by the browser in a cookie sealed with mxauth's
+ * key: unreadable and unforgeable there, HttpOnly, SameSite=Lax, sent only to this interaction's pages,
+ * bound to the interaction's uid and dying with it.
+ */
+export class InteractionCookie<T> {
+  readonly #box: SecretBox;
+
+  constructor(
+    config: Config,
+    private readonly name: string,
+    private readonly secure: boolean,
+  ) {
+    this.#box = new SecretBox(
+      Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), `mxauth ${name}`, 32)),
+    );
+  }
+
+  /** Keeps `value` for interaction `uid` until `expiresAt` (the interaction's own end). */
+  set(ctx: Context, uid: string, expiresAt: Date, value: T): void {
+    const sealed = this.#box.seal(JSON.stringify({ uid, exp: expiresAt.getTime(), value }));
+    ctx.cookies.set(this.name, sealed, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.secure,
+      path: this.#path(ctx, uid),
+      expires: expiresAt,
+      signed: false,
+      overwrite: true,
+    });
+  }
+
+  /** The value kept for interaction `uid`; undefined when none, expired, or kept for another one. */
+  get(ctx: Context, uid: string, now: Date): T | undefined {
+    const sealed = ctx.cookies.get(this.name);
+    const plain = sealed ? this.#box.open(sealed) : undefined;
+    if (plain === undefined) return undefined;
+    try {
+      const kept = JSON.parse(plain) as { uid: string; exp: number; value: T };
+      if (kept.uid !== uid || kept.exp <= now.getTime()) return undefined;
+      return kept.value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  clear(ctx: Context, uid: string): void {
+    ctx.cookies.set(this.name, '', {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.secure,
+      path: this.#path(ctx, uid),
+      expires: new Date(0),
+      signed: false,
+      overwrite: true,
+    });
+  }
+
+  #path(ctx: Context, uid: string): string {
+    return publicPath(publicRoot(ctx), `/interaction/${uid}`);
+  }
+}
