@@ -3,7 +3,7 @@ import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { cryptoRng, type Rng } from './domain/random.js';
 import { createConnector, type HomeserverConnector } from './homeserver/index.js';
-import { messageJobHandlers } from './messaging/handlers.js';
+import { messageJobHandlers } from './message-handlers.js';
 import type { Logger } from './observability/logger.js';
 import { recordQuery } from './observability/request-context.js';
 import { CompatSessionService } from './services/compat-sessions.js';

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type RequestStats, runWithRequestStats } from '../observability/request-context.js';
@@ -46,7 +46,7 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
     const matched = (ctx as { _matchedRoute?: string })._matchedRoute;
     logRequest(logger, metrics, {
       method: ctx.method,
-      path: ctx.path,
+      path: (ctx.state as Record<symbol, string | undefined>)[LOGGED_PATH] ?? ctx.path,
       route: matched ?? (status === 404 ? 'unmatched' : routeLabel(ctx.path)),
       status,
       started,
@@ -55,6 +55,16 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
       error: ctx.state.error,
     });
   };
+}
+
+const LOGGED_PATH = Symbol('path written to the request log');
+
+/**
+ * Logs `path` for this request instead of the one requested: for routes whose path carries a credential
+ * (a recovery link's token), which must never reach the log.
+ */
+export function logPathAs(ctx: Context, path: string): void {
+  (ctx.state as Record<symbol, string>)[LOGGED_PATH] = path;
 }
 
 export interface RequestRecord {

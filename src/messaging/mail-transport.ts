@@ -4,7 +4,15 @@ import { delimiter, join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { type Delivery, delivered, refused, tryLater } from './delivery.js';
-import type { RenderedMail } from './render.js';
+
+/** A mail as the pages' mail templates render it (src/web/mail-render.ts). */
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+  /** The language it was rendered in (a supported one, English when the request's is not). */
+  language: string;
+}
 
 export interface OutgoingMail extends RenderedMail {
   to: string;

@@ -1,18 +1,16 @@
 import type { Clock } from '../domain/clock.js';
 import type { Job } from '../domain/job.js';
 import type { JobHandler, JobOutcome } from '../services/job-worker.js';
-import type { MessageRequest } from '../services/messages.js';
+import { type MessageRequest, secretsOf } from '../services/messages.js';
 import { type Delivery, scrubError } from './delivery.js';
-import type { MailTransport } from './mail-transport.js';
-import { type Brand, renderMail, renderSms, secretsOf, type TranslateIn } from './render.js';
+import type { MailTransport, RenderedMail } from './mail-transport.js';
 import type { SmsSender } from './sms-sender.js';
 
 export interface RunnerDeps {
   /** Opens a job's sealed request (undefined: another key, or altered). */
   open: (job: Job) => MessageRequest | undefined;
-  brand: Brand;
-  /** The catalogs to write in (with the admin's overrides); the built-in ones when absent. */
-  translate?: TranslateIn;
+  /** The words of a message, in its language (the presentation layer's mail and text templates). */
+  render: { mail(request: MessageRequest): RenderedMail; text(request: MessageRequest): string };
   clock: Clock;
   /**
    * How long a message is retried: its codes and links are long dead by then, and a queue that
@@ -29,16 +27,14 @@ export function mailJobRunner(deps: RunnerDeps & { transport: MailTransport }): 
     deps.transport.send({
       to: request.to,
       kind: job.kind,
-      ...renderMail(deps.brand, request, deps.translate),
+      ...deps.render.mail(request),
     }),
   );
 }
 
 /** Delivers the text queue through the configured SMS sender. */
 export function smsJobRunner(deps: RunnerDeps & { sender: SmsSender }): JobHandler {
-  return messageRunner(deps, 'text', (request) =>
-    deps.sender.send(request.to, renderSms(deps.brand, request, deps.translate)),
-  );
+  return messageRunner(deps, 'text', (request) => deps.sender.send(request.to, deps.render.text(request)));
 }
 
 /*

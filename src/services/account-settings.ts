@@ -1,5 +1,6 @@
 import type { BrowserSession, VerificationCode } from '../domain/account.js';
 import type { Clock } from '../domain/clock.js';
+import { validateDisplayName } from '../domain/display-name.js';
 import { validateEmail } from '../domain/email.js';
 import { checkPasswordComplexity, MAX_PASSWORD_LENGTH } from '../domain/password-policy.js';
 import { err, ok, type Result } from '../domain/result.js';
@@ -73,9 +74,6 @@ export type DeactivateProblem =
   | { kind: 'wrong_confirmation' }
   | { kind: 'rate_limited' };
 
-/** Display names the pages and the homeserver accept: what Synapse allows, less control characters. */
-export const MAX_DISPLAY_NAME_LENGTH = 255;
-
 // Each account may send a handful of codes an hour whatever the targets, so the pages cannot be used
 // to flood strangers' inboxes or phones; and may check a few codes a minute beyond each code's own limit.
 const SENDS = { burst: 5, perSecond: 10 / 3600 };
@@ -99,11 +97,9 @@ export class AccountSettings {
   }
 
   async setDisplayName(user: User, input: string): Promise<Result<User, DisplayNameProblem>> {
-    const name = input.trim();
-    if (name === '') return err({ kind: 'empty' });
-    if ([...name].length > MAX_DISPLAY_NAME_LENGTH) return err({ kind: 'too_long' });
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-    if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) return err({ kind: 'control_characters' });
+    const valid = validateDisplayName(input);
+    if (!valid.ok) return err({ kind: valid.error });
+    const name = valid.value;
     const { storage, outbox } = this.deps;
     const updated = await storage.transaction(async (tx) => {
       const changed = await tx.users.setDisplayName(user.id, name);
@@ -328,6 +324,8 @@ export class AccountSettings {
     const notify = primaryVerifiedEmail(emails);
     await storage.transaction(async (tx) => {
       await tx.passwords.add({ userId: user.id, hashedPassword: hashed.hash, version: hashed.version });
+      // A recovery link sent before would undo this change: it stops working.
+      await tx.recoveryTickets.consumeAllForUser(user.id);
       if (notify)
         await messages.email(tx, {
           to: notify.email,

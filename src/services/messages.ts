@@ -32,3 +32,19 @@ export interface Messenger {
   sms(tx: Repositories, request: MessageRequest): Promise<void>;
   wake(): void;
 }
+
+/** The values of a message that must not appear in logs or job errors. */
+export function secretsOf(message: OutgoingMessage): string[] {
+  switch (message.kind) {
+    case 'verification_code':
+      return [message.code];
+    case 'recovery_link': {
+      // The link, and its token wherever it sits (path or query), should a server echo only that.
+      const url = new URL(message.url);
+      const parts = [...url.pathname.split('/'), ...url.searchParams.values(), url.search.slice(1)];
+      return [message.url, ...parts.filter((part) => part.length >= 16)];
+    }
+    case 'password_changed':
+      return [];
+  }
+}

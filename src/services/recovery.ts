@@ -114,6 +114,8 @@ export class RecoveryService {
     const done = await this.storage.transaction(async (tx) => {
       // Whoever uses the link first wins; a concurrent second use changes nothing.
       if (!(await tx.recoveryTickets.consume(ticket.id))) return false;
+      // The other links sent meanwhile would reset the new password: they die with this one.
+      await tx.recoveryTickets.consumeAllForUser(user.id);
       await tx.passwords.add({
         userId: user.id,
         hashedPassword: hashed.value.hash,

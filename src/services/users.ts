@@ -1,3 +1,4 @@
+import { MAX_DISPLAY_NAME_LENGTH, validateDisplayName } from '../domain/display-name.js';
 import { validateEmail } from '../domain/email.js';
 import { describeLocalpartProblem, type LocalpartProblem, validateLocalpart } from '../domain/matrix-id.js';
 import { checkPasswordComplexity } from '../domain/password-policy.js';
@@ -61,9 +62,6 @@ export interface RegistrationExtras {
   registrationTokenHash?: string;
 }
 
-/** Longest display name accepted (Synapse's limit). */
-export const MAX_DISPLAY_NAME_LENGTH = 256;
-
 /** Why a password sign-in failed. A wrong password and an unknown user are deliberately the same answer. */
 export type SignInProblem =
   | { kind: 'invalid_credentials' }
@@ -115,13 +113,10 @@ export class UserService {
       if (!valid.ok) return err({ kind: 'invalid_email', reason: valid.error });
       email = valid.value;
     }
-    const displayName = input.displayName?.trim() || null;
-    if (
-      displayName !== null &&
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-      (displayName.length > MAX_DISPLAY_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(displayName))
-    )
-      return err({ kind: 'invalid_display_name' });
+    const typedName = input.displayName?.trim() ?? '';
+    const validName = typedName === '' ? undefined : validateDisplayName(typedName);
+    if (validName && !validName.ok) return err({ kind: 'invalid_display_name' });
+    const displayName = validName?.value ?? null;
     // Cheap checks before the expensive hash, and the hash before any transaction so it stays short.
     if (input.password !== undefined) {
       const problem = this.#passwordProblem(input.password, input.ignoreComplexity ?? false, [

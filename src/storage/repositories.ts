@@ -101,6 +101,8 @@ export interface RecoveryTicketRepository {
   findLive(tokenHash: string): Promise<RecoveryTicket | undefined>;
   /** Uses the ticket once: true for the one caller that did. */
   consume(id: string): Promise<boolean>;
+  /** Uses up every live ticket of a user: once the password changed, older links must not work. */
+  consumeAllForUser(userId: string): Promise<number>;
   countForUser(userId: string, since: Date): Promise<number>;
   /** Deletes the ones that expired more than `graceMs` ago (by the storage clock); returns how many. */
   deleteExpired(graceMs: number): Promise<number>;

@@ -163,6 +163,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
         admin: matrix?.admin ?? false,
         openid: matrix?.others.includes('openid') ?? false,
         email: matrix?.others.includes('email') ?? false,
+        phone: matrix?.others.includes('phone') ?? false,
         switchUserUrl: step(d, 'login'),
       }),
     );

@@ -5,6 +5,7 @@ import type { Clock } from '../domain/clock.js';
 import { validateEmail } from '../domain/email.js';
 import { userId } from '../domain/matrix-id.js';
 import type { Rng } from '../domain/random.js';
+import { logPathAs } from '../http/request-log.js';
 import type { Logger } from '../observability/logger.js';
 import type { Messenger } from '../services/messages.js';
 import type { Outbox } from '../services/outbox.js';
@@ -80,13 +81,8 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
     page(ctx, messagePage(c, c.t('error.title'), c.t('error.csrf')), 403);
     return undefined;
   };
-  /**
-   * The link's token is a credential: the request log must not write it, so once the request is
-   * answered its path is logged with the token left out.
-   */
-  const hideToken = (ctx: Context) => {
-    ctx.path = `${RECOVER_ROUTE}/:token`;
-  };
+  /** The link's token is a credential: the request log writes the route instead of the path. */
+  const hideToken = (ctx: Context) => logPathAs(ctx, `${RECOVER_ROUTE}/:token`);
   const renderRequest = (ctx: Context, extra: { email?: string; error?: string; status?: number } = {}) =>
     page(
       ctx,
@@ -149,18 +145,18 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
   });
 
   router.get(`${RECOVER_ROUTE}/:token`, async (ctx) => {
+    hideToken(ctx);
     if (!enabled(ctx)) return;
     const token = ctx.params.token ?? '';
-    hideToken(ctx);
     const found = await recovery.find(token);
     if (!found) return renderExpired(ctx);
     renderReset(ctx, token, found.user.localpart);
   });
 
   router.post(`${RECOVER_ROUTE}/:token`, async (ctx) => {
+    hideToken(ctx);
     if (!enabled(ctx)) return;
     const token = ctx.params.token ?? '';
-    hideToken(ctx);
     const body = await form(ctx);
     if (!body) return;
     const t = chrome(ctx).t;

@@ -106,7 +106,7 @@ body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Noto San
 a{color:var(--accent);text-underline-offset:.18em}
 a:hover{color:var(--accent-hover)}
 :focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-.skip{position:absolute;inset-inline-start:.75rem;top:-4rem;z-index:10;padding:.6rem 1rem;border-radius:var(--field-radius);background:var(--card);color:var(--accent);font-weight:600}
+.skip{position:absolute;inset-inline-start:.75rem;top:-4rem;z-index:10;display:inline-flex;align-items:center;min-height:44px;padding:.4rem 1rem;border-radius:var(--field-radius);background:var(--card);color:var(--accent);font-weight:600}
 .skip:focus{top:.75rem}
 .skip:focus-visible,header.site :focus-visible,footer.site :focus-visible{outline-color:var(--on-bg)}
 header.site,footer.site{width:100%;max-width:72rem;margin:0 auto;padding:1rem 1.25rem;color:var(--on-bg)}
@@ -122,9 +122,9 @@ main{flex:1;display:flex;justify-content:center;align-items:flex-start;padding:.
 .card{background:var(--card);color:var(--fg);border:1px solid var(--border);border-radius:var(--radius);box-shadow:0 1px 2px var(--shadow),0 8px 24px var(--shadow);padding:2rem;width:100%;max-width:28rem}
 .card.wide{max-width:68rem}
 .card>:last-child,.card>:has(+script:last-child){margin-bottom:0}
-footer.site{font-size:.9rem;display:grid;gap:.35rem;justify-items:center;text-align:center;color:var(--on-bg-muted)}
+footer.site{font-size:.9rem;display:grid;gap:.15rem;justify-items:center;text-align:center;color:var(--on-bg-muted)}
 footer.site ul{display:flex;flex-wrap:wrap;justify-content:center;gap:.25rem 1.25rem;list-style:none;margin:0;padding:0}
-footer.site a{color:var(--on-bg);display:inline-block;padding:.4rem 0}
+footer.site a{color:var(--on-bg);display:inline-flex;align-items:center;min-height:44px}
 footer.site a:hover{color:var(--on-bg)}
 footer.site p{margin:0}
 h1{font-size:1.6rem;line-height:1.25;margin:0 0 .75rem;overflow-wrap:anywhere}
@@ -183,7 +183,7 @@ button.danger:hover,.button.danger:hover{background:var(--error-bg);color:var(--
 button.link{background:none;border:0;color:var(--accent);padding:0;min-height:0;font-weight:400;text-decoration:underline}
 button:disabled{opacity:.6;cursor:not-allowed}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap}
-.actions>*{flex:1 1 10rem}
+.actions>*{flex:1 1 auto}
 .actions>form>button{width:100%}
 form+.actions{margin-top:.75rem}
 .error,.notice,p[role=status],.warning{border-radius:var(--field-radius);padding:.75rem 1rem;margin:0 0 1rem;border-inline-start:4px solid}

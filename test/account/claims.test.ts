@@ -46,6 +46,10 @@ for (const kind of DATABASE_KINDS) {
         }).href,
       );
       page = await browser.submit(page, { username: localpart, password: PASSWORD });
+      // The consent page says which contact details the app will see.
+      const words = scope.split(' ');
+      assert.equal(/See your email address/.test(page.html), words.includes('email'));
+      assert.equal(/See your phone number/.test(page.html), words.includes('phone'));
       page = await browser.submit(page, { decision: 'allow' });
       const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), {
         pkceCodeVerifier: verifier,

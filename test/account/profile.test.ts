@@ -46,7 +46,7 @@ for (const kind of DATABASE_KINDS) {
       const calls = server.homeserver.callsOf('set_displayname').length;
       for (const [typed, reason] of [
         ['   ', /Enter a display name\./],
-        ['x'.repeat(256), /at most 255 characters/],
+        ['x'.repeat(257), /at most 256 characters/],
         ['Fred\nInjected', /cannot contain line breaks or control characters/],
       ] as const) {
         const refused = await browser.submit(page, { displayname: typed }, '/account/profile');
@@ -55,11 +55,11 @@ for (const kind of DATABASE_KINDS) {
         assert.match(refused.html, reason);
         assert.match(refused.html, /name="displayname"[^>]*aria-invalid="true"/, 'the field is marked');
       }
-      const exactly = await browser.submit(page, { displayname: 'é'.repeat(255) }, '/account/profile');
-      assert.equal(exactly.status, 200, '255 characters are fine, whatever their bytes');
+      const exactly = await browser.submit(page, { displayname: 'é'.repeat(256) }, '/account/profile');
+      assert.equal(exactly.status, 200, '256 characters are fine, whatever their bytes');
       await eventually(
         'the accepted name reaches the homeserver',
-        () => server.homeserver.users.get('fred')?.displayName === 'é'.repeat(255),
+        () => server.homeserver.users.get('fred')?.displayName === 'é'.repeat(256),
       );
       assert.equal(
         server.homeserver.callsOf('set_displayname').length,

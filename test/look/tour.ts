@@ -49,6 +49,14 @@ export async function openSignIn(tour: Tour, page: Page): Promise<void> {
   await page.waitForSelector('input[name=password]');
 }
 
+/** Opens the registration page of a new authorization request (prompt=create). */
+export async function openRegistration(tour: Tour, page: Page): Promise<void> {
+  await page.goto(
+    await authorizeUrl(tour, 'TOURREGISTER', oidc.randomPKCECodeVerifier(), { prompt: 'create' }),
+  );
+  await page.waitForSelector('input[name=password_confirm]');
+}
+
 /**
  * Walks a fresh browser context through the real pages as a person would (typing, clicking), stopping
  * on each main page for `visit`: registration (prompt=create), sign-in, consent, the account page with

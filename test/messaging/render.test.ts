@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { scrubError } from '../../src/messaging/delivery.js';
-import { type Brand, renderMail, renderSms, secretsOf } from '../../src/messaging/render.js';
+import { secretsOf } from '../../src/services/messages.js';
+import { type Brand, renderMail, renderSms } from '../../src/web/mail-render.js';
 
 const brand: Brand = {
   serviceName: 'Example Chat',

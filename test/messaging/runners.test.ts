@@ -4,11 +4,11 @@ import { ManualClock } from '../../src/domain/clock.js';
 import type { Job } from '../../src/domain/job.js';
 import { type Delivery, refused, tryLater } from '../../src/messaging/delivery.js';
 import type { MailTransport, OutgoingMail } from '../../src/messaging/mail-transport.js';
-import type { Brand } from '../../src/messaging/render.js';
 import { mailJobRunner } from '../../src/messaging/runners.js';
 import { openMessageJob } from '../../src/services/message-outbox.js';
 import type { MessageRequest } from '../../src/services/messages.js';
 import { SecretBox } from '../../src/services/secret-box.js';
+import { type Brand, renderMail, renderSms } from '../../src/web/mail-render.js';
 
 const brand: Brand = {
   serviceName: 'Example',
@@ -51,7 +51,12 @@ function runner(answer: (mail: OutgoingMail) => Promise<Delivery>, clock = new M
     },
     verify: async () => ({ ok: true, detail: 'test' }),
   };
-  const run = mailJobRunner({ open: (j) => openMessageJob(box, j), brand, clock, transport });
+  const run = mailJobRunner({
+    open: (j) => openMessageJob(box, j),
+    render: { mail: (request) => renderMail(brand, request), text: (request) => renderSms(brand, request) },
+    clock,
+    transport,
+  });
   return { run, sent, clock };
 }
 

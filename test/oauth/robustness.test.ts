@@ -4,7 +4,10 @@ import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
 
 let server: RunningMxauth;
 before(async () => {
-  server = await startMxauth('sqlite');
+  server = await startMxauth('sqlite', {
+    account: { password_registration_enabled: true, password_recovery_enabled: true },
+    sms: { sender: 'webhook', webhook: { url: 'http://127.0.0.1:9/' } },
+  });
 });
 after(() => server.close());
 
@@ -27,11 +30,30 @@ const PATHS = [
   'interaction/unknown/login',
   'interaction/unknown/register',
   'interaction/unknown/consent',
+  'interaction/unknown/terms',
+  'interaction/unknown/register/verify',
+  'interaction/unknown/register/resend',
+  'register/available',
+  'password-strength',
+  'recover',
+  'recover/unknown',
   'account/',
   'account/callback',
   'account/sessions/unknown/end',
+  'account/compat-sessions/unknown/rename',
+  'account/profile',
+  'account/emails',
+  'account/emails/unknown/verify',
+  'account/phones',
+  'account/password',
+  'account/devices',
+  'account/deactivate',
+  'account/cross-signing-reset',
   '.well-known/openid-configuration',
   'assets/mxauth.css',
+  'assets/mxauth.js',
+  'assets/theme.css',
+  'assets/brand/..%2fconfig.yaml',
   'health',
 ];
 const BODIES: [string, string][] = [
@@ -45,6 +67,7 @@ const BODIES: [string, string][] = [
 ];
 const QUERIES = [
   '',
+  '?lang=__proto__&action=org.matrix.device_view&device_id=%00',
   '?client_id=%ZZ',
   '?response_type=code&client_id=unknown&redirect_uri=javascript:alert(1)',
 ];

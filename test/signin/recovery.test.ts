@@ -33,7 +33,7 @@ for (const kind of DATABASE_KINDS) {
         { account: { password_recovery_enabled: true, password_registration_enabled: true } },
         { mxauth: { clock, logger: logs.logger } },
       );
-      for (const localpart of ['alice', 'bob', 'carol', 'dave'])
+      for (const localpart of ['alice', 'bob', 'carol', 'dave', 'erin'])
         assert.ok(
           (
             await server.mxauth.users.register({
@@ -152,6 +152,19 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(reused.status, 410);
       assert.equal((await server.mxauth.users.checkPassword('alice', NEW_PASSWORD)).ok, true, 'unchanged');
       await signIn('alice', NEW_PASSWORD);
+    });
+
+    test('using one link kills the others sent before it', async () => {
+      await ask('erin@example.org');
+      const first = await link('erin@example.org', 1);
+      await ask('erin@example.org');
+      const second = await link('erin@example.org', 2);
+      const browser = newBrowser(server.base);
+      const done = await setPassword(browser, await browser.get(second), {});
+      assert.equal(heading(done), 'Password changed');
+      const stale = await browser.get(first);
+      assert.equal(stale.status, 410, 'an older link cannot undo the new password');
+      assert.match(stale.html, /This link was already used or has expired/);
     });
 
     test('"sign out of all my devices" ends every OAuth and compat session', async () => {

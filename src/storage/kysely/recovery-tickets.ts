@@ -39,6 +39,15 @@ export function kyselyRecoveryTickets(ctx: RepositoryContext): RecoveryTicketRep
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
+    async consumeAllForUser(userId) {
+      const result = await db
+        .updateTable('recovery_tickets')
+        .set({ consumed_at: ctx.clock.now().getTime() })
+        .where('user_id', '=', userId)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
     async countForUser(userId, since) {
       const row = await db
         .selectFrom('recovery_tickets')

@@ -186,7 +186,7 @@ function contactKindRoutes(router: Router, ac: AccountContext, kind: ContactKind
   ): { error: string; status: number } => {
     switch (problem.kind) {
       case 'invalid_email':
-        return { error: t('account.emails.error.invalid', { reason: problem.reason }), status: 400 };
+        return { error: t('account.emails.error.invalid'), status: 400 };
       case 'invalid_phone':
         return { error: t(PHONE_PROBLEMS[problem.problem.kind]), status: 400 };
       case 'taken':

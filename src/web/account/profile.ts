@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { type DisplayNameProblem, MAX_DISPLAY_NAME_LENGTH } from '../../services/account-settings.js';
+import { MAX_DISPLAY_NAME_LENGTH } from '../../domain/display-name.js';
+import type { DisplayNameProblem } from '../../services/account-settings.js';
 import type { MessageKey } from '../i18n.js';
 import { profilePage } from '../pages/account-profile.js';
 import { type AccountContext, formHandler, viewHandler, type Who } from './context.js';

@@ -49,7 +49,7 @@ export const en = {
   'account.emails.submit': 'Send code',
   'account.emails.locked': 'Email addresses cannot be changed on this server.',
   'account.emails.code_sent_to': 'Enter the code sent to {target}',
-  'account.emails.error.invalid': 'This email address is not valid: {reason}.',
+  'account.emails.error.invalid': 'This is not a valid email address: it needs a name, an @ and a domain.',
   'account.emails.error.taken': 'This email address is already used by an account.',
 
   'account.phones.explain': 'Phone numbers are verified by a text message with a code.',
@@ -206,7 +206,8 @@ export const de: Record<keyof typeof en, string> = {
   'account.emails.submit': 'Code senden',
   'account.emails.locked': 'E-Mail-Adressen können auf diesem Server nicht geändert werden.',
   'account.emails.code_sent_to': 'Gib den Code ein, der an {target} gesendet wurde',
-  'account.emails.error.invalid': 'Diese E-Mail-Adresse ist ungültig: {reason}.',
+  'account.emails.error.invalid':
+    'Das ist keine gültige E-Mail-Adresse: Sie braucht einen Namen, ein @ und eine Domain.',
   'account.emails.error.taken': 'Diese E-Mail-Adresse wird bereits von einem Konto verwendet.',
 
   'account.phones.explain': 'Telefonnummern werden per SMS mit einem Code bestätigt.',

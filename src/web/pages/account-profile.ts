@@ -1,4 +1,4 @@
-import { MAX_DISPLAY_NAME_LENGTH } from '../../services/account-settings.js';
+import { MAX_DISPLAY_NAME_LENGTH } from '../../domain/display-name.js';
 import { html } from '../html.js';
 import type { PageChrome } from '../layout.js';
 import { type AccountFrame, accountLayout, csrfField } from './account.js';

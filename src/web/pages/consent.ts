@@ -13,6 +13,7 @@ export interface ConsentView {
   admin: boolean;
   openid: boolean;
   email: boolean;
+  phone: boolean;
   switchUserUrl: string;
 }
 
@@ -24,6 +25,7 @@ export function consentPage(chrome: PageChrome, view: ConsentView): string {
     view.admin && t('consent.admin'),
     view.openid && t('consent.openid'),
     view.email && t('consent.email'),
+    view.phone && t('consent.phone'),
   ].filter((g): g is string => typeof g === 'string');
   // Without a logo, the app's initial stands in for it, so every consent page has the same shape.
   const initial = Array.from(view.clientName.trim())[0]?.toLocaleUpperCase(t.language) ?? '?';

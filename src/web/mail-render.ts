@@ -1,7 +1,8 @@
 import type { Config } from '../config/config.js';
+import type { RenderedMail } from '../messaging/mail-transport.js';
 import type { MessageRequest, OutgoingMessage } from '../services/messages.js';
-import { html, type SafeHtml } from '../web/html.js';
-import { type MessageKey, type Translate, translator } from '../web/i18n.js';
+import { html, type SafeHtml } from './html.js';
+import { type MessageKey, type Translate, translator } from './i18n.js';
 
 /** What mails and texts say about who sends them, from the configuration. */
 export interface Brand {
@@ -14,14 +15,6 @@ export interface Brand {
   host: string;
   /** Button colour (needs 4.5:1 contrast with white, as on the pages). */
   accent: string;
-}
-
-export interface RenderedMail {
-  subject: string;
-  text: string;
-  html: string;
-  /** The language it was rendered in (a supported one, English when the request's is not). */
-  language: string;
 }
 
 export function brandFromConfig(config: Config): Brand {
@@ -81,22 +74,6 @@ export function renderSms(brand: Brand, request: MessageRequest, translate: Tran
       return t('sms.recovery', { service, url: message.url });
     case 'password_changed':
       return t('sms.password_changed', { service, account: account(brand, message.localpart) });
-  }
-}
-
-/** The values of a message that must not appear in logs or job errors. */
-export function secretsOf(message: OutgoingMessage): string[] {
-  switch (message.kind) {
-    case 'verification_code':
-      return [message.code];
-    case 'recovery_link': {
-      // The link, and its token wherever it sits (path or query), should a server echo only that.
-      const url = new URL(message.url);
-      const parts = [...url.pathname.split('/'), ...url.searchParams.values(), url.search.slice(1)];
-      return [message.url, ...parts.filter((part) => part.length >= 16)];
-    }
-    case 'password_changed':
-      return [];
   }
 }
 
