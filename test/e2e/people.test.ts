@@ -53,6 +53,9 @@ for (const kind of DATABASE_KINDS) {
             password_recovery_enabled: true,
           },
           email: catcherEmailConfig(mail),
+          // One person in one browser checks a password five times here (sign-in, password change,
+          // recovery, deactivation): more than the default allowance of 3 per address at once.
+          rate_limiting: { login: { per_ip: { burst: 10 } } },
         },
         { mxauth: { outbox: QUICK_OUTBOX } },
       );
@@ -239,6 +242,7 @@ for (const kind of DATABASE_KINDS) {
       await page.goto(`${server.base}account/deactivate`);
       await page.getByLabel('Your password, to confirm').fill(THIRD_PASSWORD);
       await page.getByRole('button', { name: 'Deactivate my account' }).click();
+      await page.getByRole('heading', { name: 'Your account is deactivated' }).waitFor();
       await eventually(
         'the homeserver deactivated dora',
         () => homeserver.users.get('dora')?.deactivated === true,

@@ -86,7 +86,9 @@ export async function introspectAsHomeserver(
 
 /** Polls `check` until it holds, for at most five seconds. */
 export async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  // Generous: a loaded CI machine can be slow, and only a failing test ever waits this long.
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
