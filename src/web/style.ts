@@ -167,7 +167,7 @@ label.check+.hint{margin-top:-1.45rem;padding-inline-start:2.2rem}
 .captcha{display:grid;gap:.35rem;min-height:78px}
 .strength{display:grid;gap:.3rem;margin-top:.15rem}
 meter{display:block;width:100%;height:.75rem;margin:0;border:1px solid var(--input-border);border-radius:999px;background:var(--highlight);overflow:hidden}
-meter::-webkit-meter-bar{background:var(--highlight);border:0;border-radius:0;height:100%}
+meter::-webkit-meter-bar{background:var(--highlight);border:0;border-radius:0;height:calc(.75rem - 2px)}
 meter::-webkit-meter-optimum-value{background:var(--success)}
 meter::-webkit-meter-suboptimum-value{background:var(--warning)}
 meter::-webkit-meter-even-less-good-value{background:var(--error)}

@@ -175,7 +175,11 @@ export async function walkMorePages(
   });
   await page.click('button[type=submit]');
   await page.waitForSelector('.field-error');
+  // The live answer under the username, for a name that is taken.
+  await page.fill('input[name=username]', tour.localpart);
+  await page.waitForSelector('#username-status[data-state=taken]');
   await visit('register-refused', page);
+  await page.fill('input[name=username]', `new${n}`);
   await page.fill('input[name=password]', TOUR_PASSWORD);
   await page.fill('input[name=password_confirm]', TOUR_PASSWORD);
   await page.check('input[name=accept_terms]');
