@@ -375,11 +375,14 @@ export class AccountSettings {
     keepBrowserSession: string | undefined,
   ): Promise<{ devices: number; browsers: number }> {
     const devices = await this.deps.compat.endAll(user.id);
-    let browsers = 0;
-    for (const row of await this.deps.storage.browserSessions.listForUser(user.id, { active: true })) {
-      if (row.id === keepBrowserSession) continue;
-      if ((await this.endBrowserSession(user, row.id)).ok) browsers++;
-    }
+    const browsers = await this.deps.storage.transaction(async (tx) => {
+      // Every engine session of the account goes, not only the browsers the account pages have seen:
+      // a browser that signed in for an app and never opened these pages must sign in again too.
+      const ended = await tx.oauthRecords.revokeSessionsOfAccount(user.id, keepBrowserSession);
+      for (const row of await tx.browserSessions.listForUser(user.id, { active: true }))
+        if (row.id !== keepBrowserSession) await tx.browserSessions.finish(row.id);
+      return ended;
+    });
     return { devices, browsers };
   }
 

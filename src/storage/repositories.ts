@@ -212,6 +212,11 @@ export interface OAuthRecordRepository {
   revokeByGrantId(grantId: string): Promise<number>;
   /** Deletes every record of a user: tokens, codes, grants and browser sessions. */
   revokeByAccountId(accountId: string): Promise<number>;
+  /**
+   * Deletes a user's browser sessions (the engine's `Session` records) except the one with uid
+   * `keepUid`: every other browser must sign in again. Returns how many.
+   */
+  revokeSessionsOfAccount(accountId: string, keepUid: string | undefined): Promise<number>;
   /** Deletes up to `limit` records that expired before now; returns how many. */
   deleteExpired(limit: number): Promise<number>;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type * as oidc from 'openid-client';
+import * as oidcClient from 'openid-client';
 import { newBrowser } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import { signInDevice } from '../helpers/homeserver-flows.js';
@@ -94,6 +95,20 @@ for (const kind of DATABASE_KINDS) {
       );
       const token = device.body.access_token!;
       const { browser: other } = await signedIn(running.base, 'mona');
+      // A browser that signed in for an app and never opened the account pages.
+      const appBrowser = newBrowser(running.base);
+      const authorize = () =>
+        appBrowser.get(
+          oidcClient.buildAuthorizationUrl(client, {
+            redirect_uri: 'https://app.example.com/cb',
+            scope: 'openid',
+            state: 's',
+            code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+            code_challenge_method: 'S256',
+          }).href,
+        );
+      await appBrowser.submit(await authorize(), { username: 'mona', password: PASSWORD });
+      assert.doesNotMatch((await authorize()).html, /name="password"/, 'signed in for apps');
       const { browser, page } = await signedIn(running.base, 'mona', '/account/password');
       const answer = await browser.submit(
         page,
@@ -108,6 +123,11 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(notice(answer), 'Your password was changed, and you were signed out everywhere else.');
       assert.equal((await introspect(running, token)).active, false, 'the device is signed out');
       assert.match((await other.get('/account/')).html, /name="password"/, 'the other browser is signed out');
+      assert.match(
+        (await authorize()).html,
+        /name="password"/,
+        'a browser only an app signed in with must sign in again too',
+      );
       assert.equal((await browser.get('/account/')).status, 200);
       assert.doesNotMatch((await browser.get('/account/')).html, /name="password"/, 'this browser is not');
     });

@@ -148,6 +148,16 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async revokeSessionsOfAccount(accountId, keepUid) {
+      let query = db
+        .deleteFrom('oauth_records')
+        .where('model', '=', 'Session')
+        .where('account_id', '=', accountId);
+      if (keepUid !== undefined)
+        query = query.where((eb) => eb.or([eb('uid', 'is', null), eb('uid', '!=', keepUid)]));
+      const result = await query.executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async deleteExpired(limit) {
       const expired = db
         .selectFrom('oauth_records')
