@@ -75,6 +75,11 @@ export class CaptchaVerifier {
     private readonly config: NonNullable<Config['captcha']>,
     private readonly fetcher: typeof fetch = fetch,
     private readonly timeoutMs = 10_000,
+    /**
+     * The host the widget must have been solved on (public_base's): the providers report it, and an
+     * answer solved on another site with the same site key is refused, as their documentation advises.
+     */
+    private readonly expectedHostname?: string,
   ) {
     this.provider = CAPTCHA_PROVIDERS[config.service];
     this.#verifyUrl = config.verifyUrl ?? this.provider.verifyUrl;
@@ -119,7 +124,18 @@ export class CaptchaVerifier {
       typeof (answer as { success?: unknown }).success !== 'boolean'
     )
       return err({ kind: 'unavailable', reason: 'siteverify answered without a success flag' });
-    const { success, 'error-codes': codes } = answer as { success: boolean; 'error-codes'?: unknown };
+    const {
+      success,
+      hostname,
+      'error-codes': codes,
+    } = answer as { success: boolean; hostname?: unknown; 'error-codes'?: unknown };
+    if (
+      success &&
+      typeof hostname === 'string' &&
+      this.expectedHostname &&
+      hostname !== this.expectedHostname
+    )
+      return err({ kind: 'failed', codes: ['hostname-mismatch'] });
     if (success) return ok(undefined);
     return err({
       kind: 'failed',

@@ -40,6 +40,11 @@ export interface RegisterInput {
   canRequestAdmin?: boolean;
   /** Admin override of the complexity policy (the CLI's --ignore-password-complexity). */
   ignoreComplexity?: boolean;
+  /**
+   * The address is proven by a code before the account is made: whether another account has it is then
+   * told only to whoever reads that mailbox (at creation), so the form tells nobody else.
+   */
+  emailProvenLater?: boolean;
 }
 
 /**
@@ -126,7 +131,8 @@ export class UserService {
       ]);
       if (problem) return err(problem);
     }
-    if (email && (await this.storage.emails.findByAddress(email))) return err({ kind: 'email_taken' });
+    if (email && !input.emailProvenLater && (await this.storage.emails.findByAddress(email)))
+      return err({ kind: 'email_taken' });
     const localpart = await this.checkLocalpart(syntax.value);
     if (!localpart.ok) return localpart;
     const password = input.password === undefined ? null : await this.hasher.hash(input.password);

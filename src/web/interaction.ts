@@ -193,7 +193,9 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     verification: deps.verification,
     clock: deps.clock,
     tokens: new RegistrationTokenService(storage, { clock: deps.clock, rng: deps.rng }),
-    captcha: config.captcha && new CaptchaVerifier(config.captcha, deps.fetch),
+    captcha:
+      config.captcha &&
+      new CaptchaVerifier(config.captcha, deps.fetch, undefined, config.http.publicBase.hostname),
     termsUri: terms.uri,
   });
 

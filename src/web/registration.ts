@@ -207,6 +207,8 @@ export function registrationRoutes(
       password,
       ...(values.email ? { email: values.email } : {}),
       ...(values.displayName ? { displayName: values.displayName } : {}),
+      // Nobody learns from this form whether an address has an account: its owner does, after the code.
+      emailProvenLater: true,
     });
     if (!prepared.ok) {
       const advice =

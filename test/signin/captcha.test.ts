@@ -34,10 +34,14 @@ class SiteVerify {
       }
       const codes = [
         ...(form.secret === SECRET ? [] : ['invalid-input-secret']),
-        ...(form.response === 'solved' ? [] : ['invalid-input-response']),
+        ...(form.response === 'solved' || form.response === 'solved-elsewhere'
+          ? []
+          : ['invalid-input-response']),
       ];
+      // The providers report the host the widget was solved on.
+      const hostname = form.response === 'solved-elsewhere' ? 'phishing.example' : '127.0.0.1';
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ success: codes.length === 0, 'error-codes': codes }));
+      res.end(JSON.stringify({ success: codes.length === 0, hostname, 'error-codes': codes }));
     });
     await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/siteverify`;
@@ -157,6 +161,10 @@ for (const kind of DATABASE_KINDS) {
             browser.headers['x-forwarded-for'] ?? 'unset',
             "the person's address is sent",
           );
+
+          page = await browser.submit(form, { ...fields, [provider.field]: 'solved-elsewhere' });
+          assert.equal(page.status, 400, 'an answer solved on another site is refused');
+          assert.match(page.html, /did not succeed/);
 
           siteverify.down = true;
           page = await browser.submit(form, { ...fields, [provider.field]: 'solved' });

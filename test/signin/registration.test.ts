@@ -106,6 +106,26 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(await server.mxauth.services.storage.users.findByLocalpart('guesser'), undefined);
     });
 
+    test("another account's address: the form tells nothing; only the mailbox's owner learns, after the code", async () => {
+      assert.ok(
+        (
+          await server.mxauth.users.register({
+            localpart: 'owner',
+            password: PASSWORD,
+            email: 'owner@example.org',
+          })
+        ).ok,
+      );
+      const browser = newBrowser(server.base);
+      const { page: codePage } = await details(browser, 'intruder', { email: 'Owner@Example.org' });
+      assert.equal(heading(codePage), 'Confirm your email address', 'the same answer as for a free address');
+      const code = await lastCode(server, 'Owner@example.org');
+      const page = await browser.submit(codePage, { code });
+      assert.equal(page.status, 400);
+      assert.match(page.html, /This email address is already used by another account/);
+      assert.equal(await server.mxauth.services.storage.users.findByLocalpart('intruder'), undefined);
+    });
+
     test('a new code can be sent; it replaces the first', async () => {
       const browser = newBrowser(server.base);
       const { page: codePage, verifier } = await details(browser, 'resender');
