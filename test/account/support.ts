@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type * as oidc from 'openid-client';
-import type { MessageRequest } from '../../src/services/messages.js';
 import { type FormBrowser, newBrowser, type Page } from '../helpers/browser.js';
 import { ContractHomeserver } from '../helpers/contract-homeserver.js';
 import type { TestDatabaseKind } from '../helpers/databases.js';
@@ -83,24 +82,7 @@ export async function signedIn(
   return { browser, page };
 }
 
-/** The messages (mail and texts) the outbox holds for `to`, oldest first, opened. */
-export async function messagesTo(running: RunningMxauth, to: string): Promise<MessageRequest[]> {
-  const { storage, messages } = running.mxauth.services;
-  const jobs = await storage.jobs.list({ states: ['pending', 'running', 'done', 'failed'], limit: 10_000 });
-  return jobs
-    .filter((job) => job.queue === 'mail' || job.queue === 'sms')
-    .map((job) => messages.open(job))
-    .filter((m): m is MessageRequest => m !== undefined && m.to === to);
-}
-
-/** The last verification code sent to `to` (an address or a number). */
-export async function lastCode(running: RunningMxauth, to: string): Promise<string> {
-  const codes = (await messagesTo(running, to)).flatMap((m) =>
-    m.message.kind === 'verification_code' ? [m.message.code] : [],
-  );
-  assert.ok(codes.length > 0, `a code was sent to ${to}`);
-  return codes.at(-1)!;
-}
+export { lastCode, messagesTo } from '../helpers/outbox-messages.js';
 
 /** The action of the first form whose action contains `contains`. */
 export function formAction(page: Page, contains: string | RegExp): string {

@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMxauth, type Mxauth, type MxauthOptions } from '../../src/server.js';
 import { testConfig } from './config.js';
-import { createTestDatabase, type TestDatabaseKind } from './databases.js';
+import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from './databases.js';
 
 export const HOMESERVER_SECRET = 'test-homeserver-secret';
 
@@ -21,9 +21,14 @@ export interface RunningMxauth {
 export async function startMxauth(
   kind: TestDatabaseKind,
   overrides: Record<string, object> = {},
-  options: { scheme?: 'http' | 'https'; mxauth?: MxauthOptions } = {},
+  options: {
+    scheme?: 'http' | 'https';
+    mxauth?: MxauthOptions;
+    /** An existing database to start on, kept on close (a restart over the same accounts). */
+    database?: TestDatabase;
+  } = {},
 ): Promise<RunningMxauth> {
-  const database = await createTestDatabase(kind);
+  const database = options.database ?? (await createTestDatabase(kind));
   let handler:
     | ((req: Parameters<Mxauth['handler']>[0], res: Parameters<Mxauth['handler']>[1]) => void)
     | undefined;
@@ -52,7 +57,7 @@ export async function startMxauth(
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await mxauth.close();
-      await database.drop();
+      if (!options.database) await database.drop();
     },
   };
 }
