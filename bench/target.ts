@@ -1,5 +1,6 @@
 // A server under test, in its own process so the load generator does not share its event loop.
-// Usage: tsx bench/target.ts bare | sqlite | postgres   — prints {"port": N} on stdout when ready.
+// Usage: tsx bench/target.ts bare | mxauth   — prints {"port": N} on stdout when ready. mxauth runs on
+// BENCH_DATABASE_URI.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -39,12 +40,13 @@ if (kind === 'bare') {
     listen: `127.0.0.1:${port}`,
     publicBase: `http://127.0.0.1:${port}/`,
   });
-  config.database = {
-    uri:
-      kind === 'postgres'
-        ? (process.env.BENCH_POSTGRES_URI ?? '')
-        : `sqlite:${process.env.BENCH_SQLITE_PATH}`,
-  };
+  config.database = { uri: process.env.BENCH_DATABASE_URI ?? '' };
+  // BENCH_CACHE_ENTRIES=0 turns the introspection cache off: every request is then a database lookup.
+  if (process.env.BENCH_CACHE_ENTRIES !== undefined)
+    config.tokens = {
+      ...config.tokens,
+      introspection_cache_entries: Number(process.env.BENCH_CACHE_ENTRIES),
+    };
   config.matrix = { kind: 'none', homeserver: 'bench.test', secret: 'bench-secret' };
   // Request logging stays on, as in production, through pino's own fast destination (as stdout would be).
   const destination = pino.destination({ dest: '/dev/null', sync: false });

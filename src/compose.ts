@@ -18,6 +18,7 @@ import { VerificationService } from './services/verification.js';
 import { type Database, openDatabase } from './storage/database.js';
 import { migrateToLatest, pendingMigrations } from './storage/migrate.js';
 import { createStorage, type Storage } from './storage/storage.js';
+import { type TokenChanges, watchTokenChanges } from './storage/token-changes.js';
 
 /** A failure to start that an operator can fix; its message is the whole explanation. */
 export class StartupError extends Error {}
@@ -35,6 +36,8 @@ export interface Services {
   /** Mail and texts, through the outbox. */
   messages: MessageOutbox;
   verification: VerificationService;
+  /** Changes to tokens and their owners, for the introspection cache; when asked for (the server). */
+  tokenChanges?: TokenChanges;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,8 @@ export interface ServiceOptions {
   /** For embedding and tests: how mxauth reaches the homeserver and the SMS gateway. */
   fetch?: typeof fetch;
   worker?: JobWorkerOptions;
+  /** Listen for token state changes (the server does when its introspection cache is on). */
+  watchTokenChanges?: boolean;
 }
 
 /** Opens the database and wires the services: everything a CLI command or the HTTP server needs below HTTP. */
@@ -76,6 +81,19 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     await database.close();
     if (e instanceof StartupError) throw e;
     throw new StartupError(`cannot prepare the database ${database.description}: ${(e as Error).message}`);
+  }
+  let tokenChanges: TokenChanges | undefined;
+  if (options.watchTokenChanges) {
+    try {
+      tokenChanges = await watchTokenChanges(database, config.database.uri, (error) =>
+        options.logger.warn({ err: error }, 'token change notifications interrupted; reconnecting'),
+      );
+    } catch (e) {
+      await database.close();
+      throw new StartupError(
+        `cannot listen for token changes on ${database.description}: ${(e as Error).message}`,
+      );
+    }
   }
   const storage = createStorage(database, options.clock ?? systemClock, options.rng ?? cryptoRng);
   const hasher = new PasswordHasher(config.passwords.schemes);
@@ -114,8 +132,10 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     hasher,
     messages,
     verification,
+    tokenChanges,
     close: async () => {
       await worker.stop();
+      await tokenChanges?.close();
       await database.close();
     },
   };

@@ -78,7 +78,10 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
   let services: Services | undefined;
   let surfaces: Surfaces | undefined;
   let stopMaintenance: (() => void) | undefined;
-  const metrics = createMetrics(async () => (services ? services.storage.jobs.countByState() : {}));
+  const metrics = createMetrics(
+    async () => (services ? services.storage.jobs.countByState() : {}),
+    () => surfaces?.tokens.counts(),
+  );
   const servers: RunningServer[] = [];
   let state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
@@ -131,6 +134,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
       try {
         services = await openServices(resolved, {
           migrate: startOptions.migrate ?? true,
+          watchTokenChanges: resolved.tokens.introspectionCacheEntries > 0,
           clock: options.clock,
           rng: options.rng,
           onMigrated: (applied) => logger.info({ applied }, 'database migrated'),

@@ -17,6 +17,7 @@ import { installHooks } from './oauth/hooks.js';
 import { introspectionHandler } from './oauth/introspect.js';
 import { matrixDiscoveryRoutes } from './oauth/matrix-discovery.js';
 import { createEngine, type OAuthEngine, ROUTES } from './oauth/provider.js';
+import { TokenCache } from './oauth/token-cache.js';
 import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
@@ -37,6 +38,8 @@ import { securityHeaders } from './web/security-headers.js';
 export interface Surfaces {
   engine: OAuthEngine;
   sessions: OAuthSessionService;
+  /** Token lookups (introspection, userinfo), for their metrics. */
+  tokens: TokenLookup;
   fastPaths: readonly FastPath[];
   middlewareFor(resources: ReadonlySet<ResourceName>): Middleware;
 }
@@ -50,7 +53,11 @@ export function buildSurfaces(
   const key = (label: string) =>
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
   const sessions = new OAuthSessionService(storage, services.outbox);
-  const tokens = new TokenLookup(storage, deps.clock);
+  const tokens = new TokenLookup(
+    storage,
+    deps.clock,
+    services.tokenChanges && new TokenCache(services.tokenChanges, config.tokens.introspectionCacheEntries),
+  );
   const pages = enginePages(config);
   const engine = createEngine({
     config,
@@ -135,6 +142,7 @@ export function buildSurfaces(
   return {
     engine,
     sessions,
+    tokens,
     fastPaths: [
       {
         method: 'POST',

@@ -74,6 +74,8 @@ export interface Config {
     accessTokenTtl: number;
     refreshTokenTtl: number;
     browserSessionTtl: number;
+    /** 0: no introspection cache. */
+    introspectionCacheEntries: number;
   };
   log: ConfigFile['log'];
   rateLimiting: { login: { perIp: RateLimit; perAccount: RateLimit } };

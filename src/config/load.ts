@@ -213,6 +213,7 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
       accessTokenTtl: file.experimental.access_token_ttl ?? file.tokens.access_token_ttl,
       refreshTokenTtl: file.tokens.refresh_token_ttl,
       browserSessionTtl: file.tokens.browser_session_ttl,
+      introspectionCacheEntries: file.tokens.introspection_cache_entries,
     },
     log: file.log,
     rateLimiting: {

@@ -422,6 +422,14 @@ const tokens = z.strictObject({
     .min(300)
     .default(30 * 86_400)
     .describe('How long a browser stays signed in to mxauth itself (seconds)'),
+  introspection_cache_entries: z
+    .number()
+    .int()
+    .min(0)
+    .default(100_000)
+    .describe(
+      'Live tokens each instance keeps in memory for introspection (about 1 KB each). A change to a token or its owner removes it at once on the instance that made it, and on the others when the database notifies them (milliseconds). 0 turns the cache off',
+    ),
 });
 
 const experimental = z.strictObject({

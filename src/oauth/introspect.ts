@@ -70,7 +70,9 @@ export function introspectionHandler(deps: IntrospectionDependencies): FastPath[
       deps.tokens.lookup(token, models, stats, (error, found) => {
         if (error) return done(500, error);
         try {
-          done(send(res, 200, found && (!homeserver || found.user) ? answer(deps, found) : INACTIVE));
+          if (!found || (homeserver && !found.user)) return done(send(res, 200, INACTIVE));
+          const { json, bytes } = answer(deps, found);
+          done(send(res, 200, json, {}, bytes));
         } catch (error) {
           done(500, error);
         }
@@ -83,19 +85,38 @@ const HOMESERVER_MODELS = ['AccessToken'] as const;
 const REFRESH_FIRST = ['RefreshToken', 'AccessToken', 'ClientCredentials'] as const;
 const ACCESS_FIRST = ['AccessToken', 'ClientCredentials', 'RefreshToken'] as const;
 
-function answer(deps: IntrospectionDependencies, found: ActiveToken): object {
-  const { payload: p, user, now, model } = found;
-  // Built field by field (no spreads): this runs for every homeserver request.
+/**
+ * The answer as JSON, with its length in bytes. Everything but `expires_in` stays the same for a token
+ * as long as it is cached (payload and owner are the cached objects, and any change to either drops the
+ * entry), so that part is rendered once and kept in the cache's memo.
+ */
+function answer(deps: IntrospectionDependencies, found: ActiveToken): { json: string; bytes: number } {
+  const { memo } = found;
+  let head = memo?.rendered;
+  let headBytes = memo?.renderedBytes ?? 0;
+  if (head === undefined) {
+    head = JSON.stringify(answerFields(deps, found)).slice(0, -1);
+    headBytes = Buffer.byteLength(head);
+    if (memo) {
+      memo.rendered = head;
+      memo.renderedBytes = headBytes;
+    }
+  }
+  const { exp } = found.payload;
+  // The tail is ASCII: its length is its size.
+  const tail = exp === undefined ? '}' : `,"expires_in":${exp - found.now}}`;
+  return { json: head + tail, bytes: headBytes + tail.length };
+}
+
+function answerFields(deps: IntrospectionDependencies, found: ActiveToken): Record<string, unknown> {
+  const { payload: p, user, model } = found;
   const answer: Record<string, unknown> = {
     active: true,
     client_id: p.clientId,
     token_type: model === 'RefreshToken' ? 'refresh_token' : 'access_token',
     iat: p.iat,
   };
-  if (p.exp !== undefined) {
-    answer.exp = p.exp;
-    answer.expires_in = p.exp - now;
-  }
+  if (p.exp !== undefined) answer.exp = p.exp;
   answer.iss = deps.config.http.issuer;
   const scope = p.scope ?? '';
   // Client credentials: a client acting for itself, no Matrix user.
@@ -118,16 +139,17 @@ function answer(deps: IntrospectionDependencies, found: ActiveToken): object {
 function send(
   res: ServerResponse,
   status: number,
-  body: object,
+  body: object | string,
   headers: Record<string, string> = {},
+  bytes?: number,
 ): number {
-  const json = JSON.stringify(body);
+  const json = typeof body === 'string' ? body : JSON.stringify(body);
   // A flat list is the cheapest form of headers for Node to write.
   const list = [
     'content-type',
     'application/json; charset=utf-8',
     'content-length',
-    String(Buffer.byteLength(json)),
+    String(bytes ?? Buffer.byteLength(json)),
     'cache-control',
     'no-store',
   ];

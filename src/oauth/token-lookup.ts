@@ -2,10 +2,12 @@ import type { Clock } from '../domain/clock.js';
 import { isCompatToken } from '../domain/compat-token.js';
 import { DEVICE_PREFIX, SCOPE_API, SCOPE_SYNAPSE_ADMIN } from '../domain/matrix-scopes.js';
 import { userStatus } from '../domain/user.js';
+import type { TokenLookupCounts } from '../observability/metrics.js';
 import { outsideRequest, type RequestStats } from '../observability/request-context.js';
 import type { LiveCompatToken, LiveToken, TokenOwner } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import { sha256 } from './adapter.js';
+import type { TokenCache, TokenMemo } from './token-cache.js';
 
 export interface TokenPayload {
   exp?: number;
@@ -28,9 +30,12 @@ export interface ActiveToken {
   /** The owner; absent for client-credentials tokens. */
   user: TokenOwner | undefined;
   now: number;
+  /** Where to keep what is derived from this token while it stays cached; absent when not cached. */
+  memo: TokenMemo | undefined;
 }
 
 export type LookupCallback = (error: unknown, found: ActiveToken | undefined) => void;
+type FoundCallback = (error: unknown, found: LiveToken | undefined, memo: TokenMemo | undefined) => void;
 
 /** Above this many hashes a batch is split, so one query's parameter list stays small. */
 const MAX_BATCH = 256;
@@ -39,13 +44,15 @@ const MAX_IN_FLIGHT = 2;
 
 /**
  * Finds live tokens by value: stored (by hash), not consumed, not expired, owned by an active account.
- * Revocation deletes the records, so a revoked token is simply not found, at once and on every instance
- * (there is no cache to go stale).
+ * Revocation deletes the records; with a cache, the database announces each change (see TokenCache), so
+ * a revoked token or a locked account's token is not found from the next lookup on, on every instance.
  *
- * Lookups that arrive together are answered by one query: every request that reaches the event loop in
- * the same turn joins one batch, sent when the turn ends (while fewer than MAX_IN_FLIGHT batches are
- * running). Under load (a homeserver introspecting for many devices at once) this turns dozens of
- * queries into one; a lone request waits for nothing. SQLite's batch is a synchronous read.
+ * Lookups that arrive together are answered together: every request that reaches the event loop in the
+ * same turn joins one batch, handled when the turn ends (while fewer than MAX_IN_FLIGHT batches are
+ * running). The batch checks the cache once for changes made elsewhere, answers what the cache holds,
+ * and finds the rest with one query. Under load (a homeserver introspecting for many devices at once)
+ * this turns dozens of queries into one; a lone request waits for nothing. SQLite's batch is a
+ * synchronous read.
  *
  * `lookup` calls back rather than returning a promise, for the introspection fast path (see FastPath).
  */
@@ -53,11 +60,19 @@ export class TokenLookup {
   #pending = new Map<Source, Map<string, Waiter[]>>();
   #scheduled = false;
   #inFlight = 0;
+  #fromCache = 0;
+  #fromDatabase = 0;
 
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
+    private readonly cache?: TokenCache,
   ) {}
+
+  /** Lookups so far by what answered them (a token looked for under several models counts for each). */
+  counts(): TokenLookupCounts {
+    return { cache: this.#fromCache, database: this.#fromDatabase, cacheEntries: this.cache?.size ?? 0 };
+  }
 
   /** The first of `models` that holds a live token with this value. */
   find(token: string, models: readonly TokenModel[]): Promise<ActiveToken | undefined> {
@@ -82,8 +97,8 @@ export class TokenLookup {
       }
       this.#enqueue(COMPAT, hash, {
         stats,
-        done: (error, found) =>
-          error ? done(error, undefined) : done(undefined, found && this.#check('AccessToken', found)),
+        done: (error, found, memo) =>
+          error ? done(error, undefined) : done(undefined, found && this.#check('AccessToken', found, memo)),
       });
       return;
     }
@@ -92,23 +107,27 @@ export class TokenLookup {
       if (model === undefined) return done(undefined, undefined);
       this.#enqueue(model, hash, {
         stats,
-        done: (error, found) => {
+        done: (error, found, memo) => {
           if (error) return done(error, undefined);
           if (!found) return next(i + 1);
-          done(undefined, this.#check(model, found));
+          done(undefined, this.#check(model, found, memo));
         },
       });
     };
     next(0);
   }
 
-  #check(model: TokenModel, { payload: stored, consumedAt, owner }: LiveToken): ActiveToken | undefined {
+  #check(
+    model: TokenModel,
+    { payload: stored, consumedAt, owner }: LiveToken,
+    memo: TokenMemo | undefined,
+  ): ActiveToken | undefined {
     const payload = stored as TokenPayload;
     const now = Math.floor(this.clock.now().getTime() / 1000);
     if (consumedAt !== null || (payload.exp !== undefined && payload.exp <= now)) return undefined;
-    if (!payload.accountId) return { model, payload, user: undefined, now };
+    if (!payload.accountId) return { model, payload, user: undefined, now, memo };
     if (!owner || userStatus(owner) !== 'active') return undefined;
-    return { model, payload, user: owner, now };
+    return { model, payload, user: owner, now, memo };
   }
 
   #enqueue(model: Source, hash: string, waiter: Waiter): void {
@@ -138,8 +157,20 @@ export class TokenLookup {
     // scavenge and pauses of 10-60 ms, against ~3 KB and ~1 ms this way.
     const pending = this.#pending;
     this.#pending = new Map();
+    const cache = this.cache?.usable() ? this.cache : undefined;
+    const now = cache && this.clock.now().getTime();
     for (const [model, byHash] of pending) {
-      const hashes = [...byHash.keys()];
+      let hashes: string[];
+      if (cache) {
+        hashes = [];
+        for (const [hash, waiters] of byHash) {
+          const hit = cache.get(model, hash, now!);
+          if (hit) {
+            this.#fromCache += waiters.length;
+            answer(waiters, undefined, hit.token, hit);
+          } else hashes.push(hash);
+        }
+      } else hashes = [...byHash.keys()];
       for (let i = 0; i < hashes.length; i += MAX_BATCH)
         this.#query(model, hashes.slice(i, i + MAX_BATCH), byHash);
     }
@@ -147,6 +178,7 @@ export class TokenLookup {
 
   #query(model: Source, hashes: string[], byHash: Map<string, Waiter[]>): void {
     const started = performance.now();
+    const start = this.cache?.begin();
     this.#inFlight++;
     const query: (done: (error: unknown, found: Map<string, LiveToken> | undefined) => void) => void =
       model === COMPAT
@@ -163,18 +195,21 @@ export class TokenLookup {
       settled = true;
       this.#inFlight--;
       const ms = performance.now() - started;
-      for (const hash of hashes)
-        for (const waiter of byHash.get(hash)!) {
+      const now = this.clock.now().getTime();
+      for (const hash of hashes) {
+        const waiters = byHash.get(hash)!;
+        const token = found?.get(hash);
+        const memo =
+          token && start !== undefined ? this.cache!.set(model, hash, token, start, now) : undefined;
+        for (const waiter of waiters)
           if (waiter.stats && !error) {
             waiter.stats.dbMs += ms;
             waiter.stats.dbQueries += 1;
           }
-          try {
-            waiter.done(error, found?.get(hash));
-          } catch {
-            // A waiter's own failure is its request's; the others still get their answers.
-          }
-        }
+        this.#fromDatabase += waiters.length;
+        answer(waiters, error, token, memo);
+      }
+      if (start !== undefined) this.cache!.end(start);
       this.#schedule();
     };
     try {
@@ -204,8 +239,24 @@ function compatAsLive({ session, expiresAt, owner }: LiveCompatToken): LiveToken
   };
 }
 
+/** Calls every waiter once; one waiter's failure is its own request's, the others still hear. */
+function answer(
+  waiters: Waiter[],
+  error: unknown,
+  token: LiveToken | undefined,
+  memo: TokenMemo | undefined,
+): void {
+  for (const waiter of waiters) {
+    try {
+      waiter.done(error, token, memo);
+    } catch {
+      // Nothing to do: the waiter's request answers its own failure.
+    }
+  }
+}
+
 interface Waiter {
   stats: RequestStats | undefined;
   /** Must not throw: it runs inside the batch's loop. */
-  done(error: unknown, found: LiveToken | undefined): void;
+  done: FoundCallback;
 }

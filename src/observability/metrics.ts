@@ -12,7 +12,17 @@ export interface Metrics {
   jobs: Gauge<'state'>;
 }
 
-export function createMetrics(jobCounts?: () => Promise<Record<string, number>>): Metrics {
+/** Token lookups so far (introspection, userinfo) by what answered them, and the cache's size. */
+export interface TokenLookupCounts {
+  cache: number;
+  database: number;
+  cacheEntries: number;
+}
+
+export function createMetrics(
+  jobCounts?: () => Promise<Record<string, number>>,
+  tokenLookups?: () => TokenLookupCounts | undefined,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mxauth_' });
   const httpRequests = new Histogram({
@@ -23,17 +33,50 @@ export function createMetrics(jobCounts?: () => Promise<Record<string, number>>)
     registers: [registry],
   });
   // Children by label values: prom-client hashes the label object on every observation otherwise.
-  // Routes are named by the routers (ids folded), so the set stays small.
-  const children = new Map<string, ReturnType<typeof httpRequests.labels>>();
+  // Routes are named by the routers (ids folded), so the set stays small. Keyed by route, then method
+  // and status, without building a key string per request (the hot path's routes are constants).
+  const children = new Map<string, Map<string, Map<number, ReturnType<typeof httpRequests.labels>>>>();
+  // Counted by the lookup itself as plain numbers (the hot path), read at scrape time.
+  new Counter({
+    name: 'mxauth_token_lookups_total',
+    help: 'Token lookups by what answered them: the introspection cache or the database',
+    labelNames: ['answered_by'],
+    registers: [registry],
+    collect() {
+      const counts = tokenLookups?.();
+      if (!counts) return;
+      this.reset();
+      this.inc({ answered_by: 'cache' }, counts.cache);
+      this.inc({ answered_by: 'database' }, counts.database);
+    },
+  });
+  new Gauge({
+    name: 'mxauth_token_cache_entries',
+    help: 'Live tokens held by the introspection cache',
+    registers: [registry],
+    collect() {
+      const counts = tokenLookups?.();
+      if (counts) this.set(counts.cacheEntries);
+    },
+  });
   return {
     registry,
     httpRequests,
     observeRequest(method, route, status, seconds) {
-      const key = `${method} ${status} ${route}`;
-      let child = children.get(key);
+      let byMethod = children.get(route);
+      if (!byMethod) {
+        byMethod = new Map();
+        children.set(route, byMethod);
+      }
+      let byStatus = byMethod.get(method);
+      if (!byStatus) {
+        byStatus = new Map();
+        byMethod.set(method, byStatus);
+      }
+      let child = byStatus.get(status);
       if (!child) {
         child = httpRequests.labels(method, route, String(status));
-        children.set(key, child);
+        byStatus.set(status, child);
       }
       child.observe(seconds);
     },

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -27,8 +28,12 @@ export interface Database {
    * (WAL), never the half-done transaction of the main connection. For `:memory:` it is the main connection.
    */
   sqliteReader?: SqliteDatabase.Database;
+  /** SQLite only: the connection under Kysely, for what must run on it (token change triggers). */
+  sqliteWriter?: SqliteDatabase.Database;
   /** PostgreSQL only: the pool under Kysely, for the few hot queries run as named prepared statements. */
   pgPool?: pg.Pool;
+  /** PostgreSQL only: the NOTICE messages the server sends on any of the pool's connections. */
+  onPgNotice?: (listener: (message: string) => void) => void;
   close(): Promise<void>;
 }
 
@@ -93,6 +98,7 @@ function openSqlite(path: string, log: QueryLog): Result<Database, string> {
     dialect: 'sqlite',
     description: `sqlite:${memory ? ':memory:' : path}`,
     sqliteReader: reader,
+    sqliteWriter: sqlite,
     close: async () => {
       if (reader !== sqlite) reader.close();
       await db.destroy();
@@ -124,6 +130,13 @@ async function openPostgres(
   });
   // An idle client that loses its server must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  const notices = new EventEmitter();
+  pool.on('connect', (client) => {
+    client.on('notice', (notice) => notices.emit('notice', notice.message));
+    // The token state triggers tell mxauth's own connections of each change at once (migration 0006).
+    // (A failure here shows at start-up: storage/token-changes.ts checks these settings.)
+    client.query("SET mxauth.token_notices = 'on'; SET client_min_messages = 'notice'").catch(() => {});
+  });
   try {
     const client = await pool.connect();
     client.release();
@@ -140,6 +153,7 @@ async function openPostgres(
     dialect: 'postgres',
     description: `postgresql://${where}`,
     pgPool: pool,
+    onPgNotice: (listener) => notices.on('notice', listener),
     close: () => db.destroy(),
   });
 }

@@ -59,15 +59,24 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /** An opened and migrated database; close() also drops the PostgreSQL schema. */
-export async function openMigrated(kind: TestDatabaseKind): Promise<Database & { uri: string }> {
+export async function openMigrated(
+  kind: TestDatabaseKind,
+  postgres: { options?: string } = {},
+): Promise<Database & { uri: string }> {
   const test = await createTestDatabase(kind);
-  const opened = await openDatabase(test.uri);
+  let uri = test.uri;
+  if (kind === 'postgres' && postgres.options) {
+    const url = new URL(uri);
+    url.searchParams.set('options', `${url.searchParams.get('options')} ${postgres.options}`);
+    uri = url.toString();
+  }
+  const opened = await openDatabase(uri);
   if (!opened.ok) throw new Error(opened.error);
   const migrated = await migrateToLatest(opened.value);
   if (!migrated.ok) throw new Error(migrated.error);
   return {
     ...opened.value,
-    uri: test.uri,
+    uri,
     close: async () => {
       await opened.value.close();
       await test.drop();

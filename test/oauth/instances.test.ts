@@ -102,7 +102,7 @@ describe('several instances on one PostgreSQL database', () => {
   }
 
   const eventually = async (check: () => Promise<boolean>) => {
-    // Introspection reads the database on every request, so the change must show at once.
+    // B has the token cached; the database's notification of the change must reach it within a second.
     for (let i = 0; i < 50 && !(await check()); i++) await new Promise((r) => setTimeout(r, 20));
     return check();
   };

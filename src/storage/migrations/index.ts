@@ -4,6 +4,7 @@ import * as oauth from './0002_oauth.js';
 import * as deviceNames from './0003_device_names.js';
 import * as compat from './0004_compat.js';
 import * as account from './0005_account.js';
+import * as tokenChangeNotices from './0006_token_change_notices.js';
 
 /** Every migration, by name; names sort in the order they run. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003_device_names': deviceNames,
   '0004_compat': compat,
   '0005_account': account,
+  '0006_token_change_notices': tokenChangeNotices,
 };
 
 export const migrationProvider: MigrationProvider = {
