@@ -26,6 +26,7 @@ import {
   registerClient,
   startMxauth,
 } from '../helpers/oauth-server.js';
+import { openTransaction } from '../helpers/open-transaction.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -206,25 +207,13 @@ for (const kind of DATABASE_KINDS) {
       await cached(tokens.access_token);
       const user = await running.mxauth.services.storage.users.findByLocalpart('fox');
       assert.ok(user);
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let changed!: () => void;
-      const inside = new Promise<void>((resolve) => {
-        changed = resolve;
-      });
-      const transaction = running.mxauth.services.storage.transaction(async (tx) => {
-        await tx.users.setLocked(user.id, true);
-        changed();
-        await held;
-      });
-      await inside;
+      const transaction = await openTransaction(running.mxauth.services.storage, (tx) =>
+        tx.users.setLocked(user.id, true),
+      );
       // Not committed yet: the token is still active (and that answer must not be remembered).
       assert.equal(await active(tokens.access_token), true);
       assert.equal(await active(tokens.access_token), true);
-      release();
-      await transaction;
+      await transaction.commit();
       assert.equal(await active(tokens.access_token), false);
     });
 

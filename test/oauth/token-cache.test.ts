@@ -9,6 +9,7 @@ import type { Database } from '../../src/storage/database.js';
 import { createStorage, type Storage } from '../../src/storage/storage.js';
 import { type TokenChanges, watchTokenChanges } from '../../src/storage/token-changes.js';
 import { DATABASE_KINDS, openMigrated } from '../helpers/databases.js';
+import { openTransaction } from '../helpers/open-transaction.js';
 
 /**
  * The cache against the writes of its own process, with no HTTP in between: a lookup made the moment a
@@ -87,24 +88,10 @@ for (const kind of DATABASE_KINDS) {
     test('a lookup during an open transaction that changes the owner is not kept past the commit', async () => {
       const token = await newToken();
       await cachedLive(token);
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let changed!: () => void;
-      const inside = new Promise<void>((resolve) => {
-        changed = resolve;
-      });
-      const transaction = storage.transaction(async (tx) => {
-        await tx.users.setLocked(userId, true);
-        changed();
-        await held;
-      });
-      await inside;
+      const transaction = await openTransaction(storage, (tx) => tx.users.setLocked(userId, true));
       assert.equal(await live(token), true, 'not committed yet');
       assert.equal(await live(token), true);
-      release();
-      await transaction;
+      await transaction.commit();
       assert.equal(await live(token), false);
       await storage.users.setLocked(userId, false);
     });
