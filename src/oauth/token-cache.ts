@@ -3,6 +3,8 @@ import type { TokenChanges } from '../storage/token-changes.js';
 
 /** At most this long in the cache, whatever else happens: a bound on any change gone unheard. */
 const MAX_AGE_MS = 5 * 60_000;
+/** Accounts changed while lookups run, remembered at most. */
+const MAX_TRACKED_CHANGES = 10_000;
 
 /** What consumers derive from a cached token, kept with it (introspection's rendered answer). */
 export interface TokenMemo {
@@ -48,6 +50,11 @@ export class TokenCache {
       const seq = ++this.#seq;
       if (account === undefined) {
         this.#clearedAt = seq;
+        this.clear();
+      } else if (this.#changedAt.size >= MAX_TRACKED_CHANGES) {
+        // A lookup that never returns would keep every later change here: forgetting all is as safe.
+        this.#clearedAt = seq;
+        this.#changedAt = new Map();
         this.clear();
       } else {
         if (this.#running.size > 0) this.#changedAt.set(account, seq);
@@ -107,10 +114,12 @@ export class TokenCache {
    */
   set(source: string, hash: string, token: LiveToken, start: number, now: number): TokenMemo | undefined {
     if (this.maxEntries === 0 || this.#clearedAt > start) return undefined;
-    const account = (token.payload as { accountId?: string }).accountId ?? '';
+    const payload = token.payload as { accountId?: unknown; exp?: unknown } | null;
+    if (typeof payload !== 'object' || payload === null) return undefined;
+    const account = typeof payload.accountId === 'string' ? payload.accountId : '';
     if ((this.#changedAt.get(account) ?? 0) > start || this.changes.uncommitted(account)) return undefined;
-    const expiry = (token.payload as { exp?: number }).exp;
-    const until = Math.min(now + MAX_AGE_MS, expiry === undefined ? Number.POSITIVE_INFINITY : expiry * 1000);
+    const expiry = typeof payload.exp === 'number' ? payload.exp * 1000 : Number.POSITIVE_INFINITY;
+    const until = Math.min(now + MAX_AGE_MS, expiry);
     if (until <= now) return undefined;
     const previous = this.#entries.get(hash);
     if (previous) this.#delete(hash, previous);

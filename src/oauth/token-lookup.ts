@@ -122,6 +122,8 @@ export class TokenLookup {
     { payload: stored, consumedAt, owner }: LiveToken,
     memo: TokenMemo | undefined,
   ): ActiveToken | undefined {
+    // A row whose payload is not an object (damaged by hand) is no live token.
+    if (typeof stored !== 'object' || stored === null) return undefined;
     const payload = stored as TokenPayload;
     const now = Math.floor(this.clock.now().getTime() / 1000);
     if (consumedAt !== null || (payload.exp !== undefined && payload.exp <= now)) return undefined;
@@ -199,8 +201,12 @@ export class TokenLookup {
       for (const hash of hashes) {
         const waiters = byHash.get(hash)!;
         const token = found?.get(hash);
-        const memo =
-          token && start !== undefined ? this.cache!.set(model, hash, token, start, now) : undefined;
+        let memo: TokenMemo | undefined;
+        try {
+          if (token && start !== undefined) memo = this.cache!.set(model, hash, token, start, now);
+        } catch {
+          // Not cached, then; the answer itself is still right.
+        }
         for (const waiter of waiters)
           if (waiter.stats && !error) {
             waiter.stats.dbMs += ms;

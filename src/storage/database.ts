@@ -118,8 +118,15 @@ async function openPostgres(
     return err('the PostgreSQL URI is not a valid URL');
   }
   const where = `${url.hostname || 'localhost'}:${url.port || 5432}${url.pathname}`;
+  const notices = new EventEmitter();
   const pool = new pg.Pool({
     connectionString: uri,
+    // The token state triggers tell mxauth's own connections of each change at once (migration 0006);
+    // set before the pool hands the connection out, and a connection that cannot is not used.
+    onConnect: async (client) => {
+      await client.query("SET mxauth.token_notices = 'on'");
+      await client.query("SET client_min_messages = 'notice'");
+    },
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 30_000,
     idleTimeoutMillis: options.idleTimeoutMs ?? 600_000,
@@ -130,12 +137,8 @@ async function openPostgres(
   });
   // An idle client that loses its server must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const notices = new EventEmitter();
   pool.on('connect', (client) => {
     client.on('notice', (notice) => notices.emit('notice', notice.message));
-    // The token state triggers tell mxauth's own connections of each change at once (migration 0006).
-    // (A failure here shows at start-up: storage/token-changes.ts checks these settings.)
-    client.query("SET mxauth.token_notices = 'on'; SET client_min_messages = 'notice'").catch(() => {});
   });
   try {
     const client = await pool.connect();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './database.js';
@@ -30,8 +30,11 @@ export interface TokenChanges {
 
 /** The PostgreSQL channel of one mxauth schema: deployments sharing a database do not hear each other. */
 export function tokenStateChannel(schema: string): string {
-  // Channel names are identifiers: at most 63 bytes.
-  return Buffer.from(`mxauth_tokens_${schema}`).subarray(0, 63).toString();
+  const channel = `mxauth_tokens_${schema}`;
+  // Channel names are identifiers, at most 63 bytes: a long schema name is replaced by its digest.
+  return Buffer.byteLength(channel) <= 63
+    ? channel
+    : `mxauth_tokens_${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
 }
 
 /** Prefix of the NOTICE the triggers send to mxauth's own writing connections. */
@@ -76,7 +79,7 @@ const SQLITE_TOKEN_MODELS = `old.model in ('AccessToken', 'RefreshToken', 'Clien
  */
 const SQLITE_TRIGGERS = [
   `create temp trigger if not exists mxauth_token_state_u
-     after update of payload, account_id, expires_at, consumed_at, grant_id on main.oauth_records
+     after update of model, id_hash, payload, account_id, expires_at, consumed_at, grant_id on main.oauth_records
      for each row when ${SQLITE_TOKEN_MODELS} and ${SQLITE_UNEXPIRED}
      begin select ${SQLITE_FUNCTION}(old.account_id); end`,
   `create temp trigger if not exists mxauth_token_state_d after delete on main.oauth_records
@@ -88,7 +91,7 @@ const SQLITE_TRIGGERS = [
   `create temp trigger if not exists mxauth_user_state_d after delete on main.users for each row
      begin select ${SQLITE_FUNCTION}(old.id); end`,
   `create temp trigger if not exists mxauth_compat_state_u
-     after update of user_id, device_id, is_admin, finished_at on main.compat_sessions for each row
+     after update of user_id, device_id, is_admin, created_at, finished_at on main.compat_sessions for each row
      begin select ${SQLITE_FUNCTION}(old.user_id); end`,
   `create temp trigger if not exists mxauth_compat_state_d after delete on main.compat_sessions for each row
      begin select ${SQLITE_FUNCTION}(old.user_id); end`,
@@ -140,7 +143,7 @@ const RECONNECT_MS = 1000;
 const HEARTBEAT_MS = 2000;
 const HEARTBEAT_TIMEOUT_MS = 5000;
 /** How long a change heard by NOTICE waits for its commit's NOTIFY before caching resumes anyway. */
-const PENDING_MS = 10_000;
+const PENDING_MS = 60_000;
 
 /** `txid:account` (the triggers' payload), with '*' read as "any account". */
 function parsePayload(payload: string): { txid: string; account: string | undefined } {
@@ -168,6 +171,7 @@ async function postgresTokenChanges(
 ): Promise<TokenChanges> {
   const listeners = new Listeners();
   let client: pg.Client | undefined;
+  let connecting: pg.Client | undefined;
   let channel: string | undefined;
   let closed = false;
   // Transactions of this process that changed these accounts and have not been seen to commit.
@@ -193,7 +197,7 @@ async function postgresTokenChanges(
     awaitedPing = undefined;
     // Changes made while nobody listens are not announced again: everything cached may be stale.
     listeners.emit(undefined);
-    void lost.end().catch(() => {});
+    drop(lost);
     if (closed) return;
     onError(error);
     retry();
@@ -203,9 +207,11 @@ async function postgresTokenChanges(
     const next = new pg.Client({
       connectionString: uri,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       connectionTimeoutMillis: 10_000,
       query_timeout: 10_000,
     });
+    connecting = next;
     next.on('error', (error) => lose(next, error));
     next.on('end', () => lose(next, new Error('the connection listening for token changes closed')));
     next.on('notification', (message) => {
@@ -224,11 +230,13 @@ async function postgresTokenChanges(
       channel = tokenStateChannel(rows[0]!.schema);
       await next.query(`LISTEN "${channel.replaceAll('"', '""')}"`);
     } catch (error) {
-      void next.end().catch(() => {});
+      drop(next);
       throw error;
+    } finally {
+      if (connecting === next) connecting = undefined;
     }
     if (closed) {
-      await next.end().catch(() => {});
+      drop(next);
       return;
     }
     client = next;
@@ -239,26 +247,40 @@ async function postgresTokenChanges(
     setTimeout(() => {
       if (closed) return;
       connect().catch((error: Error) => {
+        if (closed) return;
         onError(error);
         retry();
       });
     }, RECONNECT_MS).unref();
   };
 
+  // Overdue: the ping query has gone out, and its notification has not come back in time.
+  const overdue = () =>
+    awaitedPing !== undefined && pingSentAt > 0 && Date.now() - pingSentAt > HEARTBEAT_TIMEOUT_MS;
   const heartbeat = setInterval(() => {
     const listening = client;
     if (!listening || !channel) return;
     if (awaitedPing !== undefined) {
-      // A busy pool may delay the ping a little; a connection that hears nothing for this long is gone.
-      if (Date.now() - pingSentAt > HEARTBEAT_TIMEOUT_MS)
-        lose(listening, new Error('token change notifications stopped arriving'));
+      // Notifications already on the socket are read first (the timer may run after a stalled loop).
+      if (overdue())
+        setImmediate(() => {
+          if (client === listening && overdue())
+            lose(listening, new Error('token change notifications stopped arriving'));
+        });
       return;
     }
-    pingSentAt = Date.now();
-    awaitedPing = `~ping:${origin}:${++pings}`;
-    pool.query('SELECT pg_notify($1, $2)', [channel, awaitedPing]).catch((error: Error) => {
-      if (client === listening) lose(listening, error);
-    });
+    const ping = `~ping:${origin}:${++pings}`;
+    awaitedPing = ping;
+    pingSentAt = 0;
+    // The wait starts once the ping is sent: waiting for a busy pool's connection is not silence.
+    pool.query('SELECT pg_notify($1, $2)', [channel, ping]).then(
+      () => {
+        if (awaitedPing === ping) pingSentAt = Date.now();
+      },
+      (error: Error) => {
+        if (client === listening) lose(listening, error);
+      },
+    );
   }, HEARTBEAT_MS);
   heartbeat.unref();
 
@@ -273,7 +295,7 @@ async function postgresTokenChanges(
   }
   return {
     onChange: (listener) => listeners.add(listener),
-    check: () => client !== undefined,
+    check: () => client !== undefined && !overdue(),
     uncommitted(account) {
       if (pending.size === 0) return false;
       const now = Date.now();
@@ -289,10 +311,23 @@ async function postgresTokenChanges(
       clearInterval(heartbeat);
       const last = client;
       client = undefined;
-      await last?.end().catch(() => {});
+      if (connecting) drop(connecting);
+      if (last) await Promise.race([last.end().catch(() => {}), delay(1000)]);
+      if (last) drop(last);
     },
   };
 }
+
+/**
+ * Ends a connection for good: `end()` only half-closes, and a peer gone silent would keep the socket (and
+ * the process) alive for as long as TCP retries.
+ */
+function drop(connection: pg.Client): void {
+  void connection.end().catch(() => {});
+  (connection as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The writing instance forgets during its own statements only if its connections get the triggers'

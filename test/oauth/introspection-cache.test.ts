@@ -178,6 +178,15 @@ for (const kind of DATABASE_KINDS) {
       await showsSoon('the deleted token is inactive', async () => !(await active(tokens.access_token)));
     });
 
+    test('a token whose stored hash is rewritten by SQL is inactive', async () => {
+      await newAccount('hal');
+      const tokens = await signIn('hal');
+      await cached(tokens.access_token);
+      await operatorSql(`update ${qualified('oauth_records')} set id_hash = 'moved-' || id_hash
+        where model = 'AccessToken' and account_id = (select id from ${qualified('users')} where localpart = 'hal')`);
+      await showsSoon('the moved token is inactive', async () => !(await active(tokens.access_token)));
+    });
+
     test('a compat token is inactive at once after its logout', async () => {
       await newAccount('ida');
       const login = await fetch(`${running.base}_matrix/client/v3/login`, {
@@ -218,6 +227,15 @@ for (const kind of DATABASE_KINDS) {
     });
 
     if (kind === 'postgres') {
+      // It empties the token table: the tests after it sign in afresh.
+      test('TRUNCATE, which fires no row triggers, ends cached tokens too', async () => {
+        await newAccount('ivy');
+        const tokens = await signIn('ivy');
+        await cached(tokens.access_token);
+        await operatorSql(`truncate ${qualified('oauth_records')}`);
+        await showsSoon('the truncated token is inactive', async () => !(await active(tokens.access_token)));
+      });
+
       test('while the change listener reconnects, answers come from the database', async () => {
         await newAccount('gus');
         const tokens = await signIn('gus');

@@ -12,19 +12,23 @@ import { NOTICE_PREFIX, tokenStateChannel } from '../token-changes.js';
  *
  * Rows that had expired (a minute's margin for clocks) are not announced: no cache holds them, and the
  * expiry sweep deletes thousands at a time. Deletions are announced once per statement and account.
- * The functions keep the search_path they were created with, so an operator's SQL under another
- * search_path still finds mxauth's tables.
+ * The functions are pinned to mxauth's schema, so an operator's SQL under another search_path (or as
+ * another role) still finds mxauth's tables and announces on mxauth's channel. TRUNCATE announces '*'.
  *
  * SQLite has no channel between processes: mxauth installs equivalent TEMP triggers on its own connection
  * at start (storage/token-changes.ts) and notices other processes' commits by `PRAGMA data_version`.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
-  const channel = tokenStateChannel(rows[0]!.schema);
+  const { rows } = await sql<{ schema: string; quoted: string }>`
+    select current_schema() as schema, quote_ident(current_schema()) as quoted`.execute(db);
+  const { schema, quoted } = rows[0]!;
+  const channel = tokenStateChannel(schema);
+  // Pinned to this schema by name: a search_path such as "$user", public would resolve per caller.
+  const pinned = `set search_path = ${quoted}, pg_catalog`;
   const statements = [
     `create function mxauth_announce_token_state(account text) returns void language plpgsql
-       set search_path from current as $$
+       ${pinned} as $$
      declare
        payload text := txid_current()::text || ':' || account;
      begin
@@ -38,7 +42,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
        select expires_at is null or expires_at > extract(epoch from now()) * 1000 - 60000
      $$`,
     `create function mxauth_oauth_records_deleted() returns trigger language plpgsql
-       set search_path from current as $$
+       ${pinned} as $$
      begin
        perform mxauth_announce_token_state(account)
          from (select distinct coalesce(account_id, '') as account from gone
@@ -50,7 +54,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     `create trigger mxauth_token_state_deleted after delete on oauth_records
        referencing old table as gone for each statement execute function mxauth_oauth_records_deleted()`,
     `create function mxauth_oauth_record_updated() returns trigger language plpgsql
-       set search_path from current as $$
+       ${pinned} as $$
      begin
        if mxauth_token_unexpired(old.expires_at) then
          perform mxauth_announce_token_state(coalesce(old.account_id, ''));
@@ -59,11 +63,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
      end
      $$`,
     `create trigger mxauth_token_state_updated
-       after update of payload, account_id, expires_at, consumed_at, grant_id on oauth_records for each row
+       after update of model, id_hash, payload, account_id, expires_at, consumed_at, grant_id on oauth_records
+       for each row
        when (old.model in ('AccessToken', 'RefreshToken', 'ClientCredentials'))
        execute function mxauth_oauth_record_updated()`,
     `create function mxauth_user_changed() returns trigger language plpgsql
-       set search_path from current as $$
+       ${pinned} as $$
      begin
        perform mxauth_announce_token_state(old.id);
        return null;
@@ -73,17 +78,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
        after update of id, localpart, can_request_admin, locked_at, deactivated_at or delete on users
        for each row execute function mxauth_user_changed()`,
     `create function mxauth_compat_session_changed() returns trigger language plpgsql
-       set search_path from current as $$
+       ${pinned} as $$
      begin
        perform mxauth_announce_token_state(old.user_id);
        return null;
      end
      $$`,
     `create trigger mxauth_token_state
-       after update of user_id, device_id, is_admin, finished_at or delete on compat_sessions
+       after update of user_id, device_id, is_admin, created_at, finished_at or delete on compat_sessions
        for each row execute function mxauth_compat_session_changed()`,
     `create function mxauth_compat_token_changed() returns trigger language plpgsql
-       set search_path from current as $$
+       ${pinned} as $$
      declare
        account text;
      begin
@@ -94,6 +99,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
      $$`,
     `create trigger mxauth_token_state after update or delete on compat_access_tokens
        for each row execute function mxauth_compat_token_changed()`,
+    // TRUNCATE fires no row triggers: anything may have gone.
+    `create function mxauth_tables_truncated() returns trigger language plpgsql ${pinned} as $$
+     begin
+       perform mxauth_announce_token_state('*');
+       return null;
+     end
+     $$`,
+    ...['oauth_records', 'users', 'compat_sessions', 'compat_access_tokens'].map(
+      (table) => `create trigger mxauth_token_state_truncated after truncate on ${table}
+         for each statement execute function mxauth_tables_truncated()`,
+    ),
   ];
   for (const statement of statements) await sql.raw(statement).execute(db);
 }
