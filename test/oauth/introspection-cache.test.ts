@@ -253,7 +253,7 @@ for (const kind of DATABASE_KINDS) {
           await admin.end();
         }
         // The listener's socket carries the termination at once; give the event loop a moment to read it.
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await new Promise((resolve) => setTimeout(resolve, 500));
         await otherConnection(({ value }) =>
           sql`update users set locked_at = ${Date.now()} where localpart = 'gus'`.execute(value.db),
         );
