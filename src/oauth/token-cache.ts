@@ -23,9 +23,9 @@ interface Entry extends TokenMemo {
 /**
  * Tokens found live recently, by hash, so that the homeserver asking again about the same token (every
  * Synapse worker asks for itself) costs no query. The database announces every change to a token or its
- * owner (`TokenChanges`): the entries of that account go at once, in this process and in every other
- * instance, so a revocation or a lock is never answered from memory. While changes may go unheard (the
- * PostgreSQL listener reconnecting), nothing is served from here.
+ * owner (`TokenChanges`): the entries of that account go at once in the process that made the change,
+ * and in every other instance when the database's notification arrives. While changes may go unheard
+ * (the PostgreSQL listener reconnecting or silent), nothing is served from here.
  *
  * Only what a lookup found is kept; unknown tokens always reach the database.
  */
@@ -48,15 +48,10 @@ export class TokenCache {
   ) {
     changes.onChange((account) => {
       const seq = ++this.#seq;
-      if (account === undefined) {
-        this.#clearedAt = seq;
-        this.clear();
-      } else if (this.#changedAt.size >= MAX_TRACKED_CHANGES) {
-        // A lookup that never returns would keep every later change here: forgetting all is as safe.
-        this.#clearedAt = seq;
-        this.#changedAt = new Map();
-        this.clear();
-      } else {
+      // Past MAX_TRACKED_CHANGES (a lookup that never returns would keep every later change in the
+      // record), forgetting everything is as safe as forgetting the one account.
+      if (account === undefined || this.#changedAt.size >= MAX_TRACKED_CHANGES) this.#forgetAll(seq);
+      else {
         if (this.#running.size > 0) this.#changedAt.set(account, seq);
         this.#forgetAccount(account);
       }
@@ -73,7 +68,7 @@ export class TokenCache {
       return this.changes.check();
     } catch {
       // Whether anything changed cannot be told: nothing kept is trusted.
-      this.clear();
+      this.#forgetAll(++this.#seq);
       return false;
     }
   }
@@ -135,11 +130,15 @@ export class TokenCache {
     return entry;
   }
 
-  clear(): void {
+  /** Empties the cache; lookups begun before change `seq` store nothing. */
+  #forgetAll(seq: number): void {
+    this.#clearedAt = seq;
     // New maps rather than clear(): a cleared Map's old table stays reachable from the new one (see
-    // TokenLookup#flush), and these are long-lived.
+    // TokenLookup#flush), and these are long-lived. Lookups older than `seq` are refused above, so the
+    // per-account record goes too.
     this.#entries = new Map();
     this.#byAccount = new Map();
+    this.#changedAt = new Map();
   }
 
   #forgetAccount(account: string): void {

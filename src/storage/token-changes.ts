@@ -290,7 +290,7 @@ async function postgresTokenChanges(
   } catch (error) {
     clearInterval(heartbeat);
     closed = true;
-    await client?.end().catch(() => {});
+    if (client) drop(client);
     throw error;
   }
   return {
