@@ -57,8 +57,20 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
   const at = (path: string) => (message: string) => problems.push({ path, message });
   const path = (p: string) => (isAbsolute(p) ? p : resolvePath(baseDir, p));
 
-  /** Reads `key` or `key_file`: exactly one of them when `required`. */
-  const secret = (section: Record<string, unknown>, key: string, where: string, required: boolean) => {
+  /**
+   * Reads `key` or `key_file`: exactly one of them when `required`. A file loses its trailing whitespace, as
+   * Synapse strips the files it reads: `openssl rand -hex 32 > file` and editors end a file with a newline,
+   * and a shared secret that kept it would not match the homeserver's copy (every introspection a 401).
+   * Only a pepper is read `raw`: it is hashed into every password, so the bytes must stay those the hashes
+   * were made with (MAS reads its pepper file as bytes too).
+   */
+  const secret = (
+    section: Record<string, unknown>,
+    key: string,
+    where: string,
+    required: boolean,
+    raw = false,
+  ) => {
     const inline = section[key] as string | undefined;
     const fromFile = section[`${key}_file`] as string | undefined;
     if (inline !== undefined && fromFile !== undefined) {
@@ -67,7 +79,11 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
     }
     if (fromFile !== undefined) {
       try {
-        return readFileSync(path(fromFile), 'utf8');
+        const text = readFileSync(path(fromFile), 'utf8');
+        if (raw) return text;
+        const trimmed = text.trimEnd();
+        if (trimmed === '') at(`${where}.${key}_file`)(`${path(fromFile)} is empty`);
+        return trimmed;
       } catch (e) {
         at(`${where}.${key}_file`)(`cannot read ${path(fromFile)}: ${ioReason(e)}`);
         return undefined;
@@ -110,7 +126,7 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
     const where = `passwords.schemes.${i}`;
     if (schemes.some((s) => s.version === scheme.version))
       at(`${where}.version`)(`version ${scheme.version} is used by another scheme`);
-    const pepper = secret(scheme, 'secret', where, false);
+    const pepper = secret(scheme, 'secret', where, false, true);
     schemes.push({
       version: scheme.version,
       algorithm: scheme.algorithm,

@@ -9,14 +9,17 @@ import { z } from 'zod';
 const seconds = (description: string, fallback: number) =>
   z.number().int().positive().default(fallback).describe(`${description} (seconds)`);
 
-const secretPair = <K extends string>(key: K, description: string) =>
+// The loader drops a file's trailing whitespace except for a pepper (`raw`), whose bytes are hashed as they are.
+const secretPair = <K extends string>(key: K, description: string, raw = false) =>
   ({
     [key]: z.string().min(1).optional().describe(description),
     [`${key}_file`]: z
       .string()
       .min(1)
       .optional()
-      .describe(`Path of a file holding \`${key}\` instead (read as is)`),
+      .describe(
+        `Path of a file holding \`${key}\` instead (${raw ? 'read as is, a final newline included' : 'trailing newlines and spaces dropped'})`,
+      ),
   }) as Record<K | `${K}_file`, z.ZodOptional<z.ZodString>>;
 
 // host:port with the host a name, an IPv4 address or a bracketed IPv6 address.
@@ -181,7 +184,11 @@ const passwordScheme = z.strictObject({
     .describe(
       'NFKC-normalise passwords first, as Synapse does: set it on a scheme for imported Synapse hashes',
     ),
-  ...secretPair('secret', 'Pepper mixed into every hash of this scheme (Synapse: `password_config.pepper`)'),
+  ...secretPair(
+    'secret',
+    'Pepper mixed into every hash of this scheme (Synapse: `password_config.pepper`)',
+    true,
+  ),
 });
 
 const passwords = z.strictObject({

@@ -160,6 +160,44 @@ test('secrets can come from files; environment variables override the file', () 
   );
 });
 
+test('secret files lose their trailing newline (openssl rand -hex 32 > file), except a pepper', () => {
+  const hex = 'ab'.repeat(32);
+  const config = testConfig({
+    matrix: { kind: 'synapse', secret_file: write('nl-hs-secret', `${hex}\n`) },
+    secrets: {
+      encryption: undefined,
+      encryption_file: write('nl-encryption', `${hex}\r\n`),
+      keys: [{ key_file: write('nl-rsa.pem', `${testKeys().rsa.trimEnd()}\n\n`) }, { key: testKeys().ec }],
+    },
+    passwords: {
+      schemes: [{ version: 1, algorithm: 'argon2id', secret_file: write('nl-pepper', 'pepper\n') }],
+    },
+    clients: [
+      {
+        client_id: '01J0000000000000000000TOOL',
+        client_auth_method: 'client_secret_basic',
+        client_secret_file: write('nl-client-secret', 'tool secret \n'),
+      },
+    ],
+  });
+  const loaded = parseConfig(config, { baseDir: dir });
+  assert.ok(loaded.ok, JSON.stringify(!loaded.ok && loaded.error));
+  assert.equal(loaded.value.matrix.secret, hex, 'the shared secret Synapse compares with its own copy');
+  assert.equal(loaded.value.secrets.encryption.toString('hex'), hex);
+  assert.equal(loaded.value.secrets.keys.length, 2);
+  assert.equal(loaded.value.clients[0]?.secret, 'tool secret');
+  assert.equal(
+    loaded.value.passwords.schemes[0]?.secret?.toString('utf8'),
+    'pepper\n',
+    'a pepper keeps its bytes: existing hashes were made with them',
+  );
+  const empty = parseConfig(
+    testConfig({ matrix: { kind: 'synapse', secret_file: write('empty-hs-secret', '\n') } }),
+    { baseDir: dir },
+  );
+  assert.deepEqual(problems(empty), [`matrix.secret_file: ${join(dir, 'empty-hs-secret')} is empty`]);
+});
+
 test('MAS key names are understood', () => {
   const loaded = parseConfig(testConfig({ account: { password_registration_token_required: true } }));
   assert.ok(loaded.ok);
