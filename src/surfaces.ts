@@ -12,6 +12,7 @@ import type { Clock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
 import { ulidGenerator } from './domain/ulid.js';
 import type { FastPath } from './http/app.js';
+import { queryGuard } from './http/text-guard.js';
 import { enginePages } from './oauth/engine-pages.js';
 import { installHooks } from './oauth/hooks.js';
 import { introspectionHandler } from './oauth/introspect.js';
@@ -163,7 +164,8 @@ export function buildSurfaces(
             parts.push(router.routes() as Middleware, router.allowedMethods() as Middleware);
         }
         parts.push(toEngine(resources));
-        middleware = compose([securityHeaders, secureCookies, switchLanguage, ...parts]);
+        // queryGuard: no route, mxauth's or the engine's, sees a query string with a control character.
+        middleware = compose([securityHeaders, queryGuard, secureCookies, switchLanguage, ...parts]);
         cache.set(cacheKey, middleware);
       }
       return middleware;

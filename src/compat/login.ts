@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { localpartFromInput, userId, validateLocalpart } from '../domain/matrix-id.js';
 import type { User } from '../domain/user.js';
 import { userStatus } from '../domain/user.js';
+import { controlCharacterMessage, findControlCharacter } from '../http/text-guard.js';
 import type { CompatGrant, CompatSessionService } from '../services/compat-sessions.js';
 import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
 import type { UserService } from '../services/users.js';
@@ -302,6 +303,9 @@ async function readJson(ctx: Context): Promise<Record<string, unknown>> {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new MatrixError(400, 'M_BAD_JSON', 'The request body must be a JSON object');
+  // Every field of the body, before any is looked up (PostgreSQL refuses NUL in text: a 500 otherwise).
+  const bad = findControlCharacter(body);
+  if (bad !== undefined) throw new MatrixError(400, 'M_INVALID_PARAM', controlCharacterMessage(bad));
   return body as Record<string, unknown>;
 }
 

@@ -3,6 +3,12 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { checkClientMetadata } from '../domain/client-metadata.js';
 import { deviceScope, generateDeviceId, parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { Rng } from '../domain/random.js';
+import { errorPage } from '../http/html.js';
+import {
+  controlCharacterMessage,
+  findControlCharacter,
+  findControlCharacterInPairs,
+} from '../http/text-guard.js';
 import type { Logger } from '../observability/logger.js';
 import type { OAuthSessionService } from '../services/oauth-sessions.js';
 import type { Storage } from '../storage/storage.js';
@@ -20,6 +26,8 @@ export interface HookDependencies {
 }
 
 const REGISTRATION_BODY_LIMIT = 56 * 1024;
+/** The engine's own limit on the bodies it parses. */
+const ENGINE_BODY_LIMIT = 56 * 1024;
 
 /**
  * What mxauth adds around the engine's endpoints: Matrix rules for client registration (and CORS for
@@ -40,6 +48,7 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
     deps.logger.warn({ err: error, client_id: client.clientId }, 'back-channel logout delivery failed'),
   );
 
+  engine.use(bodyGuard() as never);
   engine.use(registration(deps) as never);
   engine.use(authorizationDevice(deps.rng) as never);
   engine.use((async (ctx: Ctx, next) => {
@@ -134,12 +143,59 @@ function registrationError(ctx: Parameters<Middleware>[0], error: string, descri
   ctx.body = { error, error_description: description };
 }
 
-async function readRaw(ctx: Parameters<Middleware>[0]): Promise<Buffer | undefined> {
+/**
+ * The engine's JSON and form bodies, read once before any hook or the engine (which then takes them from
+ * `req.body`), and refused when a text in them carries a control character (see http/text-guard.ts):
+ * PostgreSQL refuses NUL, and a registration failing there had already written its client.
+ */
+function bodyGuard(): Middleware {
+  return async (ctx, next) => {
+    const json = ctx.is('application/json') === 'application/json';
+    if (!ctx.req.readable || !(json || ctx.is('application/x-www-form-urlencoded'))) return next();
+    const registering = ctx.path.replace(/\/+$/, '').toLowerCase() === ROUTES.registration;
+    const raw = await readRaw(ctx, ENGINE_BODY_LIMIT);
+    if (raw === undefined) {
+      ctx.status = registering ? 400 : 413;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = {
+        error: registering ? 'invalid_client_metadata' : 'invalid_request',
+        error_description: 'the request body is too large',
+      };
+      return;
+    }
+    (ctx.req as unknown as { body: Buffer }).body = raw;
+    let bad: string | undefined;
+    if (json) {
+      try {
+        bad = findControlCharacter(JSON.parse(raw.toString('utf8')));
+      } catch {
+        // Not JSON: the engine and the hooks answer that in their own words.
+        return next();
+      }
+    } else bad = findControlCharacterInPairs(new URLSearchParams(raw.toString('utf8')));
+    if (bad === undefined) return next();
+    ctx.status = 400;
+    ctx.set('Cache-Control', 'no-store');
+    const error = registering ? 'invalid_client_metadata' : 'invalid_request';
+    if (ctx.accepts('json', 'html') === 'html' && !json) {
+      ctx.type = 'html';
+      ctx.body = errorPage('Bad request', controlCharacterMessage(bad));
+    } else ctx.body = { error, error_description: controlCharacterMessage(bad) };
+  };
+}
+
+async function readRaw(
+  ctx: Parameters<Middleware>[0],
+  limit = REGISTRATION_BODY_LIMIT,
+): Promise<Buffer | undefined> {
+  // Already read by bodyGuard.
+  const read = (ctx.req as unknown as { body?: unknown }).body;
+  if (Buffer.isBuffer(read)) return read.length > limit ? undefined : read;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > REGISTRATION_BODY_LIMIT) return undefined;
+    if (size > limit) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
