@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
 import { systemClock } from '../../domain/clock.js';
-import { cryptoRng } from '../../domain/random.js';
+import { cryptoRng, randomAlphanumeric } from '../../domain/random.js';
 import { describeHomeserverError } from '../../homeserver/connector.js';
 import { createConnector } from '../../homeserver/index.js';
 import { createMailTransport } from '../../messaging/mail-transport.js';
@@ -29,6 +29,10 @@ export function doctorCommand(program: Command, io: CliIo): void {
     .description('Check the configuration against reality: database, homeserver, public address, mail, clock')
     .option('-c, --config <file>', 'configuration file (default: $MXAUTH_CONFIG or config.yaml)')
     .option('--timeout <ms>', 'how long to wait for each remote check', (v) => Number(v), 5000)
+    .option(
+      '--endpoint <url>',
+      "mxauth's address as Synapse reaches it (matrix_authentication_service.endpoint; default: http.public_base)",
+    )
     .action(async (options) => {
       const path = configPath(io, options.config);
       const config = loadConfigOrExit(io, path);
@@ -37,6 +41,7 @@ export function doctorCommand(program: Command, io: CliIo): void {
       findings.push(...(await checkDatabase(config, clocks)));
       findings.push(...(await checkHomeserver(config, options.timeout, clocks)));
       findings.push(...(await checkDiscovery(config, options.timeout)));
+      findings.push(...(await checkIntrospection(config, options.endpoint, options.timeout)));
       findings.push(...(await checkMail(config, options.timeout)));
       findings.push(...checkClocks(clocks));
       const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
@@ -165,6 +170,84 @@ async function checkDiscovery(config: Config, timeoutMs: number): Promise<Findin
         level: 'fail',
         area: 'public_base',
         message: `${url.href} cannot be fetched (${cause}): is mxauth running, and does DNS/the proxy point at it?`,
+      },
+    ];
+  }
+}
+
+/**
+ * Introspects a random token exactly as Synapse does (`matrix_authentication_service`): the form, the
+ * shared secret as Bearer and MAS's device-id header. The homeserver check above proves only the secret
+ * mxauth sends; this proves the one mxauth accepts, which is what every client request depends on.
+ */
+async function checkIntrospection(
+  config: Config,
+  endpoint: string | undefined,
+  timeoutMs: number,
+): Promise<Finding[]> {
+  const area = 'introspection';
+  if (config.matrix.kind === 'none' || config.matrix.secret === undefined)
+    return [{ level: 'ok', area, message: 'no homeserver configured' }];
+  let base: URL;
+  try {
+    base = new URL(endpoint ?? config.http.publicBase.href);
+  } catch {
+    return [{ level: 'fail', area, message: `--endpoint ${endpoint} is not a URL` }];
+  }
+  // Synapse joins the path to `endpoint` as a directory, with or without its final slash.
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  const url = new URL('oauth2/introspect', base);
+  const where = `POST ${url.href}`;
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: {
+        authorization: `Bearer ${config.matrix.secret}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        'x-mas-supports-device-id': '1',
+      },
+      body: new URLSearchParams({
+        token: `mxauth-doctor-${randomAlphanumeric(cryptoRng, 24)}`,
+        token_type_hint: 'access_token',
+      }).toString(),
+    });
+    const text = await response.text();
+    if (response.status === 401)
+      return [
+        {
+          level: 'fail',
+          area,
+          message: `${where} answered 401: the running mxauth refuses this matrix.secret. Synapse sends the contents of matrix_authentication_service.secret (or secret_path, stripped): it must equal matrix.secret here, and the server must have been restarted since the secret changed`,
+        },
+      ];
+    if (response.status !== 200)
+      return [
+        {
+          level: 'fail',
+          area,
+          message: `${where} answered ${response.status}: ${response.status === 503 ? 'mxauth cannot reach its database' : 'is the address mxauth itself (no proxy in between rewriting or refusing the request)?'}`,
+        },
+      ];
+    let active: unknown;
+    try {
+      active = (JSON.parse(text) as { active?: unknown }).active;
+    } catch {
+      active = undefined;
+    }
+    if (active !== false)
+      return [
+        { level: 'fail', area, message: `${where} answered 200 without {"active":false}: is it mxauth?` },
+      ];
+    return [{ level: 'ok', area, message: `${where} accepts the shared secret as Synapse sends it` }];
+  } catch (e) {
+    return [
+      {
+        level: 'fail',
+        area,
+        message: `${where} cannot be reached (${networkReason(e)}): is mxauth running there? (pass --endpoint with Synapse's matrix_authentication_service.endpoint)`,
       },
     ];
   }
