@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { localpartFromInput, userId, validateLocalpart } from '../domain/matrix-id.js';
 import type { User } from '../domain/user.js';
 import { userStatus } from '../domain/user.js';
+import { readBody } from '../http/read-body.js';
 import { controlCharacterMessage, findControlCharacter } from '../http/text-guard.js';
 import type { CompatGrant, CompatSessionService } from '../services/compat-sessions.js';
 import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
@@ -288,16 +289,11 @@ function optionalString(body: Record<string, unknown>, key: string): string | un
 }
 
 async function readJson(ctx: Context): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > JSON_LIMIT) throw new MatrixError(413, 'M_TOO_LARGE', 'The request body is too large');
-    chunks.push(chunk as Buffer);
-  }
+  const raw = await readBody(ctx.req, ctx.res, JSON_LIMIT);
+  if (raw === undefined) throw new MatrixError(413, 'M_TOO_LARGE', 'The request body is too large');
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new MatrixError(400, 'M_NOT_JSON', 'The request body is not JSON');
   }

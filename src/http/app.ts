@@ -10,6 +10,7 @@ import { ClientAddressResolver } from './client-address.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics-route.js';
 import { notFound, unanswered } from './not-found.js';
+import { drainAfterAnswer } from './read-body.js';
 import { logRequest, requestLog } from './request-log.js';
 
 export interface AppDependencies {
@@ -100,6 +101,7 @@ export function buildHandler(deps: AppDependencies, options: AppOptions): Reques
   const koa = buildApp(deps, options).callback();
   const addresses = new ClientAddressResolver(deps.trustedProxies);
   return (req, res) => {
+    drainAfterAnswer(req, res);
     const fast =
       deps.fastPaths && req.method
         ? findFastPath(deps.fastPaths(), options, req.method, req.url ?? '/')

@@ -13,10 +13,21 @@ export function respondError(
   ctx.status = status;
   if (ctx.path.startsWith('/_matrix/')) {
     ctx.body = { errcode: error.errcode, error: error.message };
-  } else if (ctx.accepts('json', 'html') === 'html') {
+  } else if (ctx.accepts('json', 'html') === 'html' || postedPageForm(ctx)) {
     ctx.type = 'html';
     ctx.body = errorPage(error.title, error.message);
   } else {
     ctx.body = { error: error.oauth, error_description: error.message };
   }
+}
+
+/**
+ * A form post that states no preference is a page's form: answered with a page, as the page's own
+ * answers are (API clients that post forms, OAuth's, get their errors from the engine).
+ */
+function postedPageForm(ctx: Context): boolean {
+  return (
+    ['', '*/*'].includes(ctx.get('accept').trim()) &&
+    ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded'
+  );
 }

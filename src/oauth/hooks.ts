@@ -4,6 +4,7 @@ import { checkClientMetadata } from '../domain/client-metadata.js';
 import { deviceScope, generateDeviceId, parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { Rng } from '../domain/random.js';
 import { errorPage } from '../http/html.js';
+import { readBody } from '../http/read-body.js';
 import {
   controlCharacterMessage,
   findControlCharacter,
@@ -191,14 +192,7 @@ async function readRaw(
   // Already read by bodyGuard.
   const read = (ctx.req as unknown as { body?: unknown }).body;
   if (Buffer.isBuffer(read)) return read.length > limit ? undefined : read;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return readBody(ctx.req, ctx.res, limit);
 }
 
 /**
