@@ -18,6 +18,8 @@ export interface EnginePages {
   ): Promise<void>;
   deviceSuccess(ctx: Ctx): Promise<void>;
   logout(ctx: Ctx, form: string): Promise<void>;
+  /** A signed-out browser sent on to a client without an id_token_hint: the click that allows it. */
+  logoutContinue(ctx: Ctx, form: string, destination: URL): Promise<void>;
   logoutSuccess(ctx: Ctx): Promise<void>;
   error(ctx: Ctx, out: { error: string; error_description?: string }, error: unknown): Promise<void>;
 }
@@ -75,6 +77,9 @@ ${engineForm(form)}
     },
     async logout(ctx, form) {
       const c = chrome(ctx);
+      // Both buttons go on to the client's post_logout_redirect_uri: say where before either is clicked.
+      const destination = ctx.oidc.session?.state?.postLogoutRedirectUri as string | undefined;
+      const destinationHost = destination ? URL.parse(destination)?.host : undefined;
       send(
         ctx,
         layout(
@@ -82,10 +87,29 @@ ${engineForm(form)}
           c.t('logout.title'),
           html`<h1>${c.t('logout.title')}</h1>
 <p>${c.t('logout.lead', { server: c.frame?.serviceName ?? c.serverName })}</p>
+${destinationHost ? html`<p>${c.t('logout.then', { host: destinationHost })}</p>` : ''}
 ${engineForm(form)}
 <div class="actions">
 <button type="submit" form="op.logoutForm" class="secondary">${c.t('logout.cancel')}</button>
 <button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>${c.t('logout.submit')}</button>
+</div>`,
+        ),
+      );
+    },
+    async logoutContinue(ctx, form, destination) {
+      const c = chrome(ctx);
+      // The host, not the client's self-chosen name: the name is what a lure would borrow.
+      const host = destination.host;
+      send(
+        ctx,
+        layout(
+          c,
+          c.t('logout.continue_title', { host }),
+          html`<h1>${c.t('logout.continue_title', { host })}</h1>
+<p>${c.t('logout.continue_lead', { server: c.frame?.serviceName ?? c.serverName, host })}</p>
+${engineForm(form)}
+<div class="actions">
+<button type="submit" form="op.logoutForm">${c.t('logout.continue', { host })}</button>
 </div>`,
         ),
       );

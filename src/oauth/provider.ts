@@ -22,6 +22,7 @@ import type { SecretBox } from '../services/secret-box.js';
 import type { Storage } from '../storage/storage.js';
 import { adapterFactory } from './adapter.js';
 import type { EnginePages } from './engine-pages.js';
+import { logoutConfirmation } from './logout-confirmation.js';
 import { matrixResourceScope } from './matrix-resource.js';
 
 // oidc-provider has no "exports" map, so its modules can be imported by path: this one is the single
@@ -258,5 +259,6 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
 
   const engine = new Provider(config.http.issuer, configuration);
   engine.proxy = true;
+  engine.use(logoutConfirmation(deps.pages) as never);
   return engine;
 }

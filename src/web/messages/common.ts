@@ -17,6 +17,11 @@ export const en = {
   'logout.submit': 'Sign out',
   'logout.cancel': 'Stay signed in',
   'logout.done': 'You are signed out.',
+  'logout.then': 'Then you continue to {host}.',
+  'logout.continue_title': 'Continue to {host}?',
+  'logout.continue_lead':
+    'You are signed out of {server}. Only continue if you just signed out of an app on {host}.',
+  'logout.continue': 'Continue to {host}',
   'device.title': 'Connect a device',
   'device.lead': 'Enter the code shown on the device you want to sign in.',
   'device.code': 'Code',
@@ -53,6 +58,11 @@ export const de: Record<keyof typeof en, string> = {
   'logout.submit': 'Abmelden',
   'logout.cancel': 'Angemeldet bleiben',
   'logout.done': 'Du bist abgemeldet.',
+  'logout.then': 'Danach geht es weiter zu {host}.',
+  'logout.continue_title': 'Weiter zu {host}?',
+  'logout.continue_lead':
+    'Du bist von {server} abgemeldet. Fahre nur fort, wenn du dich gerade von einer App auf {host} abgemeldet hast.',
+  'logout.continue': 'Weiter zu {host}',
   'device.title': 'Gerät verbinden',
   'device.lead': 'Gib den Code ein, der auf dem Gerät angezeigt wird, das du anmelden möchtest.',
   'device.code': 'Code',
