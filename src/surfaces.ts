@@ -12,8 +12,10 @@ import type { Clock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
 import { ulidGenerator } from './domain/ulid.js';
 import type { FastPath } from './http/app.js';
+import { nameRoute } from './http/request-log.js';
 import { queryGuard } from './http/text-guard.js';
 import { enginePages } from './oauth/engine-pages.js';
+import { matchEngineRoute } from './oauth/engine-routes.js';
 import { installHooks } from './oauth/hooks.js';
 import { introspectionHandler } from './oauth/introspect.js';
 import { matrixDiscoveryRoutes } from './oauth/matrix-discovery.js';
@@ -173,21 +175,6 @@ export function buildSurfaces(
   };
 }
 
-/** Which listener resource each engine path belongs to. */
-function engineResource(path: string): ResourceName | undefined {
-  if (
-    path.startsWith('/.well-known/openid-configuration') ||
-    path.startsWith('/.well-known/oauth-authorization-server') ||
-    path === ROUTES.jwks
-  )
-    return 'discovery';
-  if (path === ROUTES.authorization || path.startsWith(`${ROUTES.authorization}/`)) return 'human';
-  if (path === ROUTES.code_verification || path.startsWith(`${ROUTES.code_verification}/`)) return 'human';
-  if (path.startsWith(ROUTES.end_session)) return 'human';
-  if (path.startsWith('/oauth2/')) return 'oauth';
-  return undefined;
-}
-
 /**
  * Hands the engine's paths to it. The engine builds every URL it prints from the request, so the request
  * is made to look as if it came to public_base: discovery must advertise public URLs even when the
@@ -204,8 +191,17 @@ function engineHandoff(
   const publicProto = config.http.publicBase.protocol.slice(0, -1);
   const mountPath = config.http.publicBase.pathname.slice(0, -1);
   return (resources) => async (ctx, next) => {
-    const resource = engineResource(ctx.path);
-    if (!resource || !resources.has(resource)) return next();
+    // Only the engine's own spelling of a route reaches it (see ENGINE_ROUTES): the hooks around it
+    // compare paths exactly. Any other spelling is not found, in mxauth's format.
+    const route = matchEngineRoute(ctx.path);
+    if (!route || !resources.has(route.resource)) return next();
+    nameRoute(ctx, route.template);
+    if (!route.methods.includes(ctx.method)) {
+      // Answered by `unanswered` (http/not-found.ts), as mxauth's own routers' 405s are.
+      ctx.status = 405;
+      ctx.set('Allow', route.methods.join(', '));
+      return;
+    }
     const req = ctx.req as typeof ctx.req & { baseUrl?: string; originalUrl?: string };
     req.baseUrl = mountPath;
     // Read before baseUrl, and not set by Koa; a host framework's value would name another mount path.

@@ -11,7 +11,7 @@ import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics-route.js';
 import { notFound, unanswered } from './not-found.js';
 import { drainAfterAnswer } from './read-body.js';
-import { logRequest, requestLog } from './request-log.js';
+import { cutOffByTimeout, logRequest, requestLog } from './request-log.js';
 
 export interface AppDependencies {
   logger: Logger;
@@ -118,6 +118,11 @@ export function buildHandler(deps: AppDependencies, options: AppOptions): Reques
     const done: FastPathDone = (status, error) => {
       if (finished) return;
       finished = true;
+      // Node answered 408 and closed the connection; the body reader's "aborted" is no server error.
+      if (cutOffByTimeout(req)) {
+        status = 408;
+        error = undefined;
+      }
       if (error !== undefined) {
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/json' });

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -21,6 +22,8 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
       try {
         await next();
       } catch (e) {
+        // Node has answered 408 and closed the connection; the body reader failing is its consequence.
+        if (cutOffByTimeout(ctx.req)) return;
         const error = e as { status?: number; expose?: boolean; message?: string };
         if (error.expose && error.status && error.status < 500) {
           respondError(ctx, error.status, {
@@ -41,13 +44,16 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
       }
     });
     await result;
-    // Responses handed to the OAuth engine are written by it, not by Koa.
-    const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-    const matched = (ctx as { _matchedRoute?: string })._matchedRoute;
+    // Responses handed to the OAuth engine are written by it, not by Koa. A request whose body did not
+    // arrive in time got Node's 408, whatever the handler then tried to answer.
+    const status = cutOffByTimeout(ctx.req) ? 408 : ctx.respond === false ? ctx.res.statusCode : ctx.status;
+    const state = ctx.state as Record<symbol, string | undefined>;
     logRequest(logger, metrics, {
       method: ctx.method,
-      path: (ctx.state as Record<symbol, string | undefined>)[LOGGED_PATH] ?? ctx.path,
-      route: matched ?? (status === 404 ? 'unmatched' : routeLabel(ctx.path)),
+      path: state[LOGGED_PATH] ?? ctx.path,
+      // Labels come from route templates only: a label per requested path would let anyone create
+      // metric series without end (every /authorize/<anything> was one).
+      route: (ctx as { _matchedRoute?: string })._matchedRoute ?? state[ROUTE_NAME] ?? UNMATCHED,
       status,
       started,
       stats,
@@ -58,6 +64,26 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
 }
 
 const LOGGED_PATH = Symbol('path written to the request log');
+const ROUTE_NAME = Symbol('route template of a request no router matched');
+
+/** The metrics and log label of every request that no route (or fast path) names. */
+export const UNMATCHED = 'unmatched';
+
+/**
+ * Names the route template a request was served by, for requests that mxauth's routers did not match
+ * (the OAuth engine's routes, whose router is the engine's own).
+ */
+export function nameRoute(ctx: Context, template: string): void {
+  (ctx.state as Record<symbol, string>)[ROUTE_NAME] = template;
+}
+
+/**
+ * Whether Node's request timeout (`server.requestTimeout`) cut this request off: it then answered 408
+ * itself and destroyed the socket, and reading the body failed with a mere "aborted".
+ */
+export function cutOffByTimeout(req: IncomingMessage): boolean {
+  return (req.socket.errored as NodeJS.ErrnoException | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+}
 
 /**
  * Logs `path` for this request instead of the one requested: for routes whose path carries a credential
@@ -100,9 +126,4 @@ export function logRequest(logger: Logger, metrics: Metrics, r: RequestRecord): 
   };
   if (r.error) logger.error({ ...line, err: r.error }, 'request failed');
   else logger[level](line, 'request');
-}
-
-/** A metrics label for paths no router named: ids (long opaque segments) folded, so labels stay few. */
-export function routeLabel(path: string): string {
-  return path.replace(/\/[A-Za-z0-9_-]{16,}(?=\/|$)/g, '/:id');
 }

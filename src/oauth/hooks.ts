@@ -206,12 +206,15 @@ function authorizationDevice(rng: Rng): Middleware {
     return `${scope} ${deviceScope(generateDeviceId(rng), parsed.value.flavour)}`;
   };
   return async (ctx, next) => {
-    if (ctx.path === ROUTES.authorization && ctx.method === 'GET' && typeof ctx.query.scope === 'string') {
+    // HEAD too: the engine's GET routes answer it, and the interaction it starts can be finished by GET.
+    const read = ctx.method === 'GET' || ctx.method === 'HEAD';
+    if (ctx.path === ROUTES.authorization && read && typeof ctx.query.scope === 'string') {
       const scope = withDevice(ctx.query.scope);
       if (scope) ctx.query = { ...ctx.query, scope };
     }
     if (
-      ctx.path === ROUTES.device_authorization &&
+      // A pushed authorization request (RFC 9126) carries the scope /authorize then reads from it.
+      (ctx.path === ROUTES.device_authorization || ctx.path === ROUTES.pushed_authorization_request) &&
       ctx.method === 'POST' &&
       ctx.is('application/x-www-form-urlencoded')
     ) {
