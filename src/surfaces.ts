@@ -134,6 +134,8 @@ export function buildSurfaces(
   const https = config.http.publicBase.protocol === 'https:';
   const secureCookies: Middleware = (ctx, next) => {
     if (https) ctx.cookies.secure = true;
+    // HSTS for the host mxauth is published on (a year; not includeSubDomains, which is the domain's call).
+    if (https) ctx.set('Strict-Transport-Security', 'max-age=31536000');
     // Cookies mxauth sets itself are scoped to public_base's path (see web/base-path.ts).
     setPublicRoot(ctx, config.http.publicBase.pathname);
     return next();

@@ -15,6 +15,7 @@ import type { Clock } from '../domain/clock.js';
 import { describeScopeProblem, parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { ulidGenerator } from '../domain/ulid.js';
 import { userStatus } from '../domain/user.js';
+import { cookieName } from '../http/cookie-names.js';
 import { contextGate } from '../observability/context-gate.js';
 import type { Logger } from '../observability/logger.js';
 import { contactClaims } from '../services/account-settings.js';
@@ -85,6 +86,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
   const base = config.http.publicBase.href;
   // Everything mxauth prints lies under public_base's path ('/' or e.g. '/auth/'); see engineHandoff.
   const root = config.http.publicBase.pathname;
+  const secure = config.http.publicBase.protocol === 'https:';
 
   const policy = interactionPolicy.base();
   const promptValues = ['none', 'login', 'consent'];
@@ -231,7 +233,13 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
       // (the interaction and resume URLs), which a path here would override.
       long: { httpOnly: true, sameSite: 'lax', path: root },
       short: { httpOnly: true, sameSite: 'lax' },
-      names: { session: 'mxauth-session', interaction: 'mxauth-interaction', resume: 'mxauth-resume' },
+      // Prefixed under https (http/cookie-names.ts): the session is the host's (`__Host-` at the root path);
+      // the others live at the interaction's and authorization's paths, so `__Secure-` at most.
+      names: {
+        session: cookieName('mxauth-session', secure, root),
+        interaction: cookieName('mxauth-interaction', secure, '/interaction/'),
+        resume: cookieName('mxauth-resume', secure, '/authorize/'),
+      },
     },
     jwks: {
       keys: config.secrets.keys.map((key) => ({

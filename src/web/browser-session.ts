@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { User } from '../domain/user.js';
+import { cookieName } from '../http/cookie-names.js';
 import { ACCOUNT_CLIENT_ID, type OAuthEngine, ROUTES } from '../oauth/provider.js';
 import type { Storage } from '../storage/storage.js';
 import { publicPath } from './base-path.js';
@@ -64,6 +65,7 @@ export function browserSession(deps: {
   const callback = new URL(SIGN_IN_CALLBACK_ROUTE.slice(1), base).href;
   const returnPaths = RETURN_ROUTES.map((route) => publicPath(root, route));
   const secure = base.protocol === 'https:';
+  const stateCookie = cookieName(STATE_COOKIE, secure, accountPath);
 
   /** Records the browser's activity, at most once a minute per session. */
   const touch = async (ctx: Context, uid: string, userId: string): Promise<void> => {
@@ -109,7 +111,7 @@ export function browserSession(deps: {
       // ctx.url is below the root however the request arrived (prefix stripped by mxauth or the proxy).
       // The cookie lives at the account path, where the callback is, whichever page started the sign-in.
       const returnTo = publicPath(root, options.returnTo ?? ctx.url);
-      ctx.cookies.set(STATE_COOKIE, `${state}.${returnTo}`, {
+      ctx.cookies.set(stateCookie, `${state}.${returnTo}`, {
         httpOnly: true,
         sameSite: 'lax',
         secure,
@@ -134,10 +136,10 @@ export function browserSession(deps: {
     },
 
     finishSignIn(ctx) {
-      const saved = ctx.cookies.get(STATE_COOKIE) ?? '';
+      const saved = ctx.cookies.get(stateCookie) ?? '';
       const dot = saved.indexOf('.');
       const returnTo = saved.slice(dot + 1);
-      ctx.cookies.set(STATE_COOKIE, '', { path: accountPath, maxAge: 0 });
+      ctx.cookies.set(stateCookie, '', { path: accountPath, maxAge: 0 });
       if (dot === -1 || saved.slice(0, dot) !== ctx.query.state) return undefined;
       if (!returnPaths.some((path) => returnTo.startsWith(path))) return undefined;
       return returnTo;

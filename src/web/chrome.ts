@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import { publicPath } from './base-path.js';
 import { lookOf } from './branding.js';
-import { LANGUAGE_COOKIE, LANGUAGE_PARAMETER, localTarget } from './language-switch.js';
+import { LANGUAGE_PARAMETER, languageCookieName, localTarget } from './language-switch.js';
 import type { Frame, PageChrome } from './layout.js';
 
 /**
@@ -30,13 +30,11 @@ export function pageChrome(config: Config): (ctx: ChromeContext) => PageChrome {
     ...(look.overrides.customCss !== undefined ? [`${assetsBase}custom.css`] : []),
   ];
   const names = look.catalogs.names();
+  const languageCookie = languageCookieName(config);
   const { branding } = look;
 
   return (ctx) => {
-    const t = look.catalogs.translator(
-      ctx.get('accept-language'),
-      cookie(ctx.get('cookie'), LANGUAGE_COOKIE),
-    );
+    const t = look.catalogs.translator(ctx.get('accept-language'), cookie(ctx.get('cookie'), languageCookie));
     const target = switchTarget(ctx, config);
     const frame: Frame = {
       serviceName: look.serviceName,

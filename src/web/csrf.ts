@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { cookieName } from '../http/cookie-names.js';
 import { publicRoot } from './base-path.js';
 
 const COOKIE = 'mxauth-csrf';
@@ -16,10 +17,11 @@ export class Csrf {
 
   /** The token to put in a form's hidden `csrf` field; sets the cookie when there is none yet. */
   token(ctx: Context): string {
-    let value = ctx.cookies.get(COOKIE);
+    const name = this.#name(ctx);
+    let value = ctx.cookies.get(name);
     if (!value || !/^[A-Za-z0-9_-]{43}$/.test(value)) {
       value = randomBytes(32).toString('base64url');
-      ctx.cookies.set(COOKIE, value, {
+      ctx.cookies.set(name, value, {
         httpOnly: true,
         sameSite: 'lax',
         secure: this.secureCookies,
@@ -34,11 +36,15 @@ export class Csrf {
   }
 
   verify(ctx: Context, submitted: unknown): boolean {
-    const value = ctx.state.csrfCookie ?? ctx.cookies.get(COOKIE);
+    const value = ctx.state.csrfCookie ?? ctx.cookies.get(this.#name(ctx));
     if (typeof submitted !== 'string' || !value) return false;
     const expected = Buffer.from(this.#mac(value));
     const given = Buffer.from(submitted);
     return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  #name(ctx: Context): string {
+    return cookieName(COOKIE, this.secureCookies, publicRoot(ctx));
   }
 
   #mac(value: string): string {

@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
+import { cookieName } from '../http/cookie-names.js';
 import { SecretBox } from '../services/secret-box.js';
 import { publicPath, publicRoot } from './base-path.js';
 
@@ -26,7 +27,7 @@ export class InteractionCookie<T> {
   /** Keeps `value` for interaction `uid` until `expiresAt` (the interaction's own end). */
   set(ctx: Context, uid: string, expiresAt: Date, value: T): void {
     const sealed = this.#box.seal(JSON.stringify({ uid, exp: expiresAt.getTime(), value }));
-    ctx.cookies.set(this.name, sealed, {
+    ctx.cookies.set(this.#cookie, sealed, {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.secure,
@@ -39,7 +40,7 @@ export class InteractionCookie<T> {
 
   /** The value kept for interaction `uid`; undefined when none, expired, or kept for another one. */
   get(ctx: Context, uid: string, now: Date): T | undefined {
-    const sealed = ctx.cookies.get(this.name);
+    const sealed = ctx.cookies.get(this.#cookie);
     const plain = sealed ? this.#box.open(sealed) : undefined;
     if (plain === undefined) return undefined;
     try {
@@ -52,7 +53,7 @@ export class InteractionCookie<T> {
   }
 
   clear(ctx: Context, uid: string): void {
-    ctx.cookies.set(this.name, '', {
+    ctx.cookies.set(this.#cookie, '', {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.secure,
@@ -61,6 +62,11 @@ export class InteractionCookie<T> {
       signed: false,
       overwrite: true,
     });
+  }
+
+  /** Scoped to one interaction's pages, so never `__Host-`. */
+  get #cookie(): string {
+    return cookieName(this.name, this.secure, '/interaction/');
   }
 
   #path(ctx: Context, uid: string): string {

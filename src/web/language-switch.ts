@@ -1,10 +1,19 @@
 import type { Middleware } from 'koa';
 import type { Config } from '../config/config.js';
+import { cookieName } from '../http/cookie-names.js';
 import { publicPath } from './base-path.js';
 import { lookOf } from './branding.js';
 
 /** The language a person picked with the switch; it wins over Accept-Language. */
 export const LANGUAGE_COOKIE = 'mxauth-lang';
+/** The language cookie's name for this deployment (prefixed under https, see cookie-names.ts). */
+export function languageCookieName(config: Config): string {
+  return cookieName(
+    LANGUAGE_COOKIE,
+    config.http.publicBase.protocol === 'https:',
+    config.http.publicBase.pathname,
+  );
+}
 /** `?lang=de` on any page picks German and reloads that page. */
 export const LANGUAGE_PARAMETER = 'lang';
 
@@ -24,7 +33,7 @@ export function languageSwitch(config: Config): Middleware {
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || typeof wanted !== 'string') return next();
     const language = wanted.toLowerCase();
     if (!languages.includes(language)) return next();
-    ctx.cookies.set(LANGUAGE_COOKIE, language, {
+    ctx.cookies.set(languageCookieName(config), language, {
       httpOnly: true,
       sameSite: 'lax',
       secure,

@@ -9,7 +9,7 @@ const get = (server: RunningMxauth, path: string, headers: Record<string, string
   fetch(new URL(path, server.base), { redirect: 'manual', headers });
 
 const languageCookies = (response: Response) =>
-  response.headers.getSetCookie().filter((c) => c.startsWith('mxauth-lang='));
+  response.headers.getSetCookie().filter((c) => /^(__Host-)?mxauth-lang=/.test(c));
 
 /** The hrefs of the language switch on a page, by language. */
 function switchLinks(page: string): Record<string, string> {
@@ -76,10 +76,10 @@ for (const kind of DATABASE_KINDS) {
       assert.match(page, /aria-current="true">Deutsch</);
     });
 
-    test('the cookie is Secure when public_base is https', async () => {
+    test('the cookie is Secure and __Host- when public_base is https', async () => {
       const response = await get(secure, 'link?lang=de');
       assert.equal(response.status, 303);
-      assert.match(languageCookies(response)[0]!, /^mxauth-lang=de;.*; secure/i);
+      assert.match(languageCookies(response)[0]!, /^__Host-mxauth-lang=de;.*; secure/i);
     });
 
     test('an unknown language, or a cookie naming one, changes nothing', async () => {

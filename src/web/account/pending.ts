@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { cookieName } from '../../http/cookie-names.js';
 
 const COOKIE = 'mxauth-account-codes';
 /** More codes waiting than anyone types in at once; the oldest are forgotten first. */
@@ -17,11 +18,15 @@ export class PendingCodes {
     private readonly secure: boolean,
   ) {}
 
+  get #name(): string {
+    return cookieName(COOKIE, this.secure, this.path);
+  }
+
   list(ctx: Context): string[] {
     // What this request already wrote wins over what the browser sent.
     const written = (ctx.state as Record<symbol, string[] | undefined>)[WRITTEN];
     if (written) return written;
-    return (ctx.cookies.get(COOKIE) ?? '')
+    return (ctx.cookies.get(this.#name) ?? '')
       .split('.')
       .filter((id) => ID.test(id))
       .slice(-MAX_PENDING);
@@ -42,7 +47,7 @@ export class PendingCodes {
     const kept = ids.slice(-MAX_PENDING);
     (ctx.state as Record<symbol, string[]>)[WRITTEN] = kept;
     const value = kept.join('.');
-    ctx.cookies.set(COOKIE, value === '' ? '' : value, {
+    ctx.cookies.set(this.#name, value === '' ? '' : value, {
       httpOnly: true,
       sameSite: 'lax',
       secure: this.secure,
