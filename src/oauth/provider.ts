@@ -178,8 +178,18 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
         },
       },
       introspection: { enabled: false },
-      // Holding a token is enough to end it: revoking is never harmful to its owner (RFC 7009 §5, spec).
-      revocation: { enabled: true, allowedPolicy: async () => true },
+      // RFC 7009 §2.1: the server checks that the token was issued to the client asking, and refuses the
+      // request with an error otherwise (§2.2.1: an RFC 6749 §5.2 error; `unauthorized_client` is the one
+      // that says "not this client's to do"). For a public client this stops a confused or hostile app from
+      // ending other apps' sessions by id; anyone holding the token can still claim its client_id.
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId !== client.clientId)
+            throw new errors.UnauthorizedClient('the token was not issued to this client');
+          return true;
+        },
+      },
       // Served by mxauth (userinfo.ts): the engine refuses tokens issued for a resource server.
       userinfo: { enabled: false },
       deviceFlow: {
