@@ -14,6 +14,7 @@ import type { Logger } from '../observability/logger.js';
 import type { OAuthSessionService } from '../services/oauth-sessions.js';
 import type { Storage } from '../storage/storage.js';
 import type { EnginePages } from './engine-pages.js';
+import { refuseLoopbackPortZero } from './loopback-port.js';
 import { type OAuthEngine, ROUTES } from './provider.js';
 
 type Ctx = KoaContextWithOIDC;
@@ -50,6 +51,7 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
   );
 
   engine.use(bodyGuard() as never);
+  engine.use(refuseLoopbackPortZero as never);
   engine.use(registration(deps) as never);
   engine.use(authorizationDevice(deps.rng) as never);
   engine.use((async (ctx: Ctx, next) => {
