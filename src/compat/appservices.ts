@@ -8,7 +8,8 @@ export type Appservice = AppserviceConfig;
 /**
  * The configured appservice registrations: which appservice a token belongs to, and which users it may
  * sign in with `m.login.application_service` (MAS issue #2580: bridges with end-to-bridge encryption
- * need devices of their own users).
+ * need devices of their own users). That login is off unless an appservice opts in: MSC4190 has
+ * appservices create their devices through the homeserver instead.
  */
 export class AppserviceRegistry {
   readonly #entries: { appservice: Appservice; digest: Buffer }[];
@@ -24,9 +25,19 @@ export class AppserviceRegistry {
     return new AppserviceRegistry(config.appservices, config.matrix.homeserver);
   }
 
-  /** True when any appservice is configured (the login flows then list `m.login.application_service`). */
+  /** True when any appservice is configured. */
   get enabled(): boolean {
     return this.#entries.length > 0;
+  }
+
+  /** True when some appservice opted in to `m.login.application_service` (GET /login then lists it). */
+  get loginOffered(): boolean {
+    return this.#entries.some((e) => e.appservice.login);
+  }
+
+  /** MSC4190: only an appservice configured with `appservice_login` may still use the old login. */
+  loginAllowed(appservice: Appservice): boolean {
+    return appservice.login;
   }
 
   get appservices(): readonly Appservice[] {

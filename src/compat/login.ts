@@ -15,6 +15,9 @@ import type { Storage } from '../storage/storage.js';
 export interface AppserviceAuth<A = unknown> {
   authenticate(token: string): A | undefined;
   mayLogin(appservice: A, localpart: string): boolean;
+  /** Some appservice may use the login (MSC4190 turns it off; `appservice_login` turns it back on). */
+  readonly loginOffered: boolean;
+  loginAllowed(appservice: A): boolean;
 }
 
 export interface CompatLoginDependencies {
@@ -77,7 +80,7 @@ export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
           oauth_aware_preferred: true,
           'org.matrix.msc3824.delegated_oidc_compatibility': true,
         });
-        if (deps.appservices) flows.push({ type: 'm.login.application_service' });
+        if (deps.appservices?.loginOffered) flows.push({ type: 'm.login.application_service' });
         ctx.body = { flows };
       }),
     );
@@ -202,9 +205,10 @@ export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
       }
       case 'm.login.application_service': {
         const appservices = deps.appservices;
-        if (!appservices) throw new MatrixError(400, 'M_UNKNOWN', 'No application services are configured');
+        if (!appservices?.loginOffered) throw appserviceLoginUnsupported();
         const appservice = appservices.authenticate(accessToken(ctx));
         if (!appservice) throw unknownToken();
+        if (!appservices.loginAllowed(appservice)) throw appserviceLoginUnsupported();
         const localpart = await localpartOf(body);
         if (localpart !== undefined && !validateLocalpart(localpart, serverName).ok)
           throw new MatrixError(400, 'M_INVALID_USERNAME', 'The user id is not a valid Matrix user id');
@@ -251,6 +255,15 @@ export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
 function identifierKey(body: Record<string, unknown>): string {
   const identifier = body.identifier as Record<string, unknown> | undefined;
   return String(identifier?.user ?? identifier?.address ?? body.user ?? '');
+}
+
+/** MSC4190: with the OAuth 2.0 API, appservices create their devices through the homeserver. */
+function appserviceLoginUnsupported(): MatrixError {
+  return new MatrixError(
+    400,
+    'M_APPSERVICE_LOGIN_UNSUPPORTED',
+    'm.login.application_service is not supported: create devices through the homeserver (MSC4190)',
+  );
 }
 
 function limit(limiter: RateLimiter, key: string): void {

@@ -31,6 +31,8 @@ export interface AppserviceConfig {
   userNamespaces: { exclusive: boolean; regex: RegExp }[];
   /** The registration file it was read from, absolute; undefined when given inline. */
   file: string | undefined;
+  /** May use `m.login.application_service` (opted in, for bridges without MSC4190). */
+  login: boolean;
 }
 
 /**

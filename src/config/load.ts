@@ -353,7 +353,8 @@ function checkBranding(
   }
 }
 
-type Registration = Exclude<ConfigFile['appservices'][number], { file: string }>;
+/** The registration's own fields (the entry's `appservice_login` is mxauth's, read from the entry). */
+type Registration = ReturnType<typeof appserviceRegistration.parse>;
 
 /**
  * Reads the appservice registrations (inline, or from Synapse registration files) and compiles their user
@@ -427,6 +428,7 @@ function resolveAppservices(
       sender: `@${registration.sender_localpart}:${file.matrix.homeserver}`,
       userNamespaces,
       file: source,
+      login: entry.appservice_login,
     });
   });
   return appservices;

@@ -482,6 +482,13 @@ export const appserviceRegistration = z.looseObject({
     .describe('Namespaces; only `users` matters to mxauth'),
 });
 
+// MSC4190: with the OAuth 2.0 API an appservice manages its devices through the homeserver, and
+// `m.login.application_service` is refused. Bridges that predate it need the old login back, one by one.
+const appserviceLogin = flag(
+  false,
+  'Let this appservice sign its users in with `m.login.application_service` (for bridges without MSC4190 support); otherwise that login answers `M_APPSERVICE_LOGIN_UNSUPPORTED`',
+);
+
 const appservice = z
   .union([
     z.strictObject({
@@ -489,8 +496,9 @@ const appservice = z
         .string()
         .min(1)
         .describe("Path of a Synapse appservice registration YAML file (relative to this file's directory)"),
+      appservice_login: appserviceLogin,
     }),
-    appserviceRegistration,
+    appserviceRegistration.extend({ appservice_login: appserviceLogin }),
   ])
   .describe('An appservice registration: `{file: path}` or its fields inline');
 
@@ -547,7 +555,7 @@ export const configSchema = z
       .array(appservice)
       .default([])
       .describe(
-        'Appservice registrations (as given to Synapse): they may sign in users of their exclusive user namespaces with `m.login.application_service`',
+        'Appservice registrations (as given to Synapse). With `appservice_login`, one may sign in users of its exclusive user namespaces with `m.login.application_service`',
       ),
   })
   .describe('mxauth configuration');

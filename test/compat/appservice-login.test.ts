@@ -17,6 +17,14 @@ for (const kind of DATABASE_KINDS) {
             sender_localpart: 'telegrambot',
             url: 'http://localhost:29317',
             namespaces: { users: [{ exclusive: true, regex: '@telegram_.*:example.test' }] },
+            // A bridge without MSC4190 support: the old login, opted in.
+            appservice_login: true,
+          },
+          {
+            id: 'signal',
+            as_token: 'signal-as-token',
+            sender_localpart: 'signalbot',
+            namespaces: { users: [{ exclusive: true, regex: '@signal_.*:example.test' }] },
           },
         ],
       });
@@ -58,6 +66,59 @@ for (const kind of DATABASE_KINDS) {
       const wrong = await login('telegram_1234', 'not-the-token');
       assert.equal(wrong.status, 401);
       assert.equal(wrong.body.errcode, 'M_UNKNOWN_TOKEN');
+    });
+
+    test('an appservice that did not opt in gets M_APPSERVICE_LOGIN_UNSUPPORTED (MSC4190)', async () => {
+      const answer = await login('signal_1', 'signal-as-token');
+      assert.equal(answer.status, 400);
+      assert.equal(answer.body.errcode, 'M_APPSERVICE_LOGIN_UNSUPPORTED');
+    });
+  });
+
+  describe(`appservice login, not opted in (MSC4190) [${kind}]`, () => {
+    let server: RunningMxauth;
+
+    before(async () => {
+      server = await startMxauth(kind, {
+        appservices: [
+          {
+            id: 'whatsapp',
+            as_token: 'whatsapp-as-token',
+            sender_localpart: 'whatsappbot',
+            namespaces: { users: [{ exclusive: true, regex: '@whatsapp_.*:example.test' }] },
+          },
+        ],
+      });
+    });
+    after(() => server.close());
+
+    test('GET /login does not list the flow, and the login answers 400 M_APPSERVICE_LOGIN_UNSUPPORTED', async () => {
+      for (const version of ['v3', 'r0']) {
+        const flows = (await (await fetch(`${server.base}_matrix/client/${version}/login`)).json()) as {
+          flows: { type: string }[];
+        };
+        assert.ok(!flows.flows.some((f) => f.type === 'm.login.application_service'), version);
+      }
+      // With the right token, a wrong one and none: the login type itself is what is not supported.
+      for (const token of ['whatsapp-as-token', 'not-the-token', undefined]) {
+        const response = await fetch(`${server.base}_matrix/client/v3/login`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify({
+            type: 'm.login.application_service',
+            identifier: { type: 'm.id.user', user: 'whatsapp_1' },
+          }),
+        });
+        assert.equal(response.status, 400, String(token));
+        assert.equal(
+          ((await response.json()) as { errcode: string }).errcode,
+          'M_APPSERVICE_LOGIN_UNSUPPORTED',
+        );
+      }
+      assert.equal(await server.mxauth.services.storage.users.findByLocalpart('whatsapp_1'), undefined);
     });
   });
 }
