@@ -88,3 +88,39 @@ test('response_mode=form_post answers with a self-submitting form whose script t
     'the inline submit script is allowed by hash only',
   );
 });
+
+test('discovery names the login hint types (MSC4198) and the branding policy and terms (op_policy_uri, op_tos_uri)', async () => {
+  const m = (await (await fetch(new URL('.well-known/openid-configuration', server.base))).json()) as Record<
+    string,
+    unknown
+  >;
+  assert.deepEqual(m.login_hint_types_supported, ['mxid']);
+  assert.equal(m.op_policy_uri, undefined, 'no policy configured, none advertised');
+  const branded = await startMxauth('sqlite', {
+    branding: { policy_uri: 'https://example.test/privacy', tos_uri: 'https://example.test/terms' },
+  });
+  try {
+    const b = (await (
+      await fetch(new URL('.well-known/openid-configuration', branded.base))
+    ).json()) as Record<string, unknown>;
+    assert.equal(b.op_policy_uri, 'https://example.test/privacy');
+    assert.equal(b.op_tos_uri, 'https://example.test/terms');
+  } finally {
+    await branded.close();
+  }
+});
+
+test('an mxid: login hint prefills the sign-in form without the openid scope (MSC4198)', async () => {
+  const config = await registerClient(server);
+  const browser = new FormBrowser(server.base);
+  const page = await browser.get(
+    oidc.buildAuthorizationUrl(config, {
+      redirect_uri: 'https://app.example.com/cb',
+      scope: 'urn:matrix:client:api:*',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+      login_hint: 'mxid:@gil:example.test',
+    }).href,
+  );
+  assert.match(page.html, /name="username"[^>]*value="gil"|value="gil"[^>]*name="username"/);
+});
