@@ -21,7 +21,7 @@ import type { Csrf } from './csrf.js';
 import { type Details, type InteractionKit, interactionExpiry } from './interaction-kit.js';
 import { InteractionCookie } from './interaction-state.js';
 import { messagePage } from './layout.js';
-import { consentPage } from './pages/consent.js';
+import { type ConsentView, consentPage } from './pages/consent.js';
 import { loginPage } from './pages/login.js';
 import { termsPage } from './pages/terms.js';
 import { RECOVER_ROUTE } from './recovery.js';
@@ -149,9 +149,23 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const client = await clientName(String(d.params.client_id), c.t.language);
     const scope = parseMatrixScope(String(d.params.scope ?? ''));
     const matrix = scope.ok ? scope.value : undefined;
+    // A device id the account already uses: signing in ends that session, so say which one it is.
+    let replacing: ConsentView['replacing'];
+    if (matrix?.deviceId) {
+      const [oauth] = await storage.oauthSessions.activeForDevice(user.id, matrix.deviceId);
+      const [compat] = oauth ? [] : await storage.compat.activeForDevice(user.id, matrix.deviceId);
+      const current = oauth ?? compat;
+      if (current)
+        replacing = {
+          app: oauth ? (await clientName(oauth.clientId, c.t.language)).name : undefined,
+          deviceName: current.displayName ?? undefined,
+          lastSeen: current.lastActiveAt ?? undefined,
+        };
+    }
     page(
       ctx,
       consentPage(c, {
+        replacing,
         action: step(d, 'consent'),
         csrf: csrf.token(ctx),
         clientName: client.name,

@@ -114,6 +114,9 @@ export const en = {
   'consent.full_access':
     'Full access to your account: read and send messages, manage rooms, settings and devices.',
   'consent.device': 'Sign in as a new device with the id {device}.',
+  'consent.device_takeover':
+    'Take over the device {device}: this ends the session now using it ({session}).',
+  'consent.last_seen': 'last seen {date}',
   'consent.admin': 'Administer the homeserver on your behalf.',
   'consent.openid': 'See your username.',
   'consent.email': 'See your email address.',
@@ -244,6 +247,9 @@ export const de: Record<keyof typeof en, string> = {
   'consent.full_access':
     'Voller Zugriff auf dein Konto: Nachrichten lesen und senden, Räume, Einstellungen und Geräte verwalten.',
   'consent.device': 'Als neues Gerät mit der Kennung {device} anmelden.',
+  'consent.device_takeover':
+    'Das Gerät {device} übernehmen: Die Sitzung, die es gerade nutzt, endet ({session}).',
+  'consent.last_seen': 'zuletzt aktiv am {date}',
   'consent.admin': 'Den Homeserver in deinem Namen verwalten.',
   'consent.openid': 'Deinen Benutzernamen sehen.',
   'consent.email': 'Deine E-Mail-Adresse sehen.',

@@ -9,6 +9,10 @@ export interface ConsentView {
   logoUri: string | undefined;
   userId: string;
   deviceId: string | undefined;
+  /** The session of this account that already has `deviceId`, which signing in ends (a device takeover). */
+  replacing?:
+    | { app: string | undefined; deviceName: string | undefined; lastSeen: Date | undefined }
+    | undefined;
   fullAccess: boolean;
   admin: boolean;
   openid: boolean;
@@ -21,7 +25,25 @@ export function consentPage(chrome: PageChrome, view: ConsentView): string {
   const { t } = chrome;
   const grants = [
     view.fullAccess && t('consent.full_access'),
-    view.deviceId && t('consent.device', { device: view.deviceId }),
+    view.deviceId &&
+      (view.replacing
+        ? t('consent.device_takeover', {
+            device: view.deviceId,
+            session:
+              [
+                view.replacing.app,
+                view.replacing.deviceName && `“${view.replacing.deviceName}”`,
+                view.replacing.lastSeen &&
+                  t('consent.last_seen', {
+                    date: new Intl.DateTimeFormat(t.language, { dateStyle: 'medium' }).format(
+                      view.replacing.lastSeen,
+                    ),
+                  }),
+              ]
+                .filter(Boolean)
+                .join(', ') || view.deviceId,
+          })
+        : t('consent.device', { device: view.deviceId })),
     view.admin && t('consent.admin'),
     view.openid && t('consent.openid'),
     view.email && t('consent.email'),
