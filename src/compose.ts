@@ -3,8 +3,10 @@ import type { Config } from './config/config.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { cryptoRng, type Rng } from './domain/random.js';
 import { createConnector, type HomeserverConnector } from './homeserver/index.js';
+import { watchSecretRefusals } from './homeserver/refusals.js';
 import { messageJobHandlers } from './message-handlers.js';
 import type { Logger } from './observability/logger.js';
+import { RepeatedLog } from './observability/repeated-log.js';
 import { recordQuery } from './observability/request-context.js';
 import { CompatSessionService } from './services/compat-sessions.js';
 import { HOMESERVER_QUEUE, homeserverJobRunner } from './services/homeserver-jobs.js';
@@ -98,7 +100,12 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
   const storage = createStorage(database, options.clock ?? systemClock, options.rng ?? cryptoRng);
   const hasher = new PasswordHasher(config.passwords.schemes);
   const clock = options.clock ?? systemClock;
-  const homeserver = createConnector(config, options.fetch);
+  // A refused shared secret repeats on every call: logged once a minute with a count, saying what to check.
+  const homeserver = watchSecretRefusals(
+    createConnector(config, options.fetch),
+    new RepeatedLog(options.logger),
+    config.matrix.endpoint.href,
+  );
   const rng = options.rng ?? cryptoRng;
   const key = (label: string) =>
     Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));

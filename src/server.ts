@@ -10,6 +10,7 @@ import { systemClock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
 import { cryptoRng } from './domain/random.js';
 import { buildHandler } from './http/app.js';
+import { HealthProblem } from './http/health.js';
 import { listen, type RunningServer } from './http/listen.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -17,6 +18,7 @@ import type { JobWorkerOptions } from './services/job-worker.js';
 import { startMaintenance } from './services/maintenance.js';
 import type { OAuthSessionService } from './services/oauth-sessions.js';
 import type { UserService } from './services/users.js';
+import { schemaMismatch } from './storage/migrate.js';
 import type { Surfaces } from './surfaces.js';
 
 /** The configuration is invalid; `problems` names each key at fault. */
@@ -91,7 +93,11 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
         logger,
         metrics,
         trustedProxies: resolved.http.trustedProxies,
-        ping: () => (services ? services.storage.ping() : Promise.reject(new Error('not started'))),
+        ping: async () => {
+          if (!services) throw new Error('not started');
+          const mismatch = await schemaMismatch(services.database);
+          if (mismatch) throw new HealthProblem(mismatch);
+        },
         surfaces: () => surfaces && ((resources) => surfaces!.middlewareFor(resources)),
         fastPaths: () => surfaces?.fastPaths,
       },

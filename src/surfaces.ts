@@ -24,6 +24,7 @@ import { TokenCache } from './oauth/token-cache.js';
 import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
+import { RepeatedLog } from './observability/repeated-log.js';
 import { OAuthSessionService } from './services/oauth-sessions.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { SecretBox } from './services/secret-box.js';
@@ -154,7 +155,7 @@ export function buildSurfaces(
         path: ROUTES.introspection,
         resource: 'oauth',
         quietWhenOk: true,
-        handle: introspectionHandler({ config, tokens }),
+        handle: introspectionHandler({ config, tokens, log: new RepeatedLog(deps.logger) }),
       },
     ],
     middlewareFor(resources) {

@@ -1,6 +1,13 @@
 import Router from '@koa/router';
 
-/** `GET /health`: 200 when the database answers within a second, 503 otherwise; for load balancers and orchestrators. */
+/** A reason `/health` may show as it is (it names no secret): the database answers but cannot be used. */
+export class HealthProblem extends Error {}
+
+/**
+ * `GET /health`: 200 when the database answers within a second with the schema this code expects, 503
+ * otherwise (the database away, or migrations pending or from a newer version: a server on the wrong
+ * schema answers errors to what touches the changed tables); for load balancers and orchestrators.
+ */
 export function healthRoutes(ping: () => Promise<void>): Router {
   const router = new Router();
   router.get('/health', async (ctx) => {
@@ -8,9 +15,12 @@ export function healthRoutes(ping: () => Promise<void>): Router {
     try {
       await withTimeout(ping(), 1000);
       ctx.body = { status: 'ok' };
-    } catch {
+    } catch (e) {
       ctx.status = 503;
-      ctx.body = { status: 'unavailable', reason: 'the database does not answer' };
+      ctx.body = {
+        status: 'unavailable',
+        reason: e instanceof HealthProblem ? e.message : 'the database does not answer',
+      };
     }
   });
   return router;

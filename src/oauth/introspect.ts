@@ -3,12 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/config.js';
 import { parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { FastPath } from '../http/app.js';
+import type { RepeatedLog } from '../observability/repeated-log.js';
 import { introspectionScope } from './matrix-resource.js';
 import type { ActiveToken, TokenLookup } from './token-lookup.js';
 
 export interface IntrospectionDependencies {
   config: Config;
   tokens: TokenLookup;
+  /**
+   * Where a refused homeserver secret and an unreachable database are logged: both repeat on every
+   * request until an operator acts, so each is logged once a minute with a count, not once a request.
+   */
+  log?: RepeatedLog;
 }
 
 const INACTIVE = { active: false } as const;
@@ -38,9 +44,35 @@ export function introspectionHandler(deps: IntrospectionDependencies): FastPath[
       },
       { 'www-authenticate': 'Bearer realm="mxauth", Basic realm="mxauth"' },
     );
+  const unavailable = (res: ServerResponse, error: unknown) => {
+    deps.log?.log(
+      'error',
+      'introspection-database',
+      { err: error },
+      'introspection cannot read the database: answering 503 until it is back (is the database up and reachable from here?)',
+    );
+    // 503, not 500: the homeserver tells its client to try again, and nothing is wrong with the token.
+    return send(
+      res,
+      503,
+      { error: 'temporarily_unavailable', error_description: 'the token store cannot be reached; try again' },
+      { 'retry-after': '1' },
+    );
+  };
   return (req, res, stats, done) => {
     const header = req.headers.authorization;
-    if (header && !authorized(header, secret, clientSecrets)) return done(unauthorized(res));
+    if (header && !authorized(header, secret, clientSecrets)) {
+      if (/^Bearer\s/i.test(header))
+        deps.log?.log(
+          'warn',
+          'introspection-bearer-refused',
+          { ip: req.socket.remoteAddress },
+          secret === undefined
+            ? 'introspection refused a Bearer secret: matrix.secret is not set here (matrix.kind none?) while the homeserver sends one'
+            : "introspection refused the homeserver's Bearer secret: matrix_authentication_service.secret (or the contents of secret_path) in homeserver.yaml must equal matrix.secret (or the contents of matrix.secret_file) here; every request of that homeserver gets 401 until they match",
+        );
+      return done(unauthorized(res));
+    }
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded')
       return done(
@@ -68,7 +100,8 @@ export function introspectionHandler(deps: IntrospectionDependencies): FastPath[
       const hint = form.get('token_type_hint');
       const models = homeserver ? HOMESERVER_MODELS : hint === 'refresh_token' ? REFRESH_FIRST : ACCESS_FIRST;
       deps.tokens.lookup(token, models, stats, (error, found) => {
-        if (error) return done(500, error);
+        if (error) return done(unavailable(res, error));
+        deps.log?.resolved('introspection-database', 'introspection reads the database again');
         try {
           if (!found || (homeserver && !found.user)) return done(send(res, 200, INACTIVE));
           const { json, bytes } = answer(deps, found);

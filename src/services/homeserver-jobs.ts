@@ -55,11 +55,15 @@ export function homeserverJobRunner(
           { missingIsDone: false, attempts: job.attempts },
         );
       }
-      case 'upsert_device':
+      case 'upsert_device': {
+        // A device no live session holds any more (its sign-in failed, or it was signed out before the
+        // homeserver could be told) must not be created there: the job is moot, and dropped.
+        if (!(await deviceInUse(storage, call.localpart, call.deviceId))) return { kind: 'done' };
         return outcome(await connector.upsertDevice(call.localpart, call.deviceId, call.displayName), {
           missingIsDone: false,
           attempts: job.attempts,
         });
+      }
       case 'update_device_display_name':
         return outcome(
           await connector.updateDeviceDisplayName(call.localpart, call.deviceId, call.displayName),
@@ -115,6 +119,15 @@ export function homeserverJobRunner(
   };
 }
 
+async function deviceInUse(storage: Repositories, localpart: string, deviceId: string): Promise<boolean> {
+  const user = await storage.users.findByLocalpart(localpart);
+  if (!user) return false;
+  return (
+    (await storage.oauthSessions.activeForDevice(user.id, deviceId)).length > 0 ||
+    (await storage.compat.activeForDevice(user.id, deviceId)).length > 0
+  );
+}
+
 /**
  * Transient failures and a refused secret are retried (the homeserver or its configuration will come
  * back); a missing user or device is success for deletions and a retry otherwise (it may be provisioned
@@ -126,16 +139,22 @@ function outcome(
 ): JobOutcome {
   if (result.ok) return { kind: 'done' };
   const error = describeHomeserverError(result.error);
+  // Only a transient failure (no answer, a 5xx) may hide a call that took effect; any other answer is
+  // the homeserver refusing it.
+  const untouched = result.error.kind !== 'transient';
   switch (result.error.kind) {
     case 'transient':
-    case 'unauthorized':
       return { kind: 'retry', error };
+    case 'unauthorized':
+      return { kind: 'retry', error, untouched };
     case 'not_found':
       // Worth a few tries (an earlier job may still create the user), not forever: it would hold the
       // user's later jobs (deletions included) behind it.
       if (options.missingIsDone) return { kind: 'done' };
-      return options.attempts < MISSING_ATTEMPTS ? { kind: 'retry', error } : { kind: 'fail', error };
+      return options.attempts < MISSING_ATTEMPTS
+        ? { kind: 'retry', error, untouched }
+        : { kind: 'fail', error, untouched };
     default:
-      return { kind: 'fail', error };
+      return { kind: 'fail', error, untouched };
   }
 }

@@ -4,11 +4,16 @@ import { type Rng, randomFraction } from '../domain/random.js';
 import type { Logger } from '../observability/logger.js';
 import type { Storage } from '../storage/storage.js';
 
-/** What became of one delivery: done, tried again later (with backoff), or failed until an operator retries it. */
+/**
+ * What became of one delivery: done, tried again later (with backoff), or failed until an operator
+ * retries it. `untouched` says the receiver certainly did not act on it (it refused the call), so a caller
+ * abandoning the job has nothing to undo; without it a failed call may still have taken effect (a
+ * timeout, a 5xx).
+ */
 export type JobOutcome =
   | { kind: 'done' }
-  | { kind: 'retry'; error: string }
-  | { kind: 'fail'; error: string };
+  | { kind: 'retry'; error: string; untouched?: boolean }
+  | { kind: 'fail'; error: string; untouched?: boolean };
 
 export type JobHandler = (job: Job) => Promise<JobOutcome>;
 
@@ -90,9 +95,12 @@ export class JobWorker {
   /**
    * Delivers the due jobs of one ordering key now, in order, up to and including `job`; true when `job`
    * is done. For a caller that must not go on before the homeserver knows (a device about to get tokens).
-   * One try each: on failure the jobs stay, with backoff, for the worker.
+   * One try each: on failure the jobs stay, with backoff, for the worker (or for the caller to cancel);
+   * `untouched` when `job` certainly had no effect (refused, or never tried behind an earlier job).
    */
-  async deliverNow(job: Job): Promise<{ delivered: true } | { delivered: false; error: string }> {
+  async deliverNow(
+    job: Job,
+  ): Promise<{ delivered: true } | { delivered: false; error: string; untouched: boolean }> {
     // Up to about ten seconds when another worker holds an earlier job of this key.
     for (let round = 0; round < 200; round++) {
       const claimed = await this.storage.jobs.claim({
@@ -107,17 +115,22 @@ export class JobWorker {
           // Release what was claimed after it, for the worker, in order.
           for (const rest of claimed.slice(claimed.indexOf(next) + 1))
             await this.storage.jobs.retryLater(rest.id, this.deps.clock.now(), 'waiting for an earlier job');
-          return { delivered: false, error: outcome.error };
+          return {
+            delivered: false,
+            error: outcome.error,
+            untouched: next.id !== job.id || outcome.untouched === true,
+          };
         }
         if (next.id === job.id) return { delivered: true };
       }
       const current = await this.storage.jobs.find(job.id);
       if (!current || current.state === 'done') return { delivered: true };
-      if (current.state === 'failed') return { delivered: false, error: current.lastError ?? 'failed' };
+      if (current.state === 'failed')
+        return { delivered: false, error: current.lastError ?? 'failed', untouched: false };
       // Another worker holds an earlier job of this key: give it a moment.
       if (claimed.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return { delivered: false, error: 'the homeserver did not answer in time' };
+    return { delivered: false, error: 'the homeserver did not answer in time', untouched: false };
   }
 
   async #drain(): Promise<void> {

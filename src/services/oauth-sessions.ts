@@ -50,8 +50,14 @@ export class OAuthSessionService {
     if (upsert) {
       const delivered = await this.outbox.deliverNow(upsert);
       if (!delivered.delivered) {
-        // The device stays if an older session still holds it (see takeOverDevice).
-        await this.end(session);
+        // The device stays if an older session still holds it (see takeOverDevice); the failed sign-in
+        // leaves no job behind unless the homeserver may have created the device after all.
+        await this.storage.transaction(async (tx) => {
+          await tx.oauthRecords.revokeByGrantId(session.grantId);
+          await tx.oauthSessions.finish(session.id);
+          await this.outbox.abandonDevice(tx, upsert, delivered.untouched, session.userId, input.deviceId!);
+        });
+        this.outbox.wake();
         return err({ kind: 'homeserver_unavailable', error: delivered.error });
       }
     }

@@ -30,6 +30,25 @@ export class Outbox {
     if (user) await this.enqueue(tx, user.id, { kind: 'delete_device', localpart: user.localpart, deviceId });
   }
 
+  /**
+   * A sign-in failed after its `upsert_device` job was written and tried (its session is finished in
+   * `tx`): the job is cancelled, and a `delete_device` written only when the failed call may have created
+   * the device anyway (a timeout, a 5xx) and no other live session holds it. A refused call (a wrong
+   * secret, a device the homeserver will not take) leaves no job behind to retry for ever.
+   */
+  async abandonDevice(
+    tx: Repositories,
+    upsert: Job,
+    untouched: boolean,
+    userId: string,
+    deviceId: string,
+  ): Promise<void> {
+    const cancelled = await tx.jobs.cancel(upsert.id);
+    // Not cancelled: a worker is delivering it right now, so the device may yet be created.
+    if (cancelled && untouched) return;
+    await this.releaseDevice(tx, userId, deviceId);
+  }
+
   /** A device was renamed: tell the homeserver. */
   async renameDevice(tx: Repositories, userId: string, deviceId: string, displayName: string): Promise<void> {
     const user = await tx.users.findById(userId);

@@ -63,3 +63,31 @@ export async function migrateToLatest(
 export async function pendingMigrations(database: Database): Promise<string[]> {
   return (await (await migrator(database)).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
 }
+
+/**
+ * Why the schema is not the one this code was written for, or undefined when it is: migrations this code
+ * has that the database has not run (a `--no-migrate` start, a restored backup), or migrations the
+ * database has that this code lacks (a newer mxauth migrated it during a rolling upgrade). Read on every
+ * health check, so it is one query; it throws when the database does not answer.
+ */
+export async function schemaMismatch(database: Database): Promise<string | undefined> {
+  const expected = Object.keys(await migrationProvider.getMigrations());
+  let applied: string[];
+  try {
+    // Unqualified, the name resolves through search_path like every query of this server's tables.
+    const { rows } = await sql<{ name: string }>`SELECT name FROM mxauth_migrations`.execute(database.db);
+    applied = rows.map((r) => r.name);
+  } catch (e) {
+    // No migration table at all, or no database: only the second is an error of its own.
+    await sql`SELECT 1`.execute(database.db);
+    if (e instanceof Error && /mxauth_migrations/.test(e.message)) applied = [];
+    else throw e;
+  }
+  const pending = expected.filter((name) => !applied.includes(name));
+  const unknown = applied.filter((name) => !expected.includes(name));
+  if (unknown.length > 0)
+    return `the database schema is newer than this mxauth (${unknown.join(', ')} applied by a newer version): upgrade this instance`;
+  if (pending.length > 0)
+    return `the database schema is out of date (${pending.length} migration(s) pending): run \`mxauth database migrate\``;
+  return undefined;
+}

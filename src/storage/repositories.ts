@@ -159,6 +159,11 @@ export interface JobRepository {
   retryLater(id: string, runAt: Date, error: string): Promise<void>;
   /** Gives up: the job stays, failed, until an operator retries it. */
   fail(id: string, error: string): Promise<void>;
+  /**
+   * Deletes a job nobody is delivering (pending), for work that became moot before it was done (the
+   * device of a sign-in that failed); false when it is running, finished or gone.
+   */
+  cancel(id: string): Promise<boolean>;
   /** Makes a failed job pending again, due now. */
   retry(id: string): Promise<boolean>;
   list(options: { states: JobState[]; limit: number }): Promise<Job[]>;

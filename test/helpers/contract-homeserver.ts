@@ -61,7 +61,7 @@ export class ContractHomeserver extends RestartableServer {
   /** Localparts in an application service's exclusive namespace. */
   readonly exclusive = new Set<string>();
   /** What the server does instead of answering properly, to test mxauth against a bad homeserver. */
-  misbehave: 'no' | 'error500' | 'garbage' | 'hang' = 'no';
+  misbehave: 'no' | 'error500' | 'garbage' | 'hang' | 'refuse_secret' = 'no';
 
   constructor(
     readonly serverName: string,
@@ -94,7 +94,8 @@ export class ContractHomeserver extends RestartableServer {
     if (req.method !== method) return this.#violation(res, `${op}: method ${req.method}, expected ${method}`);
     const auth = req.headers.authorization;
     if (!auth) return send(res, 401, { errcode: 'M_MISSING_TOKEN', error: 'Missing access token' });
-    if (auth !== `Bearer ${this.secret}`)
+    // As after a secret rotated on one side only: the right secret is refused too.
+    if (auth !== `Bearer ${this.secret}` || this.misbehave === 'refuse_secret')
       return send(res, 403, { errcode: 'M_FORBIDDEN', error: 'Invalid access token' });
     const query = Object.fromEntries(url.searchParams);
     let body: Record<string, unknown> | undefined;

@@ -96,6 +96,15 @@ export function kyselyJobs(ctx: RepositoryContext): JobRepository {
         .execute();
     },
 
+    async cancel(id) {
+      const result = await db
+        .deleteFrom('jobs')
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
     async retry(id) {
       const result = await db
         .updateTable('jobs')
