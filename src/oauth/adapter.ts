@@ -46,8 +46,14 @@ export function adapterFactory(
   const restore = (
     record: { payload: Record<string, unknown>; consumedAt: number | null },
     extra: Record<string, unknown>,
+  refreshes: {
+    /** Before a refresh token is read: lets concurrent refreshes of it take turns (refresh-turns.ts). */
+    beforeRead(id: string): Promise<void>;
+    /** During a refresh, the refresh token being issued (the access token saved with it belongs to it). */
+    issuing(): string | undefined;
+  } = { beforeRead: async () => {}, issuing: () => undefined },
   ): Record<string, unknown> => {
-    const { _sealedId, ...payload } = record.payload;
+    const { _sealedId, _issuedWith, ...payload } = record.payload;
     const jti = extra.jti ?? (typeof _sealedId === 'string' ? box.open(_sealedId) : undefined);
     for (const field of SEALED_INTERACTION_FIELDS) {
       const value = payload[field];
@@ -89,6 +95,10 @@ export function adapterFactory(
           stored.session = session;
         }
         // ...and the device code being approved (the device's polling secret): kept sealed.
+      // An access token from a refresh remembers its refresh token: if a retry replaces that answer, both
+      // of its tokens stop working (#linkRotation), not only the refresh token.
+      const issuing = this.model === 'AccessToken' ? refreshes.issuing() : undefined;
+      if (issuing !== undefined) stored._issuedWith = sha256(issuing);
         for (const field of SEALED_INTERACTION_FIELDS) {
           if (typeof stored[field] === 'string')
             stored[field] = `${SEALED}${box.seal(stored[field] as string)}`;
@@ -106,7 +116,8 @@ export function adapterFactory(
         expiresAt: expiresIn ? clock.now().getTime() + expiresIn * 1000 : null,
         consumedAt: null,
       });
-      if (this.model === 'RefreshToken') await this.#linkRotation(id);
+      if (this.model === 'RefreshToken')
+        await this.#linkRotation(id, typeof payload.grantId === 'string' ? payload.grantId : undefined);
     }
 
     /**
@@ -114,13 +125,17 @@ export function adapterFactory(
      * (its response was lost and the client retried), the earlier replacement, never used, is retired:
      * one device keeps one chain of refresh tokens.
      */
-    async #linkRotation(id: string): Promise<void> {
+    async #linkRotation(id: string, grantId: string | undefined): Promise<void> {
       const predecessor = rotatedRefreshToken();
       if (!predecessor || predecessor === id) return;
       const previous = await records.link('RefreshToken', sha256(predecessor), sha256(id));
       // Consumed, not deleted: if the earlier replacement is ever presented, that is reuse, and the
       // engine ends the session (someone replayed an old token while the device kept the new one).
-      if (previous && previous !== sha256(id)) await records.consume('RefreshToken', previous);
+      if (previous && previous !== sha256(id)) {
+        await records.consume('RefreshToken', previous);
+        // The access token of the replaced answer too: it was the same lost (or superseded) answer.
+        if (grantId) await records.revokeAccessTokensIssuedWith(grantId, previous);
+      }
     }
 
     async find(id: string): Promise<Record<string, unknown> | undefined> {
@@ -140,6 +155,7 @@ export function adapterFactory(
       const record = await records.findByUserCodeHash(this.model, sha256(userCode));
       return record && restore(record, { userCode });
     }
+      if (this.model === 'RefreshToken') await refreshes.beforeRead(id);
 
     async findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
       const record = await records.findByUid(this.model, uid);

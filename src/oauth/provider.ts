@@ -25,6 +25,7 @@ import { adapterFactory } from './adapter.js';
 import type { EnginePages } from './engine-pages.js';
 import { logoutConfirmation } from './logout-confirmation.js';
 import { matrixResourceScope } from './matrix-resource.js';
+import { RefreshTurns } from './refresh-turns.js';
 
 // oidc-provider has no "exports" map, so its modules can be imported by path: this one is the single
 // AsyncLocalStorage its router enters around each request (lib/helpers/initialize_app.js) and
@@ -95,6 +96,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
     promptValues.push('create');
   }
 
+  const refreshTurns = new RefreshTurns();
   const configuration: Configuration = {
     clients: [
       {
@@ -120,6 +122,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
       deps.clock,
       deps.box,
       () => (Provider.ctx as KoaContextWithOIDC | undefined)?.oidc?.entities?.RotatedRefreshToken?.jti,
+      refreshTurns,
     ),
     findAccount: async (_ctx, sub) => {
       const user = await storage.users.findById(sub);
@@ -281,6 +284,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
 
   const engine = new Provider(config.http.issuer, configuration);
   engine.proxy = true;
+  engine.use(refreshTurns.middleware as never);
   engine.use(logoutConfirmation(deps.pages) as never);
   return engine;
 }

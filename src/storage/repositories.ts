@@ -215,6 +215,8 @@ export interface OAuthRecordRepository {
   destroy(model: string, idHash: string): Promise<void>;
   /** Deletes every record of a grant (its tokens and codes and the grant itself). */
   revokeByGrantId(grantId: string): Promise<number>;
+  /** Deletes the grant's access tokens issued together with this refresh token (`_issuedWith`). */
+  revokeAccessTokensIssuedWith(grantId: string, refreshIdHash: string): Promise<number>;
   /** Deletes every record of a user: tokens, codes, grants and browser sessions. */
   revokeByAccountId(accountId: string): Promise<number>;
   /**

@@ -141,6 +141,25 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       const result = await db.deleteFrom('oauth_records').where('grant_id', '=', grantId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async revokeAccessTokensIssuedWith(grantId, refreshIdHash) {
+      // Rare (a retried or concurrent refresh): the grant's few access tokens are read and matched here.
+      const rows = await db
+        .selectFrom('oauth_records')
+        .select(['id_hash', 'payload'])
+        .where('model', '=', 'AccessToken')
+        .where('grant_id', '=', grantId)
+        .execute();
+      const doomed = rows
+        .filter((row) => (JSON.parse(row.payload) as { _issuedWith?: unknown })._issuedWith === refreshIdHash)
+        .map((row) => row.id_hash);
+      if (doomed.length === 0) return 0;
+      const result = await db
+        .deleteFrom('oauth_records')
+        .where('model', '=', 'AccessToken')
+        .where('id_hash', 'in', doomed)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async revokeByAccountId(accountId) {
       const result = await db
         .deleteFrom('oauth_records')
