@@ -25,8 +25,8 @@ import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
+import { LoginLimits } from './services/login-limits.js';
 import { OAuthSessionService } from './services/oauth-sessions.js';
-import { RateLimiter } from './services/rate-limit.js';
 import { SecretBox } from './services/secret-box.js';
 import { accountRoutes } from './web/account.js';
 import { assetRoutes } from './web/assets.js';
@@ -73,14 +73,19 @@ export function buildSurfaces(
     pages,
     fetch: deps.outboundFetch,
   });
-  installHooks(engine, { storage, sessions, rng: deps.rng, logger: deps.logger, pages });
+  installHooks(engine, {
+    storage,
+    sessions,
+    rng: deps.rng,
+    logger: deps.logger,
+    pages,
+    limits: config.rateLimiting,
+    clock: deps.clock,
+  });
 
   const csrf = new Csrf(key('mxauth csrf'), config.http.publicBase.protocol === 'https:');
-  // MAS's defaults: 3 attempts per IP then one per 20 s; 1800 per account per hour.
-  const loginLimits = {
-    perIp: new RateLimiter(config.rateLimiting.login.perIp, deps.clock),
-    perAccount: new RateLimiter(config.rateLimiting.login.perAccount, deps.clock),
-  };
+  // Wrong passwords only; per address as MAS (3, then one per 20 s), per account far fewer than MAS.
+  const loginLimits = new LoginLimits(config.rateLimiting.login, deps.clock);
 
   const appservices = AppserviceRegistry.fromConfig(config);
   const routers: Record<'human' | 'oauth' | 'assets' | 'discovery' | 'compat', Router[]> = {

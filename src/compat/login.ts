@@ -7,7 +7,7 @@ import { userStatus } from '../domain/user.js';
 import { readBody } from '../http/read-body.js';
 import { controlCharacterMessage, findControlCharacter } from '../http/text-guard.js';
 import type { CompatGrant, CompatSessionService } from '../services/compat-sessions.js';
-import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
+import type { LoginAttempt, LoginLimits } from '../services/login-limits.js';
 import type { UserService } from '../services/users.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -25,7 +25,7 @@ export interface CompatLoginDependencies {
   users: UserService;
   storage: Storage;
   compat: CompatSessionService;
-  loginLimits: { perIp: RateLimiter; perAccount: RateLimiter };
+  loginLimits: LoginLimits;
   appservices?: AppserviceAuth;
 }
 
@@ -184,23 +184,30 @@ export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
         const password = body.password;
         if (typeof password !== 'string') throw new MatrixError(400, 'M_MISSING_PARAM', 'Missing password');
         const localpart = await localpartOf(body);
-        const key = localpart ?? identifierKey(body);
-        limit(deps.loginLimits.perIp, addressBucket(ctx.state.clientAddress));
-        limit(deps.loginLimits.perAccount, key);
+        const attempt = allowed(
+          deps.loginLimits.attempt({
+            address: ctx.state.clientAddress,
+            account: localpart ?? identifierKey(body),
+          }),
+        );
         // An unknown user costs a full password check too, so timing does not tell who exists.
         const checked = await users.checkPassword(localpart ?? '', password);
-        if (checked.ok) return checked.value;
-        if (checked.error.kind === 'invalid_credentials')
-          throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
-        return checked.error.user;
+        const right = checked.ok
+          ? checked.value
+          : checked.error.kind !== 'invalid_credentials' && checked.error.user;
+        if (!right) throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
+        // A right password (of a locked account too) does not count against the limits.
+        attempt.succeeded();
+        return right;
       }
       case 'm.login.token': {
         const token = body.token;
         if (typeof token !== 'string') throw new MatrixError(400, 'M_MISSING_PARAM', 'Missing token');
-        limit(deps.loginLimits.perIp, addressBucket(ctx.state.clientAddress));
+        const attempt = allowed(deps.loginLimits.addressAttempt(ctx.state.clientAddress));
         const owner = await compat.redeemLoginToken(token);
         const user = owner && (await storage.users.findById(owner));
         if (!user) throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid or expired login token');
+        attempt.succeeded();
         return user;
       }
       case 'm.login.application_service': {
@@ -266,12 +273,17 @@ function appserviceLoginUnsupported(): MatrixError {
   );
 }
 
-function limit(limiter: RateLimiter, key: string): void {
-  const taken = limiter.take(key);
-  if (!taken.ok)
-    throw new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many attempts; wait a moment', {
-      retry_after_ms: taken.retryAfterMs,
-    });
+/** The attempt when the limits allow it; the Matrix 429 otherwise. */
+function allowed(attempt: LoginAttempt): Extract<LoginAttempt, { ok: true }> {
+  if (attempt.ok) return attempt;
+  throw new MatrixError(
+    429,
+    'M_LIMIT_EXCEEDED',
+    attempt.by === 'account'
+      ? 'Too many wrong passwords for this account; wait, or sign in from a browser that signed in to it before'
+      : 'Too many attempts; wait a moment',
+    { retry_after_ms: attempt.retryAfterMs },
+  );
 }
 
 function tokenFields(grant: CompatGrant): Record<string, unknown> {

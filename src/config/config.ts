@@ -80,7 +80,12 @@ export interface Config {
     introspectionCacheEntries: number;
   };
   log: ConfigFile['log'];
-  rateLimiting: { login: { perIp: RateLimit; perAccount: RateLimit } };
+  rateLimiting: {
+    login: { perIp: RateLimit; perAccount: RateLimit };
+    clientRegistration: { perIp: RateLimit };
+    deviceAuthorization: { perIp: RateLimit };
+    deviceUserCode: { perIp: RateLimit };
+  };
   appservices: AppserviceConfig[];
   /** Outgoing mail; `password` read from `password_file` when given. */
   email: Omit<ConfigFile['email'], 'password_file'>;

@@ -243,6 +243,9 @@ function resolveConfig(file: ConfigFile, baseDir: string): Result<Config, Config
           perSecond: file.rate_limiting.login.per_account.per_second,
         },
       },
+      clientRegistration: { perIp: rateLimit(file.rate_limiting.client_registration.per_ip) },
+      deviceAuthorization: { perIp: rateLimit(file.rate_limiting.device_authorization.per_ip) },
+      deviceUserCode: { perIp: rateLimit(file.rate_limiting.device_user_code.per_ip) },
     },
     appservices,
     email: { ...emailFile, password: emailPassword },
@@ -455,4 +458,8 @@ function ioReason(e: unknown): string {
   if (code === 'EACCES') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory';
   return (e as Error).message;
+}
+
+function rateLimit(file: { burst: number; per_second: number }): { burst: number; perSecond: number } {
+  return { burst: file.burst, perSecond: file.per_second };
 }

@@ -107,8 +107,11 @@ const http = z.strictObject({
     .describe('HTTP listeners'),
   trusted_proxies: z
     .array(z.string())
-    .default(['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/8', '127.0.0.0/8', 'fd00::/8', '::1/128'])
-    .describe('Networks whose `X-Forwarded-For` is believed when finding the client address'),
+    // MAS's default, as MAS writes it (10.0.0.0/10 is only 10.0–10.63): a config moved from MAS trusts the same.
+    .default(['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/10', '127.0.0.1/8', 'fd00::/8', '::1/128'])
+    .describe(
+      'Networks whose `X-Forwarded-For` is believed when finding the client address (read from the right, hop by hop)',
+    ),
 });
 
 const database = z.strictObject({
@@ -519,6 +522,25 @@ const rateLimiting = z.strictObject({
     })
     .prefault({})
     .describe('Every password check (the login page and the compatibility login API share the limits)'),
+  // Not MAS's `registration` (which limits account registration): this one is OAuth client registration.
+  client_registration: z
+    .strictObject({
+      per_ip: rate(20, 1 / 60, 'Client registrations per client address (IPv6: per /64)'),
+    })
+    .prefault({})
+    .describe('Dynamic client registration (`POST /oauth2/registration`), refused and accepted alike'),
+  device_authorization: z
+    .strictObject({
+      per_ip: rate(10, 1 / 60, 'Device authorizations started per client address (IPv6: per /64)'),
+    })
+    .prefault({})
+    .describe('Device authorizations (`POST /oauth2/device`)'),
+  device_user_code: z
+    .strictObject({
+      per_ip: rate(10, 10 / 3600, 'Wrong codes per client address (IPv6: per /64)'),
+    })
+    .prefault({})
+    .describe('Wrong or expired codes typed on the device sign-in page (`/link`)'),
 });
 
 const log = z.strictObject({

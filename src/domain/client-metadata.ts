@@ -1,3 +1,4 @@
+import { parse as parseHost } from 'tldts';
 import { err, ok, type Result } from './result.js';
 
 /*
@@ -28,9 +29,26 @@ const LOCALIZABLE = new Set(['client_name', ...URI_FIELDS]);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const LANGUAGE_TAG = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
 
+/**
+ * Size limits: a registration is anonymous, and every row it writes is kept until swept, so no field may
+ * be larger than a real client needs (the whole body is capped too, in the registration hook).
+ */
+export const METADATA_LIMITS = {
+  /** Characters of client_name and of each of its translations. */
+  name: 256,
+  /** Characters of every other text: URIs, contacts, scopes. */
+  text: 2048,
+  /** Entries of every list: redirect_uris, post_logout_redirect_uris, grant_types, contacts. */
+  list: 20,
+  /** `field#language` keys. */
+  localized: 20,
+} as const;
+
 export function checkClientMetadata(input: unknown): Result<CheckedClientMetadata, ClientMetadataError> {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
     return invalid('the registration request must be a JSON object');
+  const tooLarge = sizeProblem(input as Record<string, unknown>);
+  if (tooLarge) return invalid(tooLarge);
   const metadata: Record<string, unknown> = {};
   const localized: LocalizedValue[] = [];
   for (const [key, value] of Object.entries(input)) {
@@ -50,6 +68,11 @@ export function checkClientMetadata(input: unknown): Result<CheckedClientMetadat
   const clientUri = httpsUrl(metadata.client_uri);
   if (typeof clientUri === 'string') return invalid(`client_uri ${clientUri}`);
   const site = clientUri.hostname;
+  // On a public suffix (com, co.uk, github.io), "on the client's site" would mean any site under it.
+  if (isPublicSuffix(site))
+    return invalid(
+      `client_uri ${site} is a public suffix, shared by unrelated sites: use the client's own domain`,
+    );
 
   for (const field of URI_FIELDS.slice(1)) {
     if (metadata[field] === undefined) continue;
@@ -92,6 +115,35 @@ export function checkClientMetadata(input: unknown): Result<CheckedClientMetadat
     if (problem) return invalid(`backchannel_logout_uri ${problem}`);
   }
   return ok({ metadata, localized });
+}
+
+/** Why the metadata is larger than any real client's, if it is. */
+function sizeProblem(input: Record<string, unknown>): string | undefined {
+  let localized = 0;
+  for (const [key, value] of Object.entries(input)) {
+    if (key.includes('#') && ++localized > METADATA_LIMITS.localized)
+      return `at most ${METADATA_LIMITS.localized} localized (field#language) values are accepted`;
+    const limit =
+      key === 'client_name' || key.startsWith('client_name#') ? METADATA_LIMITS.name : METADATA_LIMITS.text;
+    if (typeof value === 'string' && value.length > limit)
+      return `${key} must be at most ${limit} characters`;
+    if (!Array.isArray(value)) continue;
+    if (value.length > METADATA_LIMITS.list) return `${key} may have at most ${METADATA_LIMITS.list} entries`;
+    if (value.some((entry) => typeof entry === 'string' && entry.length > METADATA_LIMITS.text))
+      return `each entry of ${key} must be at most ${METADATA_LIMITS.text} characters`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a host is a public suffix (ICANN's and the private section's, like github.io), under which
+ * hosts belong to unrelated owners. localhost stays usable for development, as before; IP addresses have
+ * no suffix.
+ */
+function isPublicSuffix(host: string): boolean {
+  const parsed = parseHost(host, { allowPrivateDomains: true });
+  if (parsed.isIp || parsed.hostname === 'localhost') return false;
+  return parsed.domain === null;
 }
 
 function invalid(description: string): { ok: false; error: ClientMetadataError } {

@@ -21,6 +21,14 @@ export const sha256 = tokenHash;
 // saves a query per request without serving a deleted client for long.
 const CLIENT_CACHE_MS = 60_000;
 
+/**
+ * A registered client (the engine stores only those: static ones live in the config) is deleted by the
+ * sweep when nobody signed in with it within this time; its first session removes the expiry
+ * (`tokensIssued` in hooks.ts). The Matrix spec lets servers forget clients never used, and an anonymous
+ * registration must not leave a row forever.
+ */
+export const UNUSED_CLIENT_TTL_MS = 24 * 3_600_000;
+
 // Records the engine also looks up by something other than their id; their id is kept sealed so it can
 // be given back (a session found by uid is later destroyed by id).
 const SEALED_ID_MODELS = new Set(['Session', 'DeviceCode']);
@@ -38,6 +46,12 @@ export function adapterFactory(
   box: SecretBox,
   /** During a refresh, the refresh token being replaced (read from the engine's request context). */
   rotatedRefreshToken: () => string | undefined = () => undefined,
+  refreshes: {
+    /** Before a refresh token is read: lets concurrent refreshes of it take turns (refresh-turns.ts). */
+    beforeRead(id: string): Promise<void>;
+    /** During a refresh, the refresh token being issued (the access token saved with it belongs to it). */
+    issuing(): string | undefined;
+  } = { beforeRead: async () => {}, issuing: () => undefined },
 ): new (
   model: string,
 ) => ProviderAdapter {
@@ -46,12 +60,6 @@ export function adapterFactory(
   const restore = (
     record: { payload: Record<string, unknown>; consumedAt: number | null },
     extra: Record<string, unknown>,
-  refreshes: {
-    /** Before a refresh token is read: lets concurrent refreshes of it take turns (refresh-turns.ts). */
-    beforeRead(id: string): Promise<void>;
-    /** During a refresh, the refresh token being issued (the access token saved with it belongs to it). */
-    issuing(): string | undefined;
-  } = { beforeRead: async () => {}, issuing: () => undefined },
   ): Record<string, unknown> => {
     const { _sealedId, _issuedWith, ...payload } = record.payload;
     const jti = extra.jti ?? (typeof _sealedId === 'string' ? box.open(_sealedId) : undefined);
@@ -87,6 +95,10 @@ export function adapterFactory(
 
     async upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
       const { jti: _jti, userCode, ...stored } = payload;
+      // An access token from a refresh remembers its refresh token: if a retry replaces that answer, both
+      // of its tokens stop working (#linkRotation), not only the refresh token.
+      const issuing = this.model === 'AccessToken' ? refreshes.issuing() : undefined;
+      if (issuing !== undefined) stored._issuedWith = sha256(issuing);
       if (SEALED_ID_MODELS.has(this.model)) stored._sealedId = box.seal(id);
       if (this.model === 'Interaction') {
         // It copies the browser's session cookie value, which the engine never reads back...
@@ -95,10 +107,6 @@ export function adapterFactory(
           stored.session = session;
         }
         // ...and the device code being approved (the device's polling secret): kept sealed.
-      // An access token from a refresh remembers its refresh token: if a retry replaces that answer, both
-      // of its tokens stop working (#linkRotation), not only the refresh token.
-      const issuing = this.model === 'AccessToken' ? refreshes.issuing() : undefined;
-      if (issuing !== undefined) stored._issuedWith = sha256(issuing);
         for (const field of SEALED_INTERACTION_FIELDS) {
           if (typeof stored[field] === 'string')
             stored[field] = `${SEALED}${box.seal(stored[field] as string)}`;
@@ -113,7 +121,11 @@ export function adapterFactory(
         uid: typeof payload.uid === 'string' ? payload.uid : null,
         userCodeHash: typeof userCode === 'string' ? sha256(userCode) : null,
         accountId: typeof payload.accountId === 'string' ? payload.accountId : null,
-        expiresAt: expiresIn ? clock.now().getTime() + expiresIn * 1000 : null,
+        expiresAt: expiresIn
+          ? clock.now().getTime() + expiresIn * 1000
+          : this.model === 'Client'
+            ? clock.now().getTime() + UNUSED_CLIENT_TTL_MS
+            : null,
         consumedAt: null,
       });
       if (this.model === 'RefreshToken')
@@ -143,6 +155,7 @@ export function adapterFactory(
         const cached = clientCache.get(id);
         if (cached && cached.until > Date.now()) return cached.payload;
       }
+      if (this.model === 'RefreshToken') await refreshes.beforeRead(id);
       const record = await records.find(this.model, sha256(id));
       if (!record) return undefined;
       if (this.model === 'RefreshToken' && (await retriable(record))) record.consumedAt = null;
@@ -155,7 +168,6 @@ export function adapterFactory(
       const record = await records.findByUserCodeHash(this.model, sha256(userCode));
       return record && restore(record, { userCode });
     }
-      if (this.model === 'RefreshToken') await refreshes.beforeRead(id);
 
     async findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
       const record = await records.findByUid(this.model, uid);

@@ -17,6 +17,8 @@ export interface EnginePages {
     userCode: string,
   ): Promise<void>;
   deviceSuccess(ctx: Ctx): Promise<void>;
+  /** Too many wrong codes from this address (abuse-limits.ts): come back later. */
+  userCodeLimited(ctx: Ctx): Promise<void>;
   logout(ctx: Ctx, form: string): Promise<void>;
   /** A signed-out browser sent on to a client without an id_token_hint: the click that allows it. */
   logoutContinue(ctx: Ctx, form: string, destination: URL): Promise<void>;
@@ -74,6 +76,10 @@ ${engineForm(form)}
     async deviceSuccess(ctx) {
       const c = chrome(ctx);
       send(ctx, messagePage(c, c.t('device.title'), c.t('device.done')));
+    },
+    async userCodeLimited(ctx) {
+      const c = chrome(ctx);
+      send(ctx, messagePage(c, c.t('device.title'), c.t('login.rate_limited')), 429);
     },
     async logout(ctx, form) {
       const c = chrome(ctx);

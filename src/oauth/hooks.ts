@@ -1,6 +1,8 @@
 import type { Middleware } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config/config.js';
 import { checkClientMetadata } from '../domain/client-metadata.js';
+import type { Clock } from '../domain/clock.js';
 import { deviceScope, generateDeviceId, parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { Rng } from '../domain/random.js';
 import { errorPage } from '../http/html.js';
@@ -13,6 +15,8 @@ import {
 import type { Logger } from '../observability/logger.js';
 import type { OAuthSessionService } from '../services/oauth-sessions.js';
 import type { Storage } from '../storage/storage.js';
+import { abuseLimits } from './abuse-limits.js';
+import { sha256 } from './adapter.js';
 import type { EnginePages } from './engine-pages.js';
 import { refuseLoopbackPortZero } from './loopback-port.js';
 import { type OAuthEngine, ROUTES } from './provider.js';
@@ -25,9 +29,12 @@ export interface HookDependencies {
   rng: Rng;
   logger: Logger;
   pages: EnginePages;
+  limits: Config['rateLimiting'];
+  clock: Clock;
 }
 
-const REGISTRATION_BODY_LIMIT = 56 * 1024;
+/** Far more than any real client's metadata (client-metadata.ts caps each field); every row is anonymous. */
+const REGISTRATION_BODY_LIMIT = 16 * 1024;
 /** The engine's own limit on the bodies it parses. */
 const ENGINE_BODY_LIMIT = 56 * 1024;
 
@@ -50,6 +57,7 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
     deps.logger.warn({ err: error, client_id: client.clientId }, 'back-channel logout delivery failed'),
   );
 
+  engine.use(abuseLimits(deps) as never);
   engine.use(bodyGuard() as never);
   engine.use(refuseLoopbackPortZero as never);
   engine.use(registration(deps) as never);
@@ -251,7 +259,12 @@ async function tokensIssued(ctx: Ctx, deps: HookDependencies): Promise<void> {
     userAgent: ctx.get('user-agent') || null,
     ip: ctx.ip ?? null,
   });
-  if (started.ok) return;
+  // Someone signed in with the client: it is kept, no longer swept as a registration never used.
+  if (started.ok) {
+    const clientId = token.clientId ?? ctx.oidc.client?.clientId;
+    if (clientId) await deps.storage.oauthRecords.keep('Client', sha256(clientId));
+    return;
+  }
   // The tokens were minted but the homeserver does not know the device: they would be refused there, so
   // they are revoked (by `started`) and the client is told to try again, in the token endpoint's format.
   deps.logger.warn(

@@ -60,6 +60,11 @@ export type FinishVerificationProblem =
 
 export type RemoveEmailProblem = { kind: 'not_found' } | { kind: 'last_verified' };
 
+/** A password attempt reserved under the sign-in limits; `succeeded` gives it back (only wrong ones count). */
+export interface PasswordAttempt {
+  succeeded(): void;
+}
+
 export type ChangePasswordProblem =
   | { kind: 'passwords_disabled' }
   | { kind: 'rate_limited' }
@@ -300,7 +305,7 @@ export class AccountSettings {
       next: string;
       confirmation: string;
       language: string;
-      allowAttempt: () => boolean;
+      allowAttempt: () => PasswordAttempt | undefined;
     },
   ): Promise<Result<void, ChangePasswordProblem>> {
     if (!this.options.passwordsEnabled) return err({ kind: 'passwords_disabled' });
@@ -314,10 +319,12 @@ export class AccountSettings {
       ...emails.map((e) => e.email),
     ]);
     if (!complexity.ok) return err({ kind: 'weak_password', reason: complexity.error.reason });
-    if (!input.allowAttempt()) return err({ kind: 'rate_limited' });
+    const attempt = input.allowAttempt();
+    if (!attempt) return err({ kind: 'rate_limited' });
     if (input.current.length > MAX_PASSWORD_LENGTH) return err({ kind: 'wrong_password' });
     const checked = await users.checkPassword(user.localpart, input.current);
     if (!checked.ok) return err({ kind: 'wrong_password' });
+    attempt.succeeded();
     // Told only to someone who proved the current password.
     if (input.next === input.current) return err({ kind: 'same_password' });
     const hashed = await hasher.hash(input.next);
@@ -395,13 +402,20 @@ export class AccountSettings {
    */
   async deactivate(
     user: User,
-    input: { password: string; confirmation: string; erase: boolean; allowAttempt: () => boolean },
+    input: {
+      password: string;
+      confirmation: string;
+      erase: boolean;
+      allowAttempt: () => PasswordAttempt | undefined;
+    },
   ): Promise<Result<void, DeactivateProblem>> {
     if (await this.hasPassword(user)) {
-      if (!input.allowAttempt()) return err({ kind: 'rate_limited' });
+      const attempt = input.allowAttempt();
+      if (!attempt) return err({ kind: 'rate_limited' });
       if (input.password.length > MAX_PASSWORD_LENGTH) return err({ kind: 'wrong_password' });
       const checked = await this.deps.users.checkPassword(user.localpart, input.password);
       if (!checked.ok) return err({ kind: 'wrong_password' });
+      attempt.succeeded();
     } else if (input.confirmation.trim() !== user.localpart) {
       return err({ kind: 'wrong_confirmation' });
     }

@@ -36,6 +36,20 @@ export class RateLimiter {
     return { ok: true };
   }
 
+  /**
+   * Gives back one token `take` spent, for an attempt that turned out not to count (a right password:
+   * only failures are limited). Taking first and giving back after keeps concurrent attempts within the
+   * budget, which checking first and charging after would not.
+   */
+  refund(key: string): void {
+    const bucket = this.#buckets.get(key);
+    if (!bucket) return;
+    const now = this.clock.now().getTime();
+    const tokens = bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond + 1;
+    if (tokens >= this.limit.burst) this.#buckets.delete(key);
+    else this.#buckets.set(key, { tokens, at: now });
+  }
+
   #sweep(now: number): void {
     for (const [key, bucket] of this.#buckets) {
       if (bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond >= this.limit.burst)

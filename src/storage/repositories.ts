@@ -226,6 +226,10 @@ export interface OAuthRecordRepository {
   revokeSessionsOfAccount(accountId: string, keepUid: string | undefined): Promise<number>;
   /** Deletes up to `limit` records that expired before now; returns how many. */
   deleteExpired(limit: number): Promise<number>;
+  /** Removes a record's expiry: it is kept until deleted (a registered client that got a session). */
+  keep(model: string, idHash: string): Promise<void>;
+  /** The client ids of up to `limit` expired `Client` records, which the next deleteExpired removes. */
+  expiredClientIds(limit: number): Promise<string[]>;
 }
 
 export interface OAuthSessionRepository {
@@ -309,6 +313,8 @@ export interface CompatRepository {
 export interface ClientLocalizationRepository {
   save(clientId: string, values: { field: string; language: string; value: string }[]): Promise<void>;
   list(clientId: string): Promise<{ field: string; language: string; value: string }[]>;
+  /** Deletes the values of these clients (clients being swept); returns how many rows. */
+  deleteForClients(clientIds: readonly string[]): Promise<number>;
 }
 
 export interface Repositories {

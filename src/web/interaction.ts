@@ -8,7 +8,7 @@ import type { Rng } from '../domain/random.js';
 import { userStatus } from '../domain/user.js';
 import { ACCOUNT_CLIENT_ID, type OAuthEngine } from '../oauth/provider.js';
 import { CaptchaVerifier } from '../services/captcha.js';
-import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
+import type { LoginLimits } from '../services/login-limits.js';
 import { RegistrationTokenService } from '../services/registration-tokens.js';
 import { TermsService } from '../services/terms.js';
 import type { UserService } from '../services/users.js';
@@ -20,6 +20,7 @@ import { pageChrome } from './chrome.js';
 import type { Csrf } from './csrf.js';
 import { type Details, type InteractionKit, interactionExpiry } from './interaction-kit.js';
 import { InteractionCookie } from './interaction-state.js';
+import { KnownBrowsers } from './known-browser.js';
 import { messagePage } from './layout.js';
 import { type ConsentView, consentPage } from './pages/consent.js';
 import { loginPage } from './pages/login.js';
@@ -33,7 +34,7 @@ export interface InteractionDependencies {
   users: UserService;
   storage: Storage;
   csrf: Csrf;
-  loginLimits: { perIp: RateLimiter; perAccount: RateLimiter };
+  loginLimits: LoginLimits;
   verification: VerificationService;
   clock: Clock;
   rng: Rng;
@@ -59,6 +60,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     'mxauth-terms',
     config.http.publicBase.protocol === 'https:',
   );
+  const knownBrowsers = new KnownBrowsers(config, deps.clock);
   const serverName = config.matrix.homeserver;
   const router = new Router({ prefix: '/interaction/:uid' });
   // Routes match below public_base's path; the links and form actions printed include it.
@@ -245,12 +247,29 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     const t = chrome(ctx).t;
     const username = (body.username ?? '').trim();
     const localpart = await resolveLogin(username);
-    const limited =
-      deps.loginLimits.perIp.take(addressBucket(ctx.state.clientAddress)).ok === false ||
-      deps.loginLimits.perAccount.take(localpart ?? username).ok === false;
-    if (limited) return renderLogin(ctx, d, { error: t('login.rate_limited'), username, status: 429 });
+    // A browser that signed in to this account before is not held by what guesses elsewhere used up.
+    const known =
+      localpart !== undefined && knownBrowsers.present(ctx)
+        ? await storage.users.findByLocalpart(localpart)
+        : undefined;
+    const attempt = deps.loginLimits.attempt({
+      address: ctx.state.clientAddress,
+      account: localpart ?? username,
+      knownBrowser: known ? knownBrowsers.idFor(ctx, known.id) : undefined,
+    });
+    if (!attempt.ok) {
+      const error =
+        attempt.by === 'account'
+          ? t('login.rate_limited_account', { minutes: String(Math.ceil(attempt.retryAfterMs / 60_000)) })
+          : t('login.rate_limited');
+      ctx.set('Retry-After', String(Math.ceil(attempt.retryAfterMs / 1000)));
+      return renderLogin(ctx, d, { error, username, status: 429 });
+    }
     // An unknown name still costs a full password check, so timing does not tell which names exist.
     const result = await users.checkPassword(localpart ?? '', body.password ?? '');
+    // Only wrong passwords count against the limits; a right one (of a locked account too) is given back.
+    if (result.ok || result.error.kind !== 'invalid_credentials') attempt.succeeded();
+    if (result.ok) knownBrowsers.remember(ctx, result.value.id);
     if (!result.ok) {
       const kind = result.error.kind;
       const error =

@@ -187,7 +187,7 @@ test('secret files lose their trailing newline (openssl rand -hex 32 > file), ex
   assert.equal(loaded.value.secrets.keys.length, 2);
   assert.equal(loaded.value.clients[0]?.secret, 'tool secret');
   assert.equal(
-    loaded.value.passwords.schemes[0]?.secret?.toString('utf8'),
+    Buffer.from(loaded.value.passwords.schemes[0]?.secret ?? []).toString('utf8'),
     'pepper\n',
     'a pepper keeps its bytes: existing hashes were made with them',
   );

@@ -190,6 +190,27 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async keep(model, idHash) {
+      await db
+        .updateTable('oauth_records')
+        .set({ expires_at: null })
+        .where('model', '=', model)
+        .where('id_hash', '=', idHash)
+        .where('expires_at', 'is not', null)
+        .execute();
+    },
+    async expiredClientIds(limit) {
+      const rows = await db
+        .selectFrom('oauth_records')
+        .select('payload')
+        .where('model', '=', 'Client')
+        .where('expires_at', '<', now())
+        .limit(limit)
+        .execute();
+      return rows
+        .map((row) => (JSON.parse(row.payload) as { client_id?: unknown }).client_id)
+        .filter((id): id is string => typeof id === 'string');
+    },
   };
 }
 

@@ -130,6 +130,14 @@ export function kyselyClientLocalizations(ctx: RepositoryContext): ClientLocaliz
         .orderBy('language')
         .execute();
     },
+    async deleteForClients(clientIds) {
+      if (clientIds.length === 0) return 0;
+      const result = await db
+        .deleteFrom('oauth_client_localizations')
+        .where('client_id', 'in', clientIds)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import * as deviceNames from './0003_device_names.js';
 import * as compat from './0004_compat.js';
 import * as account from './0005_account.js';
 import * as tokenChangeNotices from './0006_token_change_notices.js';
+import * as unusedClientExpiry from './0007_unused_client_expiry.js';
 
 /** Every migration, by name; names sort in the order they run. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004_compat': compat,
   '0005_account': account,
   '0006_token_change_notices': tokenChangeNotices,
+  '0007_unused_client_expiry': unusedClientExpiry,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -6,11 +6,11 @@ import type { User } from '../../domain/user.js';
 import type { OAuthEngine } from '../../oauth/provider.js';
 import { AccountSettings } from '../../services/account-settings.js';
 import type { CompatSessionService } from '../../services/compat-sessions.js';
+import type { LoginLimits } from '../../services/login-limits.js';
 import type { Messenger } from '../../services/messages.js';
 import type { OAuthSessionService } from '../../services/oauth-sessions.js';
 import type { Outbox } from '../../services/outbox.js';
 import type { PasswordHasher } from '../../services/passwords/hasher.js';
-import { addressBucket, type RateLimiter } from '../../services/rate-limit.js';
 import type { UserService } from '../../services/users.js';
 import type { VerificationService } from '../../services/verification.js';
 import type { Storage } from '../../storage/storage.js';
@@ -20,6 +20,7 @@ import { type BrowserSession, browserSession } from '../browser-session.js';
 import { pageChrome } from '../chrome.js';
 import type { Csrf } from '../csrf.js';
 import type { MessageKey } from '../i18n.js';
+import { KnownBrowsers } from '../known-browser.js';
 import { messagePage, type PageChrome } from '../layout.js';
 import type { AccountFrame } from '../pages/account.js';
 import { PendingCodes } from './pending.js';
@@ -41,7 +42,7 @@ export interface AccountDependencies {
   /** Codes proving an added address or number. */
   verification: VerificationService;
   /** The sign-in limits: a password typed on these pages is a guess like one typed at sign-in. */
-  loginLimits: { perIp: RateLimiter; perAccount: RateLimiter };
+  loginLimits: LoginLimits;
   clock: Clock;
 }
 
@@ -85,8 +86,11 @@ export interface AccountContext {
   send(ctx: Context, body: string, status?: number): void;
   /** Back to a view's page, announcing what was done. */
   redirectDone(ctx: Context, route: string, done: Done): void;
-  /** False when this person, or this address, typed too many passwords lately (spends one attempt). */
-  passwordAttemptAllowed(ctx: Context, user: User): boolean;
+  /**
+   * One password attempt reserved under the sign-in limits, to be given back (`succeeded`) when the
+   * password is right; undefined when this address, or this account in this browser, had too many wrong.
+   */
+  passwordAttempt(ctx: Context, user: User): { succeeded(): void } | undefined;
 }
 
 export function accountContext(deps: AccountDependencies): AccountContext {
@@ -95,6 +99,7 @@ export function accountContext(deps: AccountDependencies): AccountContext {
   const path = (route: string) => publicPath(root, route);
   const chrome = pageChrome(config);
   const views = enabledViews(config);
+  const knownBrowsers = new KnownBrowsers(config, deps.clock);
   const settings = new AccountSettings(deps, {
     passwordsEnabled: config.passwords.enabled,
     minimumComplexity: config.passwords.minimumComplexity,
@@ -138,11 +143,19 @@ export function accountContext(deps: AccountDependencies): AccountContext {
     redirectDone(ctx, route, done) {
       ctx.redirect(`${path(route)}?done=${done}`);
     },
-    passwordAttemptAllowed(ctx, user) {
-      return (
-        deps.loginLimits.perIp.take(addressBucket(ctx.state.clientAddress)).ok &&
-        deps.loginLimits.perAccount.take(user.localpart).ok
-      );
+    passwordAttempt(ctx, user) {
+      const attempt = deps.loginLimits.attempt({
+        address: ctx.state.clientAddress,
+        account: user.localpart,
+        knownBrowser: knownBrowsers.idFor(ctx, user.id),
+      });
+      if (!attempt.ok) return undefined;
+      return {
+        succeeded: () => {
+          attempt.succeeded();
+          knownBrowsers.remember(ctx, user.id);
+        },
+      };
     },
   };
 }

@@ -49,7 +49,7 @@ export function deactivateRoutes(
         password: form.password ?? '',
         confirmation: form.confirmation ?? '',
         erase,
-        allowAttempt: () => ac.passwordAttemptAllowed(ctx, who.user),
+        allowAttempt: () => ac.passwordAttempt(ctx, who.user),
       });
       if (!done.ok) {
         const kind = done.error.kind;

@@ -73,7 +73,7 @@ export function passwordRoutes(
         next: form.new_password ?? '',
         confirmation: form.new_password_confirm ?? '',
         language: t.language,
-        allowAttempt: () => ac.passwordAttemptAllowed(ctx, who.user),
+        allowAttempt: () => ac.passwordAttempt(ctx, who.user),
       });
       if (!changed.ok) return render(ctx, who, { ...describe(t, changed.error), signOutOthers });
       if (signOutOthers) await ac.settings.signOutEverywhereElse(who.user, who.sessionUid);

@@ -11,6 +11,8 @@ export const en = {
   'login.locked': 'This account is locked. Contact the administrator of {server}.',
   'login.deactivated': 'This account has been deactivated.',
   'login.rate_limited': 'Too many attempts. Wait a moment and try again.',
+  'login.rate_limited_account':
+    'Too many wrong passwords were tried for this account. Wait {minutes} min and try again, sign in from a browser you have signed in to this account with before, or reset your password.',
   'login.forgot': 'Forgot your password?',
   'interaction.expired':
     'This sign-in has expired or was opened in another browser. Go back to the app and start again.',
@@ -114,8 +116,7 @@ export const en = {
   'consent.full_access':
     'Full access to your account: read and send messages, manage rooms, settings and devices.',
   'consent.device': 'Sign in as a new device with the id {device}.',
-  'consent.device_takeover':
-    'Take over the device {device}: this ends the session now using it ({session}).',
+  'consent.device_takeover': 'Take over the device {device}: this ends the session now using it ({session}).',
   'consent.last_seen': 'last seen {date}',
   'consent.admin': 'Administer the homeserver on your behalf.',
   'consent.openid': 'See your username.',
@@ -139,6 +140,8 @@ export const de: Record<keyof typeof en, string> = {
   'login.locked': 'Dieses Konto ist gesperrt. Wende dich an die Verwaltung von {server}.',
   'login.deactivated': 'Dieses Konto wurde deaktiviert.',
   'login.rate_limited': 'Zu viele Versuche. Warte kurz und versuche es erneut.',
+  'login.rate_limited_account':
+    'Für dieses Konto wurden zu viele falsche Passwörter versucht. Warte {minutes} Min. und versuche es erneut, melde dich in einem Browser an, mit dem du dich schon bei diesem Konto angemeldet hast, oder setze dein Passwort zurück.',
   'login.forgot': 'Passwort vergessen?',
   'interaction.expired':
     'Diese Anmeldung ist abgelaufen oder wurde in einem anderen Browser geöffnet. Geh zurück zur App und beginne neu.',
