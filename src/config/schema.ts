@@ -518,10 +518,18 @@ const rateLimiting = z.strictObject({
   login: z
     .strictObject({
       per_ip: rate(3, 3 / 60, 'Password checks per client address (IPv6: per /64)'),
-      per_account: rate(1800, 1800 / 3600, 'Password checks per account'),
+      // Not MAS's 1800 an hour: that lets 1800 guesses an hour at anyone's password, then locks the owner
+      // out everywhere. Only wrong passwords count here, and a browser that signed in before has its own.
+      per_account: rate(
+        10,
+        30 / 3600,
+        'Wrong passwords per account (a browser that signed in to it before counts apart)',
+      ),
     })
     .prefault({})
-    .describe('Every password check (the login page and the compatibility login API share the limits)'),
+    .describe(
+      'Wrong passwords (the login page, the account pages and the compatibility login API share the limits; right ones do not count)',
+    ),
   // Not MAS's `registration` (which limits account registration): this one is OAuth client registration.
   client_registration: z
     .strictObject({
