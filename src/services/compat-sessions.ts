@@ -79,8 +79,8 @@ export class CompatSessionService {
         // The device stays if an older session still holds it (see takeOverDevice); the failed sign-in
         // leaves no job behind unless the homeserver may have created the device after all.
         await this.storage.transaction(async (tx) => {
-          if (await tx.compat.finish(session.id))
-            await this.outbox.abandonDevice(tx, upsert, delivered.untouched, session.userId, deviceId);
+          const ended = await tx.compat.finish(session.id);
+          await this.outbox.abandonSignIn(tx, upsert, delivered.untouched, ended);
         });
         this.outbox.wake();
         return err({ kind: 'homeserver_unavailable', error: delivered.error });

@@ -54,8 +54,8 @@ export class OAuthSessionService {
         // leaves no job behind unless the homeserver may have created the device after all.
         await this.storage.transaction(async (tx) => {
           await tx.oauthRecords.revokeByGrantId(session.grantId);
-          await tx.oauthSessions.finish(session.id);
-          await this.outbox.abandonDevice(tx, upsert, delivered.untouched, session.userId, input.deviceId!);
+          const ended = await tx.oauthSessions.finish(session.id);
+          await this.outbox.abandonSignIn(tx, upsert, delivered.untouched, ended);
         });
         this.outbox.wake();
         return err({ kind: 'homeserver_unavailable', error: delivered.error });

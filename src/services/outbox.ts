@@ -31,22 +31,24 @@ export class Outbox {
   }
 
   /**
-   * A sign-in failed after its `upsert_device` job was written and tried (its session is finished in
-   * `tx`): the job is cancelled, and a `delete_device` written only when the failed call may have created
-   * the device anyway (a timeout, a 5xx) and no other live session holds it. A refused call (a wrong
-   * secret, a device the homeserver will not take) leaves no job behind to retry for ever.
+   * A sign-in failed after its `upsert_device` job was written and tried. `ended` is what finishing its
+   * session in `tx` returned: nothing when something else (a revocation at the same moment) ended it
+   * first, and so already released its device. The job is cancelled (pending for a retry, or failed for
+   * good: moot either way), and a `delete_device` written only when this call ended the session, the
+   * failed call may have created the device anyway (a timeout, a 5xx) and no other live session holds
+   * it. A refused call (a wrong secret, a device the homeserver will not take) leaves no job behind.
    */
-  async abandonDevice(
+  async abandonSignIn(
     tx: Repositories,
     upsert: Job,
     untouched: boolean,
-    userId: string,
-    deviceId: string,
+    ended: { userId: string; deviceId: string | null } | undefined,
   ): Promise<void> {
+    // Not cancelled: a worker is delivering it right now (deliverNow gave up waiting for an earlier job
+    // of the user), so the device may yet be created.
     const cancelled = await tx.jobs.cancel(upsert.id);
-    // Not cancelled: a worker is delivering it right now, so the device may yet be created.
-    if (cancelled && untouched) return;
-    await this.releaseDevice(tx, userId, deviceId);
+    if (!ended?.deviceId || (cancelled && untouched)) return;
+    await this.releaseDevice(tx, ended.userId, ended.deviceId);
   }
 
   /** A device was renamed: tell the homeserver. */

@@ -160,8 +160,8 @@ export interface JobRepository {
   /** Gives up: the job stays, failed, until an operator retries it. */
   fail(id: string, error: string): Promise<void>;
   /**
-   * Deletes a job nobody is delivering (pending), for work that became moot before it was done (the
-   * device of a sign-in that failed); false when it is running, finished or gone.
+   * Deletes a job nobody is delivering (pending or failed), for work that became moot before it was done
+   * (the device of a sign-in that failed); false when it is running, done or gone.
    */
   cancel(id: string): Promise<boolean>;
   /** Makes a failed job pending again, due now. */

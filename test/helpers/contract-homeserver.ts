@@ -62,6 +62,11 @@ export class ContractHomeserver extends RestartableServer {
   readonly exclusive = new Set<string>();
   /** What the server does instead of answering properly, to test mxauth against a bad homeserver. */
   misbehave: 'no' | 'error500' | 'garbage' | 'hang' | 'refuse_secret' = 'no';
+  /**
+   * Called for each well-formed call (after it is recorded): an answer it returns is sent instead of
+   * acting on the call, to make the homeserver refuse particular calls.
+   */
+  failCall: ((call: ContractCall) => { status: number; body: object } | undefined) | undefined;
 
   constructor(
     readonly serverName: string,
@@ -114,7 +119,10 @@ export class ContractHomeserver extends RestartableServer {
       if (Object.keys(query).join() !== 'localpart')
         return this.#violation(res, `${op}: query ${url.search}`);
     }
-    this.calls.push({ op, body, query });
+    const call = { op, body, query };
+    this.calls.push(call);
+    const failure = this.failCall?.(call);
+    if (failure) return send(res, failure.status, failure.body);
     const localpart = (body?.localpart ?? query.localpart) as string;
     const user = this.users.get(localpart);
     const unknown = () => send(res, 404, { errcode: 'M_NOT_FOUND', error: 'User not found' });

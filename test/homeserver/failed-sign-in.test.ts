@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import type { Job } from '../../src/domain/job.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ContractHomeserver } from '../helpers/contract-homeserver.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually, QUICK_OUTBOX, REDIRECT, signInDevice } from '../helpers/homeserver-flows.js';
-import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+import { eventually, signInDevice, startWithHomeserver } from '../helpers/homeserver-flows.js';
+import type { RunningMxauth } from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';
 const SECRET = 'failed-sign-in-secret';
@@ -32,30 +32,11 @@ for (const kind of DATABASE_KINDS) {
           done();
         },
       });
-      running = await startMxauth(
+      ({ running, client } = await startWithHomeserver(
         kind,
-        {
-          matrix: {
-            kind: 'synapse',
-            homeserver: 'example.test',
-            endpoint: homeserver.endpoint,
-            secret: SECRET,
-          },
-        },
-        { mxauth: { outbox: QUICK_OUTBOX, logger: createLogger('info', sink) } },
-      );
-      client = await oidc.dynamicClientRegistration(
-        new URL(running.base),
-        {
-          client_name: 'Element',
-          client_uri: 'https://app.example.com/',
-          redirect_uris: [REDIRECT],
-          token_endpoint_auth_method: 'none',
-          grant_types: ['authorization_code', 'refresh_token'],
-        },
-        oidc.None(),
-        { execute: [oidc.allowInsecureRequests] },
-      );
+        { kind: 'synapse', homeserver: 'example.test', endpoint: homeserver.endpoint, secret: SECRET },
+        { logger: createLogger('info', sink) },
+      ));
       const registered = await running.mxauth.users.register({ localpart: 'fay', password: PASSWORD });
       assert.ok(registered.ok);
       await eventually('fay is provisioned', () => homeserver.users.has('fay'));
@@ -122,6 +103,44 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(
         lines.some((l) => l.msg === 'the homeserver accepts the shared secret again'),
         'and a line when it works again',
+      );
+    });
+
+    test('a device the homeserver refuses (400): no job left, no device', async () => {
+      const refused = ['FAYBAD', 'FAYBADCOMPAT'];
+      homeserver.failCall = (call) =>
+        call.op === 'upsert_device' && refused.includes(call.body?.device_id as string)
+          ? { status: 400, body: { errcode: 'M_INVALID_PARAM', error: 'Invalid device' } }
+          : undefined;
+      try {
+        const oauth = await signInDevice(
+          running.base,
+          client,
+          { localpart: 'fay', password: PASSWORD },
+          'FAYBAD',
+        );
+        assert.equal(oauth.status, 503);
+        assert.equal((await compatLogin('FAYBADCOMPAT')).status, 503);
+        for (const device of refused)
+          assert.equal(
+            homeserver.calls.filter((c) => c.op === 'upsert_device' && c.body?.device_id === device).length,
+            1,
+            `${device} was asked for once`,
+          );
+        assert.deepEqual(await jobsAbout(refused), [], 'a refused device leaves no job behind');
+      } finally {
+        homeserver.failCall = undefined;
+      }
+      await flush('FAYOK3');
+      assert.deepEqual(await jobsAbout(refused), []);
+      const devices = homeserver.users.get('fay')!.devices;
+      for (const device of refused) assert.ok(!devices.has(device), `${device} was never created`);
+      assert.equal(
+        homeserver.calls.filter(
+          (c) => c.op === 'delete_device' && refused.includes(c.body?.device_id as string),
+        ).length,
+        0,
+        'nothing to delete',
       );
     });
 

@@ -100,7 +100,8 @@ export function kyselyJobs(ctx: RepositoryContext): JobRepository {
       const result = await db
         .deleteFrom('jobs')
         .where('id', '=', id)
-        .where('state', '=', 'pending')
+        // A failed job is as moot as a pending one; a running one is being delivered right now.
+        .where('state', 'in', ['pending', 'failed'])
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
