@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
+import type { MxauthOptions } from '../../src/server.js';
 import { newBrowser } from './browser.js';
 import type { TestDatabaseKind } from './databases.js';
 import { type RunningMxauth, startMxauth } from './oauth-server.js';
@@ -18,8 +19,9 @@ export const QUICK_OUTBOX = { pollMs: 20, backoffCapMs: 200 };
 export async function startWithHomeserver(
   kind: TestDatabaseKind,
   matrix: { kind: 'synapse' | 'synapse_legacy'; homeserver: string; endpoint: string; secret: string },
+  options: Pick<MxauthOptions, 'logger'> = {},
 ): Promise<{ running: RunningMxauth; client: oidc.Configuration }> {
-  const running = await startMxauth(kind, { matrix }, { mxauth: { outbox: QUICK_OUTBOX } });
+  const running = await startMxauth(kind, { matrix }, { mxauth: { outbox: QUICK_OUTBOX, ...options } });
   const client = await oidc.dynamicClientRegistration(
     new URL(running.base),
     {

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { newBrowser } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
+import { signInDevice } from '../helpers/homeserver-flows.js';
 import { introspect, type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
 
 // RFC 7009 §2.1: the server verifies that the token was issued to the client asking to revoke it, and
 // refuses the request (an error, §2.2.1) when it was not.
 
 const PASSWORD = 'correct horse battery staple';
-const REDIRECT = 'https://app.example.com/cb';
 
 for (const kind of DATABASE_KINDS) {
   describe(`revocation by the token's client only [${kind}]`, () => {
@@ -31,23 +29,14 @@ for (const kind of DATABASE_KINDS) {
     after(() => server.close());
 
     async function signIn(device: string) {
-      const verifier = randomBytes(32).toString('base64url');
-      const browser = newBrowser(server.base);
-      let page = await browser.get(
-        oidc.buildAuthorizationUrl(owner, {
-          redirect_uri: REDIRECT,
-          scope: `openid urn:matrix:client:api:* urn:matrix:client:device:${device}`,
-          state: 's',
-          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-          code_challenge_method: 'S256',
-        }).href,
+      const answer = await signInDevice(
+        server.base,
+        owner,
+        { localpart: 'rita', password: PASSWORD },
+        device,
       );
-      page = await browser.submit(page, { username: 'rita', password: PASSWORD });
-      page = await browser.submit(page, { decision: 'allow' });
-      return oidc.authorizationCodeGrant(owner, new URL(page.url), {
-        pkceCodeVerifier: verifier,
-        expectedState: 's',
-      });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return { access_token: answer.body.access_token!, refresh_token: answer.body.refresh_token! };
     }
 
     /** POSTs to the revocation endpoint as `client` would (its own authentication). */
