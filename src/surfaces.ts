@@ -20,6 +20,7 @@ import { installHooks } from './oauth/hooks.js';
 import { introspectionHandler } from './oauth/introspect.js';
 import { matrixDiscoveryRoutes } from './oauth/matrix-discovery.js';
 import { createEngine, type OAuthEngine, ROUTES } from './oauth/provider.js';
+import { RefreshTurns } from './oauth/refresh-turns.js';
 import { TokenCache } from './oauth/token-cache.js';
 import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
@@ -63,6 +64,7 @@ export function buildSurfaces(
     services.tokenChanges && new TokenCache(services.tokenChanges, config.tokens.introspectionCacheEntries),
   );
   const pages = enginePages(config);
+  const refreshTurns = new RefreshTurns(deps.clock);
   const engine = createEngine({
     config,
     storage,
@@ -71,6 +73,7 @@ export function buildSurfaces(
     logger: deps.logger,
     newId: ulidGenerator(deps.clock, deps.rng),
     pages,
+    refreshTurns,
     fetch: deps.outboundFetch,
   });
   installHooks(engine, {
@@ -81,6 +84,7 @@ export function buildSurfaces(
     pages,
     limits: config.rateLimiting,
     clock: deps.clock,
+    refreshTurns,
   });
 
   const csrf = new Csrf(key('mxauth csrf'), config.http.publicBase.protocol === 'https:');

@@ -20,6 +20,7 @@ import { sha256 } from './adapter.js';
 import type { EnginePages } from './engine-pages.js';
 import { refuseLoopbackPortZero } from './loopback-port.js';
 import { type OAuthEngine, ROUTES } from './provider.js';
+import type { RefreshTurns } from './refresh-turns.js';
 
 type Ctx = KoaContextWithOIDC;
 
@@ -31,6 +32,7 @@ export interface HookDependencies {
   pages: EnginePages;
   limits: Config['rateLimiting'];
   clock: Clock;
+  refreshTurns: RefreshTurns;
 }
 
 /** Far more than any real client's metadata (client-metadata.ts caps each field); every row is anonymous. */
@@ -59,6 +61,8 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
 
   engine.use(abuseLimits(deps) as never);
   engine.use(bodyGuard() as never);
+  // After the body is read (it tells identical refreshes apart), around everything that writes the answer.
+  engine.use(deps.refreshTurns.middleware as never);
   engine.use(refuseLoopbackPortZero as never);
   engine.use(registration(deps) as never);
   engine.use(authorizationDevice(deps.rng) as never);
@@ -103,7 +107,7 @@ function registration(deps: HookDependencies): Middleware {
       return;
     }
     if (ctx.method !== 'POST' || !ctx.is('application/json')) return next();
-    const raw = await readRaw(ctx);
+    const raw = await readRaw(ctx, REGISTRATION_BODY_LIMIT);
     if (raw === undefined)
       return registrationError(ctx, 'invalid_client_metadata', 'the request body is too large');
     let body: unknown;
@@ -163,8 +167,9 @@ function bodyGuard(): Middleware {
   return async (ctx, next) => {
     const json = ctx.is('application/json') === 'application/json';
     if (!ctx.req.readable || !(json || ctx.is('application/x-www-form-urlencoded'))) return next();
-    const registering = ctx.path.replace(/\/+$/, '').toLowerCase() === ROUTES.registration;
-    const raw = await readRaw(ctx, ENGINE_BODY_LIMIT);
+    // Only this spelling reaches the engine (surfaces.ts: engineHandoff).
+    const registering = ctx.path === ROUTES.registration;
+    const raw = await readRaw(ctx);
     if (raw === undefined) {
       ctx.status = registering ? 400 : 413;
       ctx.set('Cache-Control', 'no-store');
@@ -197,7 +202,7 @@ function bodyGuard(): Middleware {
 
 async function readRaw(
   ctx: Parameters<Middleware>[0],
-  limit = REGISTRATION_BODY_LIMIT,
+  limit = ENGINE_BODY_LIMIT,
 ): Promise<Buffer | undefined> {
   // Already read by bodyGuard.
   const read = (ctx.req as unknown as { body?: unknown }).body;

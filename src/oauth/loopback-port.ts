@@ -11,8 +11,8 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  * to, so the answer is an error page (or JSON) here.
  */
 export const refuseLoopbackPortZero: Middleware = async (ctx, next) => {
-  const path = ctx.path.replace(/\/+$/, '').toLowerCase();
-  if (path !== ROUTES.authorization && path !== ROUTES.pushed_authorization_request) return next();
+  // Only these spellings reach the engine (surfaces.ts: engineHandoff).
+  if (ctx.path !== ROUTES.authorization && ctx.path !== ROUTES.pushed_authorization_request) return next();
   let redirect: unknown = ctx.query.redirect_uri;
   const body = (ctx.req as unknown as { body?: unknown }).body;
   if (redirect === undefined && Buffer.isBuffer(body) && ctx.is('application/x-www-form-urlencoded'))

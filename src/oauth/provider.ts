@@ -25,7 +25,7 @@ import { adapterFactory } from './adapter.js';
 import type { EnginePages } from './engine-pages.js';
 import { logoutConfirmation } from './logout-confirmation.js';
 import { matrixResourceScope } from './matrix-resource.js';
-import { RefreshTurns } from './refresh-turns.js';
+import type { RefreshTurns } from './refresh-turns.js';
 
 // oidc-provider has no "exports" map, so its modules can be imported by path: this one is the single
 // AsyncLocalStorage its router enters around each request (lib/helpers/initialize_app.js) and
@@ -74,6 +74,8 @@ export interface EngineDependencies {
   logger: Logger;
   newId: ReturnType<typeof ulidGenerator>;
   pages: EnginePages;
+  /** Concurrent refreshes of one token (refresh-turns.ts); its middleware is installed by the hooks. */
+  refreshTurns: RefreshTurns;
   /** Replaces the engine's outgoing HTTP client (see MxauthOptions.outboundFetch); unset in production. */
   fetch?: NonNullable<Configuration['fetch']>;
 }
@@ -96,7 +98,6 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
     promptValues.push('create');
   }
 
-  const refreshTurns = new RefreshTurns();
   const configuration: Configuration = {
     clients: [
       {
@@ -122,7 +123,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
       deps.clock,
       deps.box,
       () => (Provider.ctx as KoaContextWithOIDC | undefined)?.oidc?.entities?.RotatedRefreshToken?.jti,
-      refreshTurns,
+      deps.refreshTurns,
     ),
     findAccount: async (_ctx, sub) => {
       const user = await storage.users.findById(sub);
@@ -284,7 +285,6 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
 
   const engine = new Provider(config.http.issuer, configuration);
   engine.proxy = true;
-  engine.use(refreshTurns.middleware as never);
   engine.use(logoutConfirmation(deps.pages) as never);
   return engine;
 }
