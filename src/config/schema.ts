@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /*
@@ -106,7 +107,11 @@ const http = z.strictObject({
     .default([{ name: 'web', binds: [{ address: '[::]:8080' }] }])
     .describe('HTTP listeners'),
   trusted_proxies: z
-    .array(z.string())
+    .array(
+      z.string().refine(isNetwork, {
+        message: 'must be an IP address or a network in CIDR form, such as 10.0.0.0/8 or fd00::/8',
+      }),
+    )
     // MAS's default, as MAS writes it (10.0.0.0/10 is only 10.0–10.63): a config moved from MAS trusts the same.
     .default(['192.168.0.0/16', '172.16.0.0/12', '10.0.0.0/10', '127.0.0.1/8', 'fd00::/8', '::1/128'])
     .describe(
@@ -595,4 +600,14 @@ export type ConfigFileInput = z.input<typeof configSchema>;
 
 export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+/** An address, or address/prefix with a prefix the family allows (http.trusted_proxies). */
+function isNetwork(value: string): boolean {
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const prefix = Number(bits);
+  return /^\d+$/.test(bits) && prefix <= (family === 6 ? 128 : 32);
 }

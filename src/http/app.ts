@@ -11,7 +11,7 @@ import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics-route.js';
 import { notFound, unanswered } from './not-found.js';
 import { drainAfterAnswer } from './read-body.js';
-import { cutOffByTimeout, logRequest, requestLog } from './request-log.js';
+import { cutOffByTimeout, endedEarly, logRequest, requestLog } from './request-log.js';
 
 export interface AppDependencies {
   logger: Logger;
@@ -118,9 +118,10 @@ export function buildHandler(deps: AppDependencies, options: AppOptions): Reques
     const done: FastPathDone = (status, error) => {
       if (finished) return;
       finished = true;
-      // Node answered 408 and closed the connection; the body reader's "aborted" is no server error.
-      if (cutOffByTimeout(req)) {
-        status = 408;
+      // Node answered 408, or the client hung up mid-body: the body reader's "aborted" is no server error.
+      const early = error === undefined ? (cutOffByTimeout(req) ? 408 : undefined) : endedEarly(req);
+      if (early !== undefined) {
+        status = early;
         error = undefined;
       }
       if (error !== undefined) {

@@ -22,8 +22,13 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
       try {
         await next();
       } catch (e) {
-        // Node has answered 408 and closed the connection; the body reader failing is its consequence.
-        if (cutOffByTimeout(ctx.req)) return;
+        // The connection ended before the answer (Node's 408, or the client went away): the body reader
+        // failing is its consequence, not a server error, and there is nobody left to answer.
+        const early = endedEarly(ctx.req);
+        if (early !== undefined) {
+          (ctx.state as Record<symbol, number>)[ENDED_EARLY] = early;
+          return;
+        }
         const error = e as { status?: number; expose?: boolean; message?: string };
         if (error.expose && error.status && error.status < 500) {
           respondError(ctx, error.status, {
@@ -46,8 +51,10 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
     await result;
     // Responses handed to the OAuth engine are written by it, not by Koa. A request whose body did not
     // arrive in time got Node's 408, whatever the handler then tried to answer.
-    const status = cutOffByTimeout(ctx.req) ? 408 : ctx.respond === false ? ctx.res.statusCode : ctx.status;
     const state = ctx.state as Record<symbol, string | undefined>;
+    const early = (ctx.state as Record<symbol, number | undefined>)[ENDED_EARLY];
+    const status =
+      early ?? (cutOffByTimeout(ctx.req) ? 408 : ctx.respond === false ? ctx.res.statusCode : ctx.status);
     logRequest(logger, metrics, {
       method: ctx.method,
       path: state[LOGGED_PATH] ?? ctx.path,
@@ -64,6 +71,7 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
 }
 
 const LOGGED_PATH = Symbol('path written to the request log');
+const ENDED_EARLY = Symbol('status of a request whose connection ended before its answer');
 const ROUTE_NAME = Symbol('route template of a request no router matched');
 
 /** The metrics and log label of every request that no route (or fast path) names. */
@@ -83,6 +91,16 @@ export function nameRoute(ctx: Context, template: string): void {
  */
 export function cutOffByTimeout(req: IncomingMessage): boolean {
   return (req.socket.errored as NodeJS.ErrnoException | null)?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+}
+
+/**
+ * For a request that failed because its connection ended before the answer, the status to log: 408 when
+ * Node's request timeout cut it off, 499 (nginx's "client closed request") when the client hung up
+ * mid-body. Undefined for every other failure, which is the server's.
+ */
+export function endedEarly(req: IncomingMessage): 408 | 499 | undefined {
+  if (cutOffByTimeout(req)) return 408;
+  return !req.complete && (req.destroyed || req.socket.destroyed) ? 499 : undefined;
 }
 
 /**

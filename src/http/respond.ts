@@ -23,10 +23,12 @@ export function respondError(
 
 /**
  * A form post that states no preference is a page's form: answered with a page, as the page's own
- * answers are (API clients that post forms, OAuth's, get their errors from the engine).
+ * answers are. Not under /oauth2/: OAuth clients post forms too (curl and many libraries accept anything),
+ * and get OAuth JSON.
  */
 function postedPageForm(ctx: Context): boolean {
   return (
+    !ctx.path.startsWith('/oauth2/') &&
     ['', '*/*'].includes(ctx.get('accept').trim()) &&
     ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded'
   );

@@ -14,8 +14,11 @@ import type { Context, Middleware } from 'koa';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
-/** Objects nested deeper than this are not walked further; the JSON readers refuse them anyway. */
+/** Values nested deeper than this are refused as such: no field mxauth reads is nested so deep. */
 const MAX_DEPTH = 64;
+
+/** What `findControlCharacter` returns for a value nested deeper than MAX_DEPTH. */
+const TOO_DEEP = '\u0000too deep';
 
 /**
  * Where the first forbidden character sits in a parsed value (strings, arrays and objects, keys
@@ -24,7 +27,7 @@ const MAX_DEPTH = 64;
 export function findControlCharacter(value: unknown, path = '', depth = 0): string | undefined {
   if (typeof value === 'string') return FORBIDDEN.test(value) ? path || '(value)' : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
-  if (depth > MAX_DEPTH) return path || '(value)';
+  if (depth > MAX_DEPTH) return TOO_DEEP;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = findControlCharacter(value[i], `${path}[${i}]`, depth + 1);
@@ -52,7 +55,10 @@ export function findControlCharacterInPairs(pairs: Iterable<[string, string]>): 
 
 /** The sentence a refused text gets, naming the field (never echoing its value). */
 export function controlCharacterMessage(where: string): string {
-  return `${where} contains a control character (such as NUL), which is not allowed`;
+  if (where === TOO_DEEP) return `the body is nested more than ${MAX_DEPTH} levels deep`;
+  // A field name can be long (it is the client's own text): name it, but not at any length.
+  const named = where.length > 100 ? `${where.slice(0, 100)}…` : where;
+  return `${named} contains a control character (such as NUL), which is not allowed`;
 }
 
 /**

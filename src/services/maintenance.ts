@@ -18,7 +18,12 @@ export async function sweepExpired(storage: Storage): Promise<number> {
   for (;;) {
     // A registered client never used expires (oauth/adapter.ts). Its translations go first, so a sweep
     // cut short leaves the client to be found again, never translations of a client that is gone.
-    await storage.clientLocalizations.deleteForClients(await storage.oauthRecords.expiredClientIds(BATCH));
+    const clients = await storage.oauthRecords.expiredClientIds(BATCH);
+    await storage.clientLocalizations.deleteForClients(clients);
+    total += await storage.oauthRecords.deleteExpiredClients(clients);
+    if (clients.length < BATCH) break;
+  }
+  for (;;) {
     const deleted = await storage.oauthRecords.deleteExpired(BATCH);
     total += deleted;
     if (deleted < BATCH) return total;

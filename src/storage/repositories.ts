@@ -224,12 +224,14 @@ export interface OAuthRecordRepository {
    * `keepUid`: every other browser must sign in again. Returns how many.
    */
   revokeSessionsOfAccount(accountId: string, keepUid: string | undefined): Promise<number>;
-  /** Deletes up to `limit` records that expired before now; returns how many. */
+  /** Deletes up to `limit` records but clients that expired before now; returns how many. */
   deleteExpired(limit: number): Promise<number>;
   /** Removes a record's expiry: it is kept until deleted (a registered client that got a session). */
   keep(model: string, idHash: string): Promise<void>;
-  /** The client ids of up to `limit` expired `Client` records, which the next deleteExpired removes. */
+  /** The client ids of up to `limit` expired `Client` records (registered clients never used). */
   expiredClientIds(limit: number): Promise<string[]>;
+  /** Deletes those of these clients that are still expired (one used meanwhile stays); returns how many. */
+  deleteExpiredClients(clientIds: string[]): Promise<number>;
 }
 
 export interface OAuthSessionRepository {

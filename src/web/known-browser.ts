@@ -2,6 +2,7 @@ import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
+import { cookieName } from '../http/cookie-names.js';
 import { publicRoot } from './base-path.js';
 
 const NAME = 'mxauth-known-browser';
@@ -43,7 +44,7 @@ export class KnownBrowsers {
 
   /** Whether the request carries the cookie at all (no lookup is needed otherwise). */
   present(ctx: Context): boolean {
-    return !!ctx.cookies.get(NAME);
+    return !!ctx.cookies.get(nameFor(ctx));
   }
 
   /** Remembers that this browser signed in to `userId` now, keeping its id for that account if it had one. */
@@ -57,7 +58,7 @@ export class KnownBrowsers {
       0,
       MAX_ACCOUNTS,
     );
-    ctx.cookies.set(NAME, kept.map((e) => this.#write(e)).join('~'), {
+    ctx.cookies.set(nameFor(ctx), kept.map((e) => this.#write(e)).join('~'), {
       httpOnly: true,
       sameSite: 'lax',
       // Koa marks it Secure when the connection is (surfaces.ts sets that for an https public_base).
@@ -70,7 +71,7 @@ export class KnownBrowsers {
   }
 
   #read(ctx: Context): Entry[] {
-    const value = ctx.cookies.get(NAME);
+    const value = ctx.cookies.get(nameFor(ctx));
     if (!value || value.length > 2048) return [];
     const now = this.clock.now().getTime();
     const entries: Entry[] = [];
@@ -97,4 +98,9 @@ export class KnownBrowsers {
       .digest()
       .subarray(0, 16);
   }
+}
+
+/** `__Host-`/`__Secure-` under https, like every cookie mxauth sets (http/cookie-names.ts). */
+function nameFor(ctx: Context): string {
+  return cookieName(NAME, ctx.cookies.secure, publicRoot(ctx));
 }

@@ -76,6 +76,19 @@ test('listener addresses and enums are checked', () => {
   ]);
 });
 
+test('trusted_proxies entries are addresses or networks, or a config problem (never a crash at start)', () => {
+  const config = testConfig({
+    http: {
+      trusted_proxies: ['10.0.0.0/8', '::1', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/x', 'proxy.internal'],
+    },
+  });
+  const message = 'must be an IP address or a network in CIDR form, such as 10.0.0.0/8 or fd00::/8';
+  assert.deepEqual(
+    problems(parseConfig(config)),
+    [2, 3, 4, 5].map((i) => `http.trusted_proxies.${i}: ${message}`),
+  );
+});
+
 test('public_base may have a path, which listeners serve under unless told otherwise', () => {
   const listeners = [
     { binds: [{ address: '127.0.0.1:0' }] },

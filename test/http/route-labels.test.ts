@@ -96,4 +96,41 @@ describe('metrics route labels and timed-out bodies', () => {
       await new Promise((resolve) => slow.close(resolve));
     }
   });
+
+  test('a client that hangs up mid-body is counted as 499, not as a server error', async () => {
+    const port = Number(new URL(server.base).port);
+    const cases = [
+      ['/oauth2/introspect', 'application/x-www-form-urlencoded'], // the fast path
+      ['/_matrix/client/v3/login', 'application/json'], // a Koa route
+    ];
+    for (const [path, type] of cases) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(
+            `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: 1000\r\n\r\ntoken=abc`,
+          );
+          setTimeout(() => socket.destroy(), 50);
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve());
+      });
+    }
+    let series: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      series = (await requestSeries(server)).filter((l) => l.includes('method="POST"'));
+      if (
+        cases.every(([path]) =>
+          series.some((l) => l.includes(`route="${path}"`) && l.includes('status="499"')),
+        )
+      )
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const [path] of cases)
+      assert.ok(
+        series.some((l) => l.includes(`route="${path}"`) && l.includes('status="499"')),
+        `${path}: ${series.join('\n')}`,
+      );
+    assert.ok(!series.some((l) => l.includes('status="500"')), series.join('\n'));
+  });
 });

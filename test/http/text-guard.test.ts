@@ -71,6 +71,28 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
     });
 
+    test('a body nested too deeply is told so, not blamed on a control character; OAuth clients get JSON', async () => {
+      let deep: unknown = 'x';
+      for (let i = 0; i < 100; i++) deep = [deep];
+      const response = await fetch(new URL('oauth2/registration', server.base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_uri: 'https://app.example.com/', redirect_uris: deep }),
+      });
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error: string; error_description: string };
+      assert.equal(body.error, 'invalid_client_metadata');
+      assert.match(body.error_description, /nested more than 64 levels/);
+      // A form post with `Accept: */*` (curl, many OAuth libraries) to an OAuth endpoint gets OAuth JSON.
+      const token = await fetch(new URL('oauth2/token?x=%00', server.base), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: '*/*' },
+        body: 'grant_type=refresh_token&refresh_token=x',
+      });
+      assert.equal(token.status, 400);
+      assert.equal(((await token.json()) as { error: string }).error, 'invalid_request');
+    });
+
     test('registration: client_name#en with NUL is invalid_client_metadata and writes no client', async () => {
       const before = await clients();
       const response = await fetch(new URL('oauth2/registration', server.base), {

@@ -1,4 +1,5 @@
 import { type Selectable, sql } from 'kysely';
+import { tokenHash } from '../../domain/token-hash.js';
 import type { LiveToken, OAuthRecord, OAuthRecordRepository } from '../repositories.js';
 import type { OAuthRecordsTable } from '../tables.js';
 import { type RepositoryContext, toDate } from './context.js';
@@ -178,10 +179,12 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       return Number(result.numDeletedRows);
     },
     async deleteExpired(limit) {
+      // Clients go with their translations (deleteExpiredClients), never alone.
       const expired = db
         .selectFrom('oauth_records')
         .select('id_hash')
         .where('expires_at', '<', now())
+        .where('model', '!=', 'Client')
         .limit(limit);
       const result = await db
         .deleteFrom('oauth_records')
@@ -210,6 +213,16 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
       return rows
         .map((row) => (JSON.parse(row.payload) as { client_id?: unknown }).client_id)
         .filter((id): id is string => typeof id === 'string');
+    },
+    async deleteExpiredClients(clientIds) {
+      if (clientIds.length === 0) return 0;
+      const result = await db
+        .deleteFrom('oauth_records')
+        .where('model', '=', 'Client')
+        .where('id_hash', 'in', clientIds.map(tokenHash))
+        .where('expires_at', '<', now())
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }
