@@ -33,32 +33,14 @@ for (const kind of DATABASE_KINDS) {
 
     test('ends the browser session at mxauth, asks first, and leaves the Matrix device signed in', async () => {
       const browser = new FormBrowser(server.base);
-      const verifier = oidc.randomPKCECodeVerifier();
-      const nonce = oidc.randomNonce();
-      let page = await browser.get(
-        oidc.buildAuthorizationUrl(config, {
-          redirect_uri: REDIRECT,
-          scope: 'openid urn:matrix:client:api:* urn:matrix:client:device:LOGOUTTEST',
-          state: 's',
-          nonce,
-          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: 'S256',
-        }).href,
-      );
-      page = await browser.submit(page, { username: 'dana', password: PASSWORD });
-      page = await browser.submit(page, { decision: 'allow' });
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), {
-        pkceCodeVerifier: verifier,
-        expectedState: 's',
-        expectedNonce: nonce,
-      });
+      const tokens = await signIn(browser, 'LOGOUTTEST');
 
       const logout = oidc.buildEndSessionUrl(config, {
         id_token_hint: tokens.id_token!,
         post_logout_redirect_uri: AFTER_LOGOUT,
         state: 'bye',
       });
-      page = await browser.get(logout.href);
+      let page = await browser.get(logout.href);
       assert.match(page.html, /<h1>Sign out\?<\/h1>/);
       page = await browser.submit(page, { logout: 'yes' });
       assert.ok(page.external);
