@@ -18,6 +18,7 @@ import type { Storage } from '../storage/storage.js';
 import { abuseLimits } from './abuse-limits.js';
 import { sha256 } from './adapter.js';
 import type { EnginePages } from './engine-pages.js';
+import { engineFormTargets } from './form-targets.js';
 import { refuseLoopbackPortZero } from './loopback-port.js';
 import { type OAuthEngine, ROUTES } from './provider.js';
 import type { RefreshTurns } from './refresh-turns.js';
@@ -60,6 +61,7 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
   );
 
   engine.use(abuseLimits(deps) as never);
+  engine.use(engineFormTargets as never);
   engine.use(bodyGuard() as never);
   // After the body is read (it tells identical refreshes apart), around everything that writes the answer.
   engine.use(deps.refreshTurns.middleware as never);

@@ -17,6 +17,7 @@ import type { Storage } from '../storage/storage.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
 import { pageChrome } from './chrome.js';
+import { allowFormTarget } from './csp.js';
 import type { Csrf } from './csrf.js';
 import { type Details, type InteractionKit, interactionExpiry } from './interaction-kit.js';
 import { InteractionCookie } from './interaction-state.js';
@@ -80,6 +81,8 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     try {
       const found = await engine.interactionDetails(ctx.req, ctx.res);
       if (found.uid !== ctx.params.uid) throw new Error('interaction mismatch');
+      // The engine checked this redirect URI against the client before it opened the interaction.
+      allowFormTarget(ctx, found.params.redirect_uri);
       return found;
     } catch (e) {
       // A missing or expired interaction is the browser's problem; anything else is ours (a 500, logged).
