@@ -54,7 +54,11 @@ for (const kind of DATABASE_KINDS) {
       await context.route(`${APP}/**`, (route) => {
         const request = route.request();
         arrivals.push({ method: request.method(), url: request.url(), body: request.postData() ?? '' });
-        return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>app</title>' });
+        return route.fulfill({
+          status: 200,
+          contentType: 'text/html',
+          body: '<!doctype html><title>app</title>',
+        });
       });
       page = await context.newPage();
     });
