@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { configCommands } from './commands/config.js';
 import { databaseCommands } from './commands/database.js';
 import { doctorCommand } from './commands/doctor.js';
-import { manageCommands } from './commands/manage.js';
+import { manageCommands } from './commands/manage/index.js';
 import { serveCommand } from './commands/serve.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './io.js';
 

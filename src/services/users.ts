@@ -1,6 +1,6 @@
-import { MAX_DISPLAY_NAME_LENGTH, validateDisplayName } from '../domain/display-name.js';
+import { validateDisplayName } from '../domain/display-name.js';
 import { validateEmail } from '../domain/email.js';
-import { describeLocalpartProblem, type LocalpartProblem, validateLocalpart } from '../domain/matrix-id.js';
+import { type LocalpartProblem, validateLocalpart } from '../domain/matrix-id.js';
 import { checkPasswordComplexity } from '../domain/password-policy.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { type User, type UserEmail, userStatus } from '../domain/user.js';
@@ -260,6 +260,16 @@ export class UserService {
     return ok(user);
   }
 
+  /** The account of `localpart` when it may be signed in to now: neither locked nor deactivated. */
+  async activeUser(
+    localpart: string,
+  ): Promise<Result<User, { kind: 'unknown_user' } | { kind: 'locked' | 'deactivated' }>> {
+    const user = await this.storage.users.findByLocalpart(localpart);
+    if (!user) return err({ kind: 'unknown_user' });
+    const status = userStatus(user);
+    return status === 'active' ? ok(user) : err({ kind: status });
+  }
+
   async setLocked(localpart: string, locked: boolean): Promise<Result<User, { kind: 'unknown_user' }>> {
     return this.#changeUser(localpart, async (tx, user) => {
       const changed = await tx.users.setLocked(user.id, locked);
@@ -441,30 +451,5 @@ export class UserService {
 class Refused extends Error {
   constructor(readonly problem: RegisterProblem) {
     super(problem.kind);
-  }
-}
-
-export function describeRegisterProblem(problem: RegisterProblem): string {
-  switch (problem.kind) {
-    case 'invalid_localpart':
-      return describeLocalpartProblem(problem.problem);
-    case 'localpart_taken':
-      return 'this username is already taken';
-    case 'invalid_email':
-      return problem.reason;
-    case 'email_taken':
-      return 'this email address is already used by another account';
-    case 'invalid_display_name':
-      return `the display name is longer than ${MAX_DISPLAY_NAME_LENGTH} characters or contains control characters`;
-    case 'registration_token_invalid':
-      return 'the registration token is no longer valid (used up, revoked or expired)';
-    case 'localpart_unavailable':
-      return `this username cannot be registered: ${problem.reason}`;
-    case 'homeserver_unavailable':
-      return `the homeserver cannot be asked whether this username is free right now (${problem.reason}); try again later`;
-    case 'passwords_disabled':
-      return 'passwords are disabled on this server (passwords.enabled is false)';
-    case 'weak_password':
-      return problem.reason;
   }
 }
