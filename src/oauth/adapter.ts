@@ -130,6 +130,18 @@ export function adapterFactory(
       });
       if (this.model === 'RefreshToken')
         await this.#linkRotation(id, typeof payload.grantId === 'string' ? payload.grantId : undefined);
+      if (issuing !== undefined && typeof payload.grantId === 'string')
+        await this.#retireIfSuperseded(payload.grantId, sha256(issuing));
+    }
+
+    /**
+     * A refresh on another instance may have retired this answer's refresh token (#linkRotation) before
+     * this access token was saved, so after the retirement swept its access tokens. Checked after the
+     * save: either that sweep saw this token, or this read sees the refresh token used.
+     */
+    async #retireIfSuperseded(grantId: string, refreshIdHash: string): Promise<void> {
+      const refresh = await records.find('RefreshToken', refreshIdHash);
+      if (refresh?.consumedAt != null) await records.revokeAccessTokensIssuedWith(grantId, refreshIdHash);
     }
 
     /**
@@ -175,6 +187,10 @@ export function adapterFactory(
     }
 
     async consume(id: string): Promise<void> {
+      // A rotated refresh token is marked used when its successor is linked (#linkRotation), in the
+      // same step: marked used before, a concurrent refresh on another instance would read it used
+      // with no successor yet and take it for a replay.
+      if (this.model === 'RefreshToken') return;
       await records.consume(this.model, sha256(id));
     }
 

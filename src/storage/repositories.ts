@@ -210,7 +210,10 @@ export interface OAuthRecordRepository {
   findByUserCodeHash(model: string, userCodeHash: string): Promise<OAuthRecord | undefined>;
   /** Marks a record used; the first use's time is kept. */
   consume(model: string, idHash: string): Promise<void>;
-  /** Points a record at its successor; returns the successor it pointed at before, if any. */
+  /**
+   * Marks a record used and points it at its successor, in one step that concurrent callers (other
+   * instances too) take in turn; returns the successor it pointed at before, if any.
+   */
   link(model: string, idHash: string, nextIdHash: string): Promise<string | null>;
   destroy(model: string, idHash: string): Promise<void>;
   /** Deletes every record of a grant (its tokens and codes and the grant itself). */

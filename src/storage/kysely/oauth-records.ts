@@ -121,19 +121,25 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
         .execute();
     },
     async link(model, idHash, nextIdHash) {
-      const before = await db
-        .selectFrom('oauth_records')
-        .select('next_id_hash')
-        .where('model', '=', model)
-        .where('id_hash', '=', idHash)
-        .executeTakeFirst();
-      await db
-        .updateTable('oauth_records')
-        .set({ next_id_hash: nextIdHash })
-        .where('model', '=', model)
-        .where('id_hash', '=', idHash)
-        .execute();
-      return before?.next_id_hash ?? null;
+      // Read and write under one row lock on PostgreSQL, so two instances rotating the same token see
+      // each other's successor (one retires the other) instead of both linking over a null. SQLite has
+      // one writer and one instance.
+      return db.transaction().execute(async (tx) => {
+        let query = tx
+          .selectFrom('oauth_records')
+          .select('next_id_hash')
+          .where('model', '=', model)
+          .where('id_hash', '=', idHash);
+        if (ctx.dialect === 'postgres') query = query.forUpdate();
+        const before = await query.executeTakeFirst();
+        await tx
+          .updateTable('oauth_records')
+          .set({ next_id_hash: nextIdHash, consumed_at: sql`coalesce(consumed_at, ${now()})` })
+          .where('model', '=', model)
+          .where('id_hash', '=', idHash)
+          .execute();
+        return before?.next_id_hash ?? null;
+      });
     },
     async destroy(model, idHash) {
       await db.deleteFrom('oauth_records').where('model', '=', model).where('id_hash', '=', idHash).execute();
