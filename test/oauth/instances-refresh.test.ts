@@ -60,7 +60,7 @@ describe('concurrent refreshes across two instances on one PostgreSQL database',
       for (const answer of answers)
         assert.equal(answer.status, 200, `round ${round}: ${JSON.stringify(answer.body)}`);
       const distinct = [...new Map(answers.map((x) => [x.body.access_token!, x.body])).values()];
-      const live = [];
+      const live: (typeof distinct)[number][] = [];
       for (const pair of distinct) if ((await introspect(a, pair.access_token!)).active) live.push(pair);
       assert.equal(live.length, 1, `round ${round}: ${live.length} of ${distinct.length} answers live`);
       retired ??= distinct.find((pair) => pair !== live[0])?.refresh_token;
