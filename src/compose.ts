@@ -1,5 +1,5 @@
-import { hkdfSync } from 'node:crypto';
 import type { Config } from './config/config.js';
+import { deriveKey, KEY_LABELS } from './config/derived-keys.js';
 import { type Clock, systemClock } from './domain/clock.js';
 import { cryptoRng, type Rng } from './domain/random.js';
 import { createConnector, type HomeserverConnector } from './homeserver/index.js';
@@ -107,16 +107,18 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     config.matrix.endpoint.href,
   );
   const rng = options.rng ?? cryptoRng;
-  const key = (label: string) =>
-    Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
-  const messageBox = new SecretBox(key('mxauth messages'));
+  const messageBox = new SecretBox(deriveKey(config, KEY_LABELS.messages));
   const handlers: Record<string, JobHandler> = {
     [HOMESERVER_QUEUE]: homeserverJobRunner(homeserver, storage),
     ...messageJobHandlers(config, { box: messageBox, clock, logger: options.logger, fetch: options.fetch }),
   };
   const worker = new JobWorker(storage, handlers, { logger: options.logger, clock, rng }, options.worker);
   const messages = new MessageOutbox(worker, messageBox);
-  const verification = new VerificationService(storage, messages, { clock, rng, key: key('mxauth codes') });
+  const verification = new VerificationService(storage, messages, {
+    clock,
+    rng,
+    key: deriveKey(config, KEY_LABELS.codes),
+  });
   const outbox = new Outbox(worker, homeserver.kind !== 'none');
   const compat = new CompatSessionService(storage, outbox, {
     rng: options.rng ?? cryptoRng,

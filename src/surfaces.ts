@@ -1,4 +1,3 @@
-import { hkdfSync } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import compose from 'koa-compose';
@@ -7,6 +6,7 @@ import { type AppserviceAuth, compatLoginRoutes } from './compat/login.js';
 import { ssoRedirectRoutes } from './compat/sso-redirect.js';
 import type { Services } from './compose.js';
 import type { Config } from './config/config.js';
+import { deriveKey, KEY_LABELS } from './config/derived-keys.js';
 import type { ResourceName } from './config/schema.js';
 import type { Clock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
@@ -55,8 +55,6 @@ export function buildSurfaces(
   deps: { clock: Clock; rng: Rng; logger: Logger; outboundFetch?: typeof fetch },
 ): Surfaces {
   const { storage, users } = services;
-  const key = (label: string) =>
-    Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), label, 32));
   const sessions = new OAuthSessionService(storage, services.outbox);
   const tokens = new TokenLookup(
     storage,
@@ -69,7 +67,7 @@ export function buildSurfaces(
     config,
     storage,
     clock: deps.clock,
-    box: new SecretBox(key('mxauth oauth records')),
+    box: new SecretBox(deriveKey(config, KEY_LABELS.oauthRecords)),
     logger: deps.logger,
     newId: ulidGenerator(deps.clock, deps.rng),
     pages,
@@ -87,7 +85,7 @@ export function buildSurfaces(
     refreshTurns,
   });
 
-  const csrf = new Csrf(key('mxauth csrf'), config.http.publicBase.protocol === 'https:');
+  const csrf = new Csrf(deriveKey(config, KEY_LABELS.csrf), config.http.publicBase.protocol === 'https:');
   // Wrong passwords only; per address as MAS (3, then one per 20 s), per account far fewer than MAS.
   const loginLimits = new LoginLimits(config.rateLimiting.login, deps.clock);
 

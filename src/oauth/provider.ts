@@ -3,7 +3,6 @@
  * configuration and internals; the rest of mxauth talks to the `OAuthEngine` it returns.
  */
 import type { AsyncLocalStorage } from 'node:async_hooks';
-import { hkdfSync } from 'node:crypto';
 import Provider, {
   type Configuration,
   errors,
@@ -11,6 +10,7 @@ import Provider, {
   type KoaContextWithOIDC,
 } from 'oidc-provider';
 import type { Config } from '../config/config.js';
+import { deriveKey, KEY_LABELS } from '../config/derived-keys.js';
 import type { Clock } from '../domain/clock.js';
 import { describeScopeProblem, parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { ulidGenerator } from '../domain/ulid.js';
@@ -238,11 +238,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
       Session: config.tokens.browserSessionTtl,
     },
     cookies: {
-      keys: [
-        Buffer.from(
-          hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), 'mxauth cookie signing', 32),
-        ).toString('base64url'),
-      ],
+      keys: [deriveKey(config, KEY_LABELS.engineCookies).toString('base64url')],
       // The browser session is scoped to public_base's path. The short-lived cookies get their own paths
       // (the interaction and resume URLs), which a path here would override.
       long: { httpOnly: true, sameSite: 'lax', path: root },

@@ -1,6 +1,6 @@
-import { hkdfSync } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
+import { deriveKey } from '../config/derived-keys.js';
 import { cookieName } from '../http/cookie-names.js';
 import { SecretBox } from '../services/secret-box.js';
 import { publicPath, publicRoot } from './base-path.js';
@@ -16,12 +16,10 @@ export class InteractionCookie<T> {
 
   constructor(
     config: Config,
-    private readonly name: string,
+    private readonly name: 'mxauth-terms' | 'mxauth-registration',
     private readonly secure: boolean,
   ) {
-    this.#box = new SecretBox(
-      Buffer.from(hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), `mxauth ${name}`, 32)),
-    );
+    this.#box = new SecretBox(deriveKey(config, `mxauth ${name}`));
   }
 
   /** Keeps `value` for interaction `uid` until `expiresAt` (the interaction's own end). */

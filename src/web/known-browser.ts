@@ -1,6 +1,7 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
+import { deriveKey, KEY_LABELS } from '../config/derived-keys.js';
 import type { Clock } from '../domain/clock.js';
 import { cookieName } from '../http/cookie-names.js';
 import { publicRoot } from './base-path.js';
@@ -32,9 +33,7 @@ export class KnownBrowsers {
     config: Config,
     private readonly clock: Clock,
   ) {
-    this.#key = Buffer.from(
-      hkdfSync('sha256', config.secrets.encryption, Buffer.alloc(0), 'mxauth known browser', 32),
-    );
+    this.#key = deriveKey(config, KEY_LABELS.knownBrowser);
   }
 
   /** This browser's id for account `userId` when it signed in to it before (a valid, unexpired entry). */
