@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { BRAND_FILE_NAME, BRAND_IMAGE_TYPES } from '../config/load.js';
+import { BRAND_FILE_NAME, BRAND_IMAGE_TYPES } from '../config/branding.js';
 import type { ConfigProblem } from '../config/problems.js';
 import { err, ok, type Result } from '../domain/result.js';
 
