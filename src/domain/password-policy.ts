@@ -54,3 +54,39 @@ export function checkPasswordComplexity(
     reason: `The password is too weak (${result.score}/4, at least ${minimum} needed). ${reason}`,
   });
 }
+
+/** Who the person is, by every name they go by here: what a password of theirs must not be built from. */
+export interface AccountDetails {
+  localpart: string;
+  displayName?: string | null;
+  emails?: readonly string[];
+}
+
+/** The one rule for which details count as guessable words in a password: the localpart, name and addresses. */
+export function guessableInputs(details: AccountDetails): string[] {
+  return [details.localpart, details.displayName ?? '', ...(details.emails ?? [])];
+}
+
+export interface PasswordPolicy {
+  enabled: boolean;
+  /** zxcvbn score (0–4) a new password needs. */
+  minimumComplexity: number;
+}
+
+export type PasswordProblem = { kind: 'passwords_disabled' } | { kind: 'weak_password'; reason: string };
+
+/**
+ * Why a new password of this account is refused, if it is: passwords are off, or it is too guessable.
+ * `ignoreComplexity` is the admin's override (the CLI's --ignore-password-complexity): length still counts.
+ */
+export function newPasswordProblem(
+  policy: PasswordPolicy,
+  password: string,
+  details: AccountDetails,
+  options: { ignoreComplexity?: boolean } = {},
+): PasswordProblem | undefined {
+  if (!policy.enabled) return { kind: 'passwords_disabled' };
+  const minimum = options.ignoreComplexity ? 0 : policy.minimumComplexity;
+  const complexity = checkPasswordComplexity(password, minimum, guessableInputs(details));
+  return complexity.ok ? undefined : { kind: 'weak_password', reason: complexity.error.reason };
+}
