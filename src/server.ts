@@ -10,6 +10,7 @@ import { systemClock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
 import { cryptoRng } from './domain/random.js';
 import { buildHandler } from './http/app.js';
+import { writeOAuthError } from './http/errors/oauth.js';
 import { HealthProblem } from './http/health.js';
 import { listen, type RunningServer } from './http/listen.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -107,10 +108,11 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
   const all = appFor(new Set(RESOURCE_NAMES), '');
   const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
     if (state !== 'started') {
-      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
-      res.end(
-        JSON.stringify({ error: 'temporarily_unavailable', error_description: 'mxauth is not running' }),
-      );
+      writeOAuthError(res, {
+        kind: 'unavailable',
+        description: 'mxauth is not running',
+        retryAfterSeconds: 1,
+      });
       return;
     }
     void all(req, res);

@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestStats } from '../observability/request-context.js';
 import { ClientAddressResolver } from './client-address.js';
+import { writeOAuthError } from './errors/oauth.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics-route.js';
 import { notFound, unanswered } from './not-found.js';
@@ -125,15 +126,8 @@ export function buildHandler(deps: AppDependencies, options: AppOptions): Reques
         error = undefined;
       }
       if (error !== undefined) {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify({
-              error: 'server_error',
-              error_description: 'The server hit an unexpected error.',
-            }),
-          );
-        } else res.destroy();
+        if (!res.headersSent) writeOAuthError(res, { kind: 'internal' });
+        else res.destroy();
       }
       logRequest(deps.logger, deps.metrics, {
         level: fast.quietWhenOk && status < 400 ? 'debug' : 'info',

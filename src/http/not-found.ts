@@ -9,22 +9,15 @@ export const unanswered: Middleware = async (ctx, next) => {
   await next();
   if (ctx.body !== undefined && ctx.body !== null) return;
   if (ctx.status === 405 || ctx.status === 501) {
-    respondError(ctx, ctx.status, {
-      errcode: 'M_UNRECOGNIZED',
-      oauth: 'invalid_request',
-      title: 'Method not allowed',
-      message: `${ctx.method} is not supported at ${ctx.path}${ctx.response.get('Allow') ? `; use ${ctx.response.get('Allow')}` : ''}.`,
-    });
+    const status = ctx.status;
+    respondError(ctx, { kind: 'method_not_allowed', allow: ctx.response.get('Allow') });
+    // 501: the router knows no such method at all (an extension method); the caller still learns why.
+    ctx.status = status;
   } else if (ctx.status === 404) {
     notFound(ctx);
   }
 };
 
 export function notFound(ctx: Parameters<Middleware>[0]): void {
-  respondError(ctx, 404, {
-    errcode: 'M_UNRECOGNIZED',
-    oauth: 'not_found',
-    title: 'Page not found',
-    message: `There is nothing at ${ctx.path}.`,
-  });
+  respondError(ctx, { kind: 'not_found' });
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type RequestStats, runWithRequestStats } from '../observability/request-context.js';
 import type { ClientAddressResolver } from './client-address.js';
-import { respondError } from './respond.js';
+import { RequestProblemError, respondError } from './respond.js';
 
 /**
  * Outermost middleware: finds the client address, turns anything thrown below into an answer in the
@@ -29,22 +29,11 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
           (ctx.state as Record<symbol, number>)[ENDED_EARLY] = early;
           return;
         }
-        const error = e as { status?: number; expose?: boolean; message?: string };
-        if (error.expose && error.status && error.status < 500) {
-          respondError(ctx, error.status, {
-            errcode: error.status === 413 ? 'M_TOO_LARGE' : 'M_BAD_JSON',
-            oauth: 'invalid_request',
-            title: 'Bad request',
-            message: error.message ?? 'The request is malformed.',
-          });
+        if (e instanceof RequestProblemError) {
+          respondError(ctx, e.problem);
         } else {
           ctx.state.error = e;
-          respondError(ctx, 500, {
-            errcode: 'M_UNKNOWN',
-            oauth: 'server_error',
-            title: 'Something went wrong',
-            message: 'The server hit an unexpected error. It has been logged; please try again.',
-          });
+          respondError(ctx, { kind: 'internal' });
         }
       }
     });

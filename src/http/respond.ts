@@ -1,23 +1,94 @@
 import type { Context } from 'koa';
+import { sendMatrixError } from './errors/matrix.js';
+import { sendOAuthError } from './errors/oauth.js';
 import { errorPage } from './html.js';
 
 /**
- * Answers an error in the caller's own format: Matrix JSON under /_matrix/, OAuth-style JSON for API
- * clients, a readable page for browsers.
+ * What can go wrong with a request before or outside any endpoint's own rules: no such path or method,
+ * a body too large or carrying a forbidden character, a failure of mxauth's. Answered in the caller's
+ * format (respondError).
  */
-export function respondError(
-  ctx: Context,
-  status: number,
-  error: { errcode: string; oauth: string; title: string; message: string },
-): void {
-  ctx.status = status;
+export type RequestProblem =
+  | { kind: 'not_found' }
+  | { kind: 'method_not_allowed'; allow: string }
+  | { kind: 'invalid_text'; message: string }
+  | { kind: 'too_large'; message: string }
+  | { kind: 'internal' };
+
+/** A request problem thrown from deep in a handler (a body reader), answered by http/request-log.ts. */
+export class RequestProblemError extends Error {
+  constructor(readonly problem: Exclude<RequestProblem, { kind: 'internal' }>) {
+    super('message' in problem ? problem.message : problem.kind);
+  }
+}
+
+/**
+ * Answers `problem` in the caller's own format: Matrix JSON under /_matrix/ (http/errors/matrix.ts),
+ * a readable page for browsers, OAuth JSON for API clients (http/errors/oauth.ts).
+ */
+export function respondError(ctx: Context, problem: RequestProblem): void {
+  const { status, title, message } = describe(ctx, problem);
   if (ctx.path.startsWith('/_matrix/')) {
-    ctx.body = { errcode: error.errcode, error: error.message };
+    sendMatrixError(ctx, matrixProblem(problem, message));
   } else if (ctx.accepts('json', 'html') === 'html' || postedPageForm(ctx)) {
+    ctx.status = status;
     ctx.type = 'html';
-    ctx.body = errorPage(error.title, error.message);
+    ctx.body = errorPage(title, message);
   } else {
-    ctx.body = { error: error.oauth, error_description: error.message };
+    sendOAuthError(ctx, oauthProblem(problem, message));
+  }
+}
+
+function describe(ctx: Context, problem: RequestProblem): { status: number; title: string; message: string } {
+  switch (problem.kind) {
+    case 'not_found':
+      return { status: 404, title: 'Page not found', message: `There is nothing at ${ctx.path}.` };
+    case 'method_not_allowed':
+      return {
+        status: 405,
+        title: 'Method not allowed',
+        message: `${ctx.method} is not supported at ${ctx.path}${problem.allow ? `; use ${problem.allow}` : ''}.`,
+      };
+    case 'invalid_text':
+      return { status: 400, title: 'Bad request', message: problem.message };
+    case 'too_large':
+      return { status: 413, title: 'Bad request', message: problem.message };
+    case 'internal':
+      return {
+        status: 500,
+        title: 'Something went wrong',
+        message: 'The server hit an unexpected error. It has been logged; please try again.',
+      };
+  }
+}
+
+function matrixProblem(problem: RequestProblem, message: string) {
+  switch (problem.kind) {
+    case 'not_found':
+      return { errcode: 'M_UNRECOGNIZED', message, status: 404 } as const;
+    case 'method_not_allowed':
+      return { errcode: 'M_UNRECOGNIZED', message, status: 405 } as const;
+    case 'invalid_text':
+      return { errcode: 'M_INVALID_PARAM', message } as const;
+    case 'too_large':
+      return { errcode: 'M_TOO_LARGE', message } as const;
+    case 'internal':
+      return { errcode: 'M_UNKNOWN', message, status: 500 } as const;
+  }
+}
+
+function oauthProblem(problem: RequestProblem, message: string) {
+  switch (problem.kind) {
+    case 'not_found':
+      return { kind: 'no_such_endpoint', description: message } as const;
+    case 'method_not_allowed':
+      return { kind: 'method_not_allowed', description: message } as const;
+    case 'invalid_text':
+      return { kind: 'malformed', description: message } as const;
+    case 'too_large':
+      return { kind: 'too_large' } as const;
+    case 'internal':
+      return { kind: 'internal' } as const;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { RequestProblemError } from './respond.js';
 
 /**
  * The one check every text arriving over HTTP passes before anything can store or look it up: no NUL
@@ -62,11 +63,11 @@ export function controlCharacterMessage(where: string): string {
 }
 
 /**
- * An HTTP error Koa's error handling (http/request-log.ts) answers in the caller's format: a readable
- * page for browsers, `invalid_request` for OAuth clients, `M_BAD_JSON` under /_matrix/.
+ * Thrown where a text is refused: http/request-log.ts answers it in the caller's format (a readable
+ * page, OAuth `invalid_request`, Matrix `M_INVALID_PARAM`; http/respond.ts).
  */
 export function controlCharacterError(where: string): Error {
-  return Object.assign(new Error(controlCharacterMessage(where)), { status: 400, expose: true });
+  return new RequestProblemError({ kind: 'invalid_text', message: controlCharacterMessage(where) });
 }
 
 /** Refuses a request whose query string carries a forbidden character, before any route reads it. */

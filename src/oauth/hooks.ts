@@ -5,6 +5,7 @@ import { checkClientMetadata } from '../domain/client-metadata.js';
 import type { Clock } from '../domain/clock.js';
 import { deviceScope, generateDeviceId, parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { Rng } from '../domain/random.js';
+import { sendOAuthError } from '../http/errors/oauth.js';
 import { errorPage } from '../http/html.js';
 import { readBody } from '../http/read-body.js';
 import {
@@ -17,6 +18,7 @@ import type { OAuthSessionService } from '../services/oauth-sessions.js';
 import type { Storage } from '../storage/storage.js';
 import { abuseLimits } from './abuse-limits.js';
 import { sha256 } from './adapter.js';
+import { classifyEngineError } from './engine-errors.js';
 import type { EnginePages } from './engine-pages.js';
 import { engineFormTargets } from './form-targets.js';
 import { refuseLoopbackPortZero } from './loopback-port.js';
@@ -74,8 +76,7 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
     } catch (e) {
       // The engine fails to save a browser session it created in a request that then failed (a form
       // posted to /link without the session it came from): the real answer is "start again", not 500.
-      if (!(e instanceof TypeError && /previously persisted Sessions/.test(e.message)) || ctx.res.headersSent)
-        throw e;
+      if (classifyEngineError(e) !== 'session_lost' || ctx.res.headersSent) throw e;
       await deps.pages.error(
         ctx,
         {
@@ -154,10 +155,12 @@ function registration(deps: HookDependencies): Middleware {
   };
 }
 
-function registrationError(ctx: Parameters<Middleware>[0], error: string, description: string): void {
-  ctx.status = 400;
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = { error, error_description: description };
+function registrationError(
+  ctx: Parameters<Middleware>[0],
+  error: 'invalid_client_metadata' | 'invalid_redirect_uri',
+  description: string,
+): void {
+  sendOAuthError(ctx, { kind: 'client_metadata', error, description });
 }
 
 /**
@@ -173,13 +176,9 @@ function bodyGuard(): Middleware {
     const registering = ctx.path === ROUTES.registration;
     const raw = await readRaw(ctx);
     if (raw === undefined) {
-      ctx.status = registering ? 400 : 413;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = {
-        error: registering ? 'invalid_client_metadata' : 'invalid_request',
-        error_description: 'the request body is too large',
-      };
-      return;
+      if (registering)
+        return registrationError(ctx, 'invalid_client_metadata', 'the request body is too large');
+      return sendOAuthError(ctx, { kind: 'too_large' });
     }
     (ctx.req as unknown as { body: Buffer }).body = raw;
     let bad: string | undefined;
@@ -192,13 +191,14 @@ function bodyGuard(): Middleware {
       }
     } else bad = findControlCharacterInPairs(new URLSearchParams(raw.toString('utf8')));
     if (bad === undefined) return next();
-    ctx.status = 400;
-    ctx.set('Cache-Control', 'no-store');
-    const error = registering ? 'invalid_client_metadata' : 'invalid_request';
+    const description = controlCharacterMessage(bad);
     if (ctx.accepts('json', 'html') === 'html' && !json) {
+      ctx.status = 400;
+      ctx.set('Cache-Control', 'no-store');
       ctx.type = 'html';
-      ctx.body = errorPage('Bad request', controlCharacterMessage(bad));
-    } else ctx.body = { error, error_description: controlCharacterMessage(bad) };
+      ctx.body = errorPage('Bad request', description);
+    } else if (registering) registrationError(ctx, 'invalid_client_metadata', description);
+    else sendOAuthError(ctx, { kind: 'malformed', description });
   };
 }
 
@@ -278,12 +278,9 @@ async function tokensIssued(ctx: Ctx, deps: HookDependencies): Promise<void> {
     { error: started.error.error },
     'device not provisioned on the homeserver; tokens withheld',
   );
-  ctx.status = 503;
-  ctx.set('Retry-After', '10');
-  ctx.set('Cache-Control', 'no-store');
-  ctx.body = {
-    error: 'temporarily_unavailable',
-    error_description:
-      'The homeserver could not be reached to set up this device. Sign in again in a moment.',
-  };
+  sendOAuthError(ctx, {
+    kind: 'unavailable',
+    description: 'The homeserver could not be reached to set up this device. Sign in again in a moment.',
+    retryAfterSeconds: 10,
+  });
 }

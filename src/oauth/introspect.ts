@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/config.js';
 import { parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { FastPath } from '../http/app.js';
+import { type OAuthProblem, oauthError } from '../http/errors/oauth.js';
 import type { RepeatedLog } from '../observability/repeated-log.js';
 import { introspectionScope } from './matrix-resource.js';
 import type { ActiveToken, TokenLookup } from './token-lookup.js';
@@ -35,15 +36,11 @@ export function introspectionHandler(deps: IntrospectionDependencies): FastPath[
       .map((c) => [c.clientId, { method: c.authMethod, digest: digest(c.secret!) }]),
   );
   const unauthorized = (res: ServerResponse) =>
-    send(
-      res,
-      401,
-      {
-        error: 'invalid_client',
-        error_description: 'introspection needs the homeserver shared secret (Bearer) or client credentials',
-      },
-      { 'www-authenticate': 'Bearer realm="mxauth", Basic realm="mxauth"' },
-    );
+    refuse(res, {
+      kind: 'client_unauthenticated',
+      description: 'introspection needs the homeserver shared secret (Bearer) or client credentials',
+      challenge: 'Bearer realm="mxauth", Basic realm="mxauth"',
+    });
   const unavailable = (res: ServerResponse, error: unknown) => {
     deps.log?.log(
       'error',
@@ -52,12 +49,11 @@ export function introspectionHandler(deps: IntrospectionDependencies): FastPath[
       'introspection cannot read the database: answering 503 until it is back (is the database up and reachable from here?)',
     );
     // 503, not 500: the homeserver tells its client to try again, and nothing is wrong with the token.
-    return send(
-      res,
-      503,
-      { error: 'temporarily_unavailable', error_description: 'the token store cannot be reached; try again' },
-      { 'retry-after': '1' },
-    );
+    return refuse(res, {
+      kind: 'unavailable',
+      description: 'the token store cannot be reached; try again',
+      retryAfterSeconds: 1,
+    });
   };
   return (req, res, stats, done) => {
     const header = req.headers.authorization;
@@ -76,24 +72,16 @@ export function introspectionHandler(deps: IntrospectionDependencies): FastPath[
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/x-www-form-urlencoded')
       return done(
-        send(res, 400, {
-          error: 'invalid_request',
-          error_description: 'the body must be application/x-www-form-urlencoded',
-        }),
+        refuse(res, { kind: 'malformed', description: 'the body must be application/x-www-form-urlencoded' }),
       );
     readBody(req, (error, body) => {
       if (error) return done(500, error);
-      if (body === undefined)
-        return done(
-          send(res, 413, { error: 'invalid_request', error_description: 'the request body is too large' }),
-        );
+      if (body === undefined) return done(refuse(res, { kind: 'too_large' }));
       const form = new URLSearchParams(body);
       if (!header && !postedClientValid(form, clientSecrets)) return done(unauthorized(res));
       const token = form.get('token');
       if (!token)
-        return done(
-          send(res, 400, { error: 'invalid_request', error_description: 'the token parameter is missing' }),
-        );
+        return done(refuse(res, { kind: 'malformed', description: 'the token parameter is missing' }));
       // The homeserver (shared secret) asks about tokens presented to it: only access tokens of a user
       // count. Refresh tokens are never for resource servers (RFC 6749 §1.5).
       const homeserver = header !== undefined && /^Bearer\s/i.test(header);
@@ -167,6 +155,12 @@ function answerFields(deps: IntrospectionDependencies, found: ActiveToken): Reco
   if (parsed.ok && parsed.value.deviceId) answer.device_id = parsed.value.deviceId;
   if (p.aud) answer.aud = p.aud;
   return answer;
+}
+
+/** An error answer (http/errors/oauth.ts), written as fast as the answers are. */
+function refuse(res: ServerResponse, problem: OAuthProblem): number {
+  const { status, body, headers } = oauthError(problem);
+  return send(res, status, body, headers);
 }
 
 function send(

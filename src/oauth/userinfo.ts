@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { sendOAuthError } from '../http/errors/oauth.js';
 import { contactClaims } from '../services/account-settings.js';
 import type { Storage } from '../storage/storage.js';
 import { sha256 } from './adapter.js';
@@ -18,10 +19,17 @@ export function userinfoRoutes(deps: { storage: Storage; tokens: TokenLookup }):
     const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
     const found = match ? await deps.tokens.find(match[1]!, ['AccessToken']) : undefined;
     if (!found?.user)
-      return challenge(ctx, 401, 'invalid_token', 'the access token is missing, expired or revoked');
+      return sendOAuthError(ctx, {
+        kind: 'token_invalid',
+        description: 'the access token is missing, expired or revoked',
+      });
     const scopes = await grantedOpenIdScopes(deps.storage, found.payload.grantId);
     if (!scopes.has('openid'))
-      return challenge(ctx, 403, 'insufficient_scope', 'the access token was not granted the openid scope');
+      return sendOAuthError(ctx, {
+        kind: 'scope_insufficient',
+        scope: 'openid',
+        description: 'the access token was not granted the openid scope',
+      });
     ctx.body = {
       sub: found.user.id,
       preferred_username: found.user.localpart,
@@ -44,14 +52,4 @@ async function grantedOpenIdScopes(storage: Storage, grantId: string | undefined
   const grant = await storage.oauthRecords.find('Grant', sha256(grantId));
   const openid = (grant?.payload as { openid?: { scope?: string } } | undefined)?.openid?.scope ?? '';
   return new Set(openid.split(' ').filter(Boolean));
-}
-
-/** An RFC 6750 error: the same code in the WWW-Authenticate challenge and the JSON body. */
-function challenge(ctx: Context, status: 401 | 403, error: string, description: string): void {
-  ctx.status = status;
-  ctx.set(
-    'WWW-Authenticate',
-    `Bearer error="${error}"${error === 'insufficient_scope' ? ', scope="openid"' : ''}`,
-  );
-  ctx.body = { error, error_description: description };
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { readBody } from '../http/read-body.js';
+import { RequestProblemError } from '../http/respond.js';
 import { controlCharacterError, findControlCharacterInPairs } from '../http/text-guard.js';
 
 const LIMIT = 64 * 1024;
@@ -8,7 +9,8 @@ const LIMIT = 64 * 1024;
 export async function readForm(ctx: Context): Promise<Record<string, string>> {
   if (!ctx.is('application/x-www-form-urlencoded')) return {};
   const body = await readBody(ctx.req, ctx.res, LIMIT);
-  if (body === undefined) ctx.throw(413, 'The form is too large.');
+  if (body === undefined)
+    throw new RequestProblemError({ kind: 'too_large', message: 'The form is too large.' });
   const pairs = [...new URLSearchParams(body.toString('utf8'))];
   // Every field of every page passes here: a NUL or control character is refused before any is read.
   const bad = findControlCharacterInPairs(pairs);
