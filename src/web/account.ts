@@ -16,6 +16,7 @@ import { type AccountViewName, resolveAction } from './account/views.js';
 import { SIGN_IN_CALLBACK_ROUTE } from './browser-session.js';
 import { messagePage } from './layout.js';
 import { crossSigningResetPage } from './pages/account.js';
+import { sendProblemPage } from './problem-page.js';
 
 export type { AccountDependencies } from './account/context.js';
 
@@ -31,10 +32,7 @@ export function accountRoutes(deps: AccountDependencies): Router {
 
   router.get(SIGN_IN_CALLBACK_ROUTE, async (ctx) => {
     const returnTo = ac.browser.finishSignIn(ctx);
-    if (!returnTo) {
-      const c = ac.chrome(ctx);
-      return ac.send(ctx, messagePage(c, c.t('error.title'), c.t('error.csrf')), 400);
-    }
+    if (!returnTo) return sendProblemPage(ctx, ac.chrome(ctx), { kind: 'sign_in_state_lost' });
     ctx.redirect(returnTo);
   });
 

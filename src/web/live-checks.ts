@@ -8,6 +8,7 @@ import { readForm } from './body.js';
 import { pageChrome } from './chrome.js';
 import type { Csrf } from './csrf.js';
 import { passwordAdvice } from './password-advice.js';
+import { sendProblemJson } from './problem-page.js';
 import { registerProblemMessage } from './register-problems.js';
 
 /** Routes of the JSON checks, relative to public_base's path. */
@@ -71,8 +72,7 @@ export function liveCheckRoutes(deps: LiveCheckDependencies): Router {
 
   router.post(STRENGTH_ROUTE, async (ctx) => {
     const body = await readForm(ctx);
-    if (!csrf.verify(ctx, body.csrf))
-      return json(ctx, 403, { error: 'csrf', message: chrome(ctx).t('error.csrf') });
+    if (!csrf.verify(ctx, body.csrf)) return sendProblemJson(ctx, chrome(ctx), { kind: 'form_expired' });
     if (limited(ctx, limits.strength)) return;
     const t = chrome(ctx).t;
     const inputs = (body.user_inputs ?? '').split('\n').slice(0, 10);

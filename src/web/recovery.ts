@@ -23,6 +23,7 @@ import { STRENGTH_ROUTE } from './live-checks.js';
 import { recoverRequestPage, recoverSentPage } from './pages/recover-request.js';
 import { recoverDonePage, recoverExpiredPage, recoverResetPage } from './pages/recover-reset.js';
 import { passwordAdvice } from './password-advice.js';
+import { sendProblemPage } from './problem-page.js';
 
 /** The recovery page, relative to public_base's path; links are `<public_base>recover/<token>`. */
 export const RECOVER_ROUTE = '/recover';
@@ -77,8 +78,7 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
   const form = async (ctx: Context): Promise<Record<string, string> | undefined> => {
     const body = await readForm(ctx);
     if (csrf.verify(ctx, body.csrf)) return body;
-    const c = chrome(ctx);
-    page(ctx, messagePage(c, c.t('error.title'), c.t('error.csrf')), 403);
+    sendProblemPage(ctx, chrome(ctx), { kind: 'form_expired' });
     return undefined;
   };
   /** The link's token is a credential: the request log writes the route instead of the path. */
