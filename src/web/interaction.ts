@@ -10,6 +10,7 @@ import { ACCOUNT_CLIENT_ID, type OAuthEngine } from '../oauth/provider.js';
 import { CaptchaVerifier } from '../services/captcha.js';
 import type { LoginLimits } from '../services/login-limits.js';
 import { RegistrationTokenService } from '../services/registration-tokens.js';
+import { LocalPasswordBackend, SignInService } from '../services/sign-in.js';
 import { TermsService } from '../services/terms.js';
 import type { UserService } from '../services/users.js';
 import type { VerificationService } from '../services/verification.js';
@@ -36,6 +37,8 @@ export interface InteractionDependencies {
   storage: Storage;
   csrf: Csrf;
   loginLimits: LoginLimits;
+  /** Password sign-in; built over the local password backend and `loginLimits` when absent. */
+  signIn?: SignInService;
   verification: VerificationService;
   clock: Clock;
   rng: Rng;
@@ -63,6 +66,15 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
   );
   const knownBrowsers = new KnownBrowsers(config, deps.clock);
   const serverName = config.matrix.homeserver;
+  const signIn =
+    deps.signIn ??
+    new SignInService({
+      storage,
+      limits: deps.loginLimits,
+      passwords: new LocalPasswordBackend(users),
+      serverName: serverName,
+      loginWithEmail: config.account.login_with_email_allowed,
+    });
   const router = new Router({ prefix: '/interaction/:uid' });
   // Routes match below public_base's path; the links and form actions printed include it.
   const root = config.http.publicBase.pathname;
@@ -249,46 +261,37 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     if (!d) return;
     const t = chrome(ctx).t;
     const username = (body.username ?? '').trim();
-    const localpart = await resolveLogin(username);
-    // A browser that signed in to this account before is not held by what guesses elsewhere used up.
-    const known =
-      localpart !== undefined && knownBrowsers.present(ctx)
-        ? await storage.users.findByLocalpart(localpart)
-        : undefined;
-    const attempt = deps.loginLimits.attempt({
+    const result = await signIn.signIn({
+      identifier: { kind: 'typed', value: username },
+      password: body.password ?? '',
       address: ctx.state.clientAddress,
-      account: localpart ?? username,
-      knownBrowser: known ? knownBrowsers.idFor(ctx, known.id) : undefined,
+      // A browser that signed in to this account before is not held by what guesses elsewhere used up.
+      knownBrowser: knownBrowsers.present(ctx) ? (id) => knownBrowsers.idFor(ctx, id) : undefined,
     });
-    if (!attempt.ok) {
-      const error =
-        attempt.by === 'account'
-          ? t('login.rate_limited_account', { minutes: String(Math.ceil(attempt.retryAfterMs / 60_000)) })
-          : t('login.rate_limited');
-      ctx.set('Retry-After', String(Math.ceil(attempt.retryAfterMs / 1000)));
-      return renderLogin(ctx, d, { error, username, status: 429 });
-    }
-    // An unknown name still costs a full password check, so timing does not tell which names exist.
-    const result = await users.checkPassword(localpart ?? '', body.password ?? '');
-    // Only wrong passwords count against the limits; a right one (of a locked account too) is given back.
-    if (result.ok || result.error.kind !== 'invalid_credentials') attempt.succeeded();
-    if (result.ok) knownBrowsers.remember(ctx, result.value.id);
     if (!result.ok) {
-      const kind = result.error.kind;
+      if (result.problem === 'limited') {
+        const error =
+          result.by === 'account'
+            ? t('login.rate_limited_account', { minutes: String(Math.ceil(result.retryAfterMs / 60_000)) })
+            : t('login.rate_limited');
+        ctx.set('Retry-After', String(Math.ceil(result.retryAfterMs / 1000)));
+        return renderLogin(ctx, d, { error, username, status: 429 });
+      }
       const error =
-        kind === 'locked'
+        result.problem === 'locked'
           ? t('login.locked', { server: serverName })
-          : kind === 'deactivated'
+          : result.problem === 'deactivated'
             ? t('login.deactivated')
             : t('login.invalid');
       return renderLogin(ctx, d, { error, username, status: 401 });
     }
-    if (await terms.mustAccept(result.value.id)) {
+    knownBrowsers.remember(ctx, result.user.id);
+    if (await terms.mustAccept(result.user.id)) {
       // The sign-in waits for the terms: it finishes only once they are accepted (POST /terms).
-      pendingLogin.set(ctx, d.uid, interactionExpiry(d), { userId: result.value.id });
+      pendingLogin.set(ctx, d.uid, interactionExpiry(d), { userId: result.user.id });
       return renderTerms(ctx, d);
     }
-    await finish(ctx, { login: { accountId: result.value.id, remember: true } }, false);
+    await finish(ctx, { login: { accountId: result.user.id, remember: true } }, false);
   });
 
   router.post('/terms', async (ctx) => {
@@ -381,21 +384,6 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
       const c = chrome(ctx);
       page(ctx, messagePage(c, c.t('error.title'), c.t('interaction.finish_expired')), 400);
     }
-  }
-
-  /** A username as typed: localpart, user id of this server, or (when allowed) a verified email. */
-  async function resolveLogin(input: string): Promise<string | undefined> {
-    // No name or address has control characters, and PostgreSQL refuses NUL in text outright.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-    if (input.length > 512 || /[\u0000-\u001f\u007f]/.test(input)) return undefined;
-    if (input.includes('@') && !input.startsWith('@')) {
-      if (!config.account.login_with_email_allowed) return undefined;
-      const email = await storage.emails.findByAddress(input);
-      if (!email?.confirmedAt) return undefined;
-      return (await storage.users.findById(email.userId))?.localpart;
-    }
-    const localpart = localpartFromInput(input, serverName);
-    return localpart.ok ? localpart.value.toLowerCase() : undefined;
   }
 
   return router;

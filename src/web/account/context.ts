@@ -11,6 +11,7 @@ import type { Messenger } from '../../services/messages.js';
 import type { OAuthSessionService } from '../../services/oauth-sessions.js';
 import type { Outbox } from '../../services/outbox.js';
 import type { PasswordHasher } from '../../services/passwords/hasher.js';
+import { LocalPasswordBackend, SignInService } from '../../services/sign-in.js';
 import type { UserService } from '../../services/users.js';
 import type { VerificationService } from '../../services/verification.js';
 import type { Storage } from '../../storage/storage.js';
@@ -43,6 +44,8 @@ export interface AccountDependencies {
   verification: VerificationService;
   /** The sign-in limits: a password typed on these pages is a guess like one typed at sign-in. */
   loginLimits: LoginLimits;
+  /** Password sign-in (re-authentication here); built over the local backend and `loginLimits` when absent. */
+  signIn?: SignInService;
   clock: Clock;
 }
 
@@ -100,6 +103,15 @@ export function accountContext(deps: AccountDependencies): AccountContext {
   const chrome = pageChrome(config);
   const views = enabledViews(config);
   const knownBrowsers = new KnownBrowsers(config, deps.clock);
+  const signIn =
+    deps.signIn ??
+    new SignInService({
+      storage: deps.storage,
+      limits: deps.loginLimits,
+      passwords: new LocalPasswordBackend(deps.users),
+      serverName: config.matrix.homeserver,
+      loginWithEmail: config.account.login_with_email_allowed,
+    });
   const settings = new AccountSettings(deps, {
     passwordsEnabled: config.passwords.enabled,
     minimumComplexity: config.passwords.minimumComplexity,
@@ -144,9 +156,9 @@ export function accountContext(deps: AccountDependencies): AccountContext {
       ctx.redirect(`${path(route)}?done=${done}`);
     },
     passwordAttempt(ctx, user) {
-      const attempt = deps.loginLimits.attempt({
+      const attempt = signIn.reserveReauthentication({
+        user,
         address: ctx.state.clientAddress,
-        account: user.localpart,
         knownBrowser: knownBrowsers.idFor(ctx, user.id),
       });
       if (!attempt.ok) return undefined;
