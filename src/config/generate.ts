@@ -1,4 +1,4 @@
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { cryptoRng, randomAlphanumeric } from '../domain/random.js';
@@ -39,7 +39,7 @@ export async function generateConfig(options: GenerateOptions = {}): Promise<Con
       secret: randomAlphanumeric(cryptoRng, 48),
     },
     secrets: {
-      encryption: randomBytes(32).toString('hex'),
+      encryption: Buffer.from(cryptoRng.bytes(32)).toString('hex'),
       keys: [
         { kid: jwkThumbprint(rsa.privateKey).slice(0, 12), key: pem(rsa.privateKey) },
         { kid: jwkThumbprint(ec.privateKey).slice(0, 12), key: pem(ec.privateKey) },

@@ -165,14 +165,15 @@ export function adapterFactory(
     async find(id: string): Promise<Record<string, unknown> | undefined> {
       if (this.model === 'Client') {
         const cached = clientCache.get(id);
-        if (cached && cached.until > Date.now()) return cached.payload;
+        if (cached && cached.until > clock.now().getTime()) return cached.payload;
       }
       if (this.model === 'RefreshToken') await refreshes.beforeRead(id);
       const record = await records.find(this.model, sha256(id));
       if (!record) return undefined;
       if (this.model === 'RefreshToken' && (await retriable(record))) record.consumedAt = null;
       const payload = restore(record, { jti: id });
-      if (this.model === 'Client') clientCache.set(id, { payload, until: Date.now() + CLIENT_CACHE_MS });
+      if (this.model === 'Client')
+        clientCache.set(id, { payload, until: clock.now().getTime() + CLIENT_CACHE_MS });
       return payload;
     }
 

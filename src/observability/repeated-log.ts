@@ -1,3 +1,4 @@
+import { systemClock } from '../domain/clock.js';
 import type { Logger } from './logger.js';
 
 export interface RepeatedLogOptions {
@@ -26,7 +27,7 @@ export class RepeatedLog {
   constructor(logger: Logger, options: RepeatedLogOptions = {}) {
     this.#logger = logger;
     this.#intervalMs = options.intervalMs ?? 60_000;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => systemClock.now().getTime());
     this.#maxKeys = options.maxKeys ?? 100;
   }
 

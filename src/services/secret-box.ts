@@ -1,16 +1,20 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { cryptoRng, type Rng } from '../domain/random.js';
 
 /**
  * Authenticated encryption (AES-256-GCM) with `secrets.encryption`, for values that must be stored yet be
  * readable again by mxauth only: `v1.<iv>.<ciphertext+tag>`, base64url.
  */
 export class SecretBox {
-  constructor(private readonly key: Buffer) {
+  constructor(
+    private readonly key: Buffer,
+    private readonly rng: Rng = cryptoRng,
+  ) {
     if (key.length !== 32) throw new Error('the encryption key must be 32 bytes');
   }
 
   seal(plaintext: string): string {
-    const iv = randomBytes(12);
+    const iv = Buffer.from(this.rng.bytes(12));
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
     return `v1.${iv.toString('base64url')}.${body.toString('base64url')}`;

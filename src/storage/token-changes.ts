@@ -1,6 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
+import { type Clock, systemClock } from '../domain/clock.js';
+import { cryptoRng, type Rng } from '../domain/random.js';
 import type { Database } from './database.js';
 
 /**
@@ -45,10 +47,14 @@ export async function watchTokenChanges(
   database: Database,
   uri: string,
   onError: (error: Error) => void,
+  sources: { clock?: Clock; rng?: Rng } = {},
 ): Promise<TokenChanges> {
   if (database.sqliteWriter) return sqliteTokenChanges(database.sqliteWriter);
   if (!database.pgPool) throw new Error('no database connection to watch');
-  return postgresTokenChanges(uri, database.pgPool, database.onPgNotice, onError);
+  return postgresTokenChanges(uri, database.pgPool, database.onPgNotice, onError, {
+    clock: sources.clock ?? systemClock,
+    rng: sources.rng ?? cryptoRng,
+  });
 }
 
 class Listeners {
@@ -168,15 +174,18 @@ async function postgresTokenChanges(
   pool: pg.Pool,
   onNotice: Database['onPgNotice'],
   onError: (error: Error) => void,
+  { clock, rng }: { clock: Clock; rng: Rng },
 ): Promise<TokenChanges> {
   const listeners = new Listeners();
+  const now = () => clock.now().getTime();
   let client: pg.Client | undefined;
   let connecting: pg.Client | undefined;
   let channel: string | undefined;
   let closed = false;
   // Transactions of this process that changed these accounts and have not been seen to commit.
   const pending = new Map<string, { accounts: Set<string>; until: number }>();
-  const origin = randomUUID();
+  // Names this listener's pings, so it never takes another instance's for its own.
+  const origin = Buffer.from(rng.bytes(16)).toString('hex');
   let pings = 0;
   let awaitedPing: string | undefined;
   let pingSentAt = 0;
@@ -186,7 +195,7 @@ async function postgresTokenChanges(
     const { txid, account } = parsePayload(message.slice(NOTICE_PREFIX.length));
     const entry = pending.get(txid) ?? { accounts: new Set<string>(), until: 0 };
     entry.accounts.add(account ?? '*');
-    entry.until = Date.now() + PENDING_MS;
+    entry.until = now() + PENDING_MS;
     pending.set(txid, entry);
     listeners.emit(account);
   });
@@ -256,7 +265,7 @@ async function postgresTokenChanges(
 
   // Overdue: the ping query has gone out, and its notification has not come back in time.
   const overdue = () =>
-    awaitedPing !== undefined && pingSentAt > 0 && Date.now() - pingSentAt > HEARTBEAT_TIMEOUT_MS;
+    awaitedPing !== undefined && pingSentAt > 0 && now() - pingSentAt > HEARTBEAT_TIMEOUT_MS;
   const heartbeat = setInterval(() => {
     const listening = client;
     if (!listening || !channel) return;
@@ -275,7 +284,7 @@ async function postgresTokenChanges(
     // The wait starts once the ping is sent: waiting for a busy pool's connection is not silence.
     pool.query('SELECT pg_notify($1, $2)', [channel, ping]).then(
       () => {
-        if (awaitedPing === ping) pingSentAt = Date.now();
+        if (awaitedPing === ping) pingSentAt = now();
       },
       (error: Error) => {
         if (client === listening) lose(listening, error);
@@ -298,10 +307,10 @@ async function postgresTokenChanges(
     check: () => client !== undefined && !overdue(),
     uncommitted(account) {
       if (pending.size === 0) return false;
-      const now = Date.now();
+      const at = now();
       let found = false;
       for (const [txid, entry] of pending) {
-        if (entry.until <= now) pending.delete(txid);
+        if (entry.until <= at) pending.delete(txid);
         else if (entry.accounts.has(account) || entry.accounts.has('*')) found = true;
       }
       return found;

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import { cryptoRng, type Rng } from '../domain/random.js';
 import type { User } from '../domain/user.js';
 import { cookieName } from '../http/cookie-names.js';
 import { ACCOUNT_CLIENT_ID, type OAuthEngine, ROUTES } from '../oauth/provider.js';
@@ -54,9 +55,11 @@ export function browserSession(deps: {
   engine: OAuthEngine;
   storage: Storage;
   clock?: Clock;
+  rng?: Rng;
 }): BrowserSession {
   const { config, engine, storage } = deps;
   const clock = deps.clock ?? systemClock;
+  const rng = deps.rng ?? cryptoRng;
   const touched = new Map<string, number>();
   const base = config.http.publicBase;
   // Routes match below public_base's path; the URLs, redirects and cookie paths printed include it.
@@ -107,7 +110,7 @@ export function browserSession(deps: {
     },
 
     signIn(ctx, options = {}) {
-      const state = randomBytes(16).toString('base64url');
+      const state = Buffer.from(rng.bytes(16)).toString('base64url');
       // ctx.url is below the root however the request arrived (prefix stripped by mxauth or the proxy).
       // The cookie lives at the account path, where the callback is, whichever page started the sign-in.
       const returnTo = publicPath(root, options.returnTo ?? ctx.url);
@@ -126,7 +129,7 @@ export function browserSession(deps: {
         scope: 'openid',
         state,
         // PKCE is mandatory for public clients; the code is never exchanged, only the session matters.
-        code_challenge: createHash('sha256').update(randomBytes(32)).digest('base64url'),
+        code_challenge: createHash('sha256').update(rng.bytes(32)).digest('base64url'),
         code_challenge_method: 'S256',
         ...(typeof ctx.query.login_hint === 'string' ? { login_hint: ctx.query.login_hint } : {}),
         // prompt=create is only known to the engine while registration is open; otherwise sign in.

@@ -1,5 +1,6 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { cryptoRng, type Rng } from '../domain/random.js';
 import { cookieName } from '../http/cookie-names.js';
 import { publicRoot } from './base-path.js';
 
@@ -13,6 +14,7 @@ export class Csrf {
   constructor(
     private readonly key: Buffer,
     private readonly secureCookies: boolean,
+    private readonly rng: Rng = cryptoRng,
   ) {}
 
   /** The token to put in a form's hidden `csrf` field; sets the cookie when there is none yet. */
@@ -20,7 +22,7 @@ export class Csrf {
     const name = this.#name(ctx);
     let value = ctx.cookies.get(name);
     if (!value || !/^[A-Za-z0-9_-]{43}$/.test(value)) {
-      value = randomBytes(32).toString('base64url');
+      value = Buffer.from(this.rng.bytes(32)).toString('base64url');
       ctx.cookies.set(name, value, {
         httpOnly: true,
         sameSite: 'lax',

@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import { deriveKey, KEY_LABELS } from '../config/derived-keys.js';
 import type { Clock } from '../domain/clock.js';
+import { cryptoRng, type Rng } from '../domain/random.js';
 import { cookieName } from '../http/cookie-names.js';
 import { publicRoot } from './base-path.js';
 
@@ -32,6 +33,7 @@ export class KnownBrowsers {
   constructor(
     config: Config,
     private readonly clock: Clock,
+    private readonly rng: Rng = cryptoRng,
   ) {
     this.#key = deriveKey(config, KEY_LABELS.knownBrowser);
   }
@@ -52,7 +54,8 @@ export class KnownBrowsers {
     const now = this.clock.now().getTime();
     const entries = this.#read(ctx);
     const browserId =
-      entries.find((e) => e.userId === userId)?.browserId ?? randomBytes(12).toString('base64url');
+      entries.find((e) => e.userId === userId)?.browserId ??
+      Buffer.from(this.rng.bytes(12)).toString('base64url');
     const kept = [{ userId, issuedAt: now, browserId }, ...entries.filter((e) => e.userId !== userId)].slice(
       0,
       MAX_ACCOUNTS,

@@ -1,7 +1,8 @@
-import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { pbkdf2, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as argon2 from '@node-rs/argon2';
 import * as bcrypt from '@node-rs/bcrypt';
+import { cryptoRng } from '../../domain/random.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -53,7 +54,7 @@ const PBKDF2_LENGTH = 32;
 /** PBKDF2-HMAC-SHA256, 600 000 rounds, 32 bytes, as a PHC string `$pbkdf2-sha256$i=…,l=…$salt$hash`. */
 export const pbkdf2Sha256: PasswordAlgorithm = {
   hash: async (password, pepper) => {
-    const salt = randomBytes(16);
+    const salt = cryptoRng.bytes(16);
     const derived = await pbkdf2Async(concat(password, pepper), salt, PBKDF2_ROUNDS, PBKDF2_LENGTH, 'sha256');
     return `$pbkdf2-sha256$i=${PBKDF2_ROUNDS},l=${PBKDF2_LENGTH}$${b64(salt)}$${b64(derived)}`;
   },
