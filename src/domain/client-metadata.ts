@@ -6,9 +6,10 @@ import { err, ok, type Result } from './result.js';
  * RFC 7591: every URI belongs to the client's own site, so a client cannot borrow another's identity.
  */
 
+/** Why a registration was refused: a redirect URI, or any other field (RFC 7591 §3.2.2 tells them apart). */
 export type ClientMetadataError = {
-  error: 'invalid_redirect_uri' | 'invalid_client_metadata';
-  error_description: string;
+  field: 'redirect_uris' | 'other';
+  description: string;
 };
 
 export interface LocalizedValue {
@@ -93,13 +94,12 @@ export function checkClientMetadata(input: unknown): Result<CheckedClientMetadat
   if (!Array.isArray(redirectUris) || redirectUris.some((u) => typeof u !== 'string'))
     return {
       ok: false,
-      error: { error: 'invalid_redirect_uri', error_description: 'redirect_uris must be a list of URIs' },
+      error: { field: 'redirect_uris', description: 'redirect_uris must be a list of URIs' },
     };
   for (const uri of redirectUris as string[]) {
     const problem =
       applicationType === 'web' ? webRedirectProblem(uri, site) : nativeRedirectProblem(uri, site);
-    if (problem)
-      return { ok: false, error: { error: 'invalid_redirect_uri', error_description: `${uri}: ${problem}` } };
+    if (problem) return { ok: false, error: { field: 'redirect_uris', description: `${uri}: ${problem}` } };
   }
   // Where a client sends people after logout, and where mxauth calls it, follow the same rules.
   const logoutUris = metadata.post_logout_redirect_uris ?? [];
@@ -147,7 +147,7 @@ function isPublicSuffix(host: string): boolean {
 }
 
 function invalid(description: string): { ok: false; error: ClientMetadataError } {
-  return err({ error: 'invalid_client_metadata', error_description: description });
+  return err({ field: 'other', description });
 }
 
 /** A URL, or why it is not an acceptable https URL. */

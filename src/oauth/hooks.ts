@@ -120,7 +120,12 @@ function registration(deps: HookDependencies): Middleware {
       return registrationError(ctx, 'invalid_client_metadata', 'the request body is not valid JSON');
     }
     const checked = checkClientMetadata(body);
-    if (!checked.ok) return registrationError(ctx, checked.error.error, checked.error.error_description);
+    if (!checked.ok)
+      return registrationError(
+        ctx,
+        checked.error.field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata',
+        checked.error.description,
+      );
     const grants = checked.value.metadata.grant_types ?? ['authorization_code'];
     const allowedGrants = [
       'authorization_code',

@@ -10,7 +10,9 @@ const native = (redirect: string) => ({
 });
 const outcome = (input: unknown) => {
   const result = checkClientMetadata(input);
-  return result.ok ? 'ok' : `${result.error.error}: ${result.error.error_description}`;
+  if (result.ok) return 'ok';
+  const code = result.error.field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
+  return `${code}: ${result.error.description}`;
 };
 
 test('redirect URIs that follow the Matrix rules are accepted', () => {
