@@ -29,9 +29,14 @@ export function configReferenceMarkdown(): string {
 
 function rows(node: Node, path: string, required: boolean, out: string[]): void {
   if (path.includes('.')) out.push(row(node, path, required));
+  // A key the forms of a union share (appservices' `appservice_login`) is one row, from the first form.
+  const seen = new Set<string>();
   for (const { branch, inList } of objectBranches(node, false)) {
     for (const [key, child] of Object.entries(branch.properties ?? {})) {
-      rows(child, `${path}${inList ? '[]' : ''}.${key}`, branch.required?.includes(key) ?? false, out);
+      const childPath = `${path}${inList ? '[]' : ''}.${key}`;
+      if (seen.has(childPath)) continue;
+      seen.add(childPath);
+      rows(child, childPath, branch.required?.includes(key) ?? false, out);
     }
   }
 }
