@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FormBrowser, Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   type AccountServer,
   formAction,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   type AccountServer,
   notice,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually, introspectAsHomeserver, signInDevice } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { introspectAsHomeserver, signInDevice } from '../helpers/homeserver-flows.js';
 import {
   type AccountServer,
   formAction,

@@ -3,7 +3,8 @@ import type * as oidc from 'openid-client';
 import { type FormBrowser, newBrowser, type Page } from '../helpers/browser.js';
 import { ContractHomeserver } from '../helpers/contract-homeserver.js';
 import type { TestDatabaseKind } from '../helpers/databases.js';
-import { eventually, QUICK_OUTBOX, startWithHomeserver } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { QUICK_OUTBOX, startWithHomeserver } from '../helpers/homeserver-flows.js';
 import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
 
 export const PASSWORD = 'correct horse battery staple';

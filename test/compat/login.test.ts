@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from 'matrix-js-sdk';
 import { ContractHomeserver } from '../helpers/contract-homeserver.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually, introspectAsHomeserver } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { introspectAsHomeserver } from '../helpers/homeserver-flows.js';
 import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';

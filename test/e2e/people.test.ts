@@ -5,7 +5,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, newContext } from '../helpers/chromium.js';
 import { ContractHomeserver } from '../helpers/contract-homeserver.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually, introspectAsHomeserver, QUICK_OUTBOX, REDIRECT } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { introspectAsHomeserver, QUICK_OUTBOX, REDIRECT } from '../helpers/homeserver-flows.js';
 import {
   catcherEmailConfig,
   codeIn,

@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { MxauthOptions } from '../../src/server.js';
@@ -84,15 +83,4 @@ export async function introspectAsHomeserver(
     body: new URLSearchParams({ token }),
   });
   return (await response.json()) as Record<string, unknown>;
-}
-
-/** Polls `check` until it holds, for at most five seconds. */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  // Generous: a loaded CI machine can be slow, and only a failing test ever waits this long.
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`timed out waiting until ${what}`);
 }

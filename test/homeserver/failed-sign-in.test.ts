@@ -6,7 +6,8 @@ import type { Job } from '../../src/domain/job.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { ContractHomeserver } from '../helpers/contract-homeserver.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually, signInDevice, startWithHomeserver } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { signInDevice, startWithHomeserver } from '../helpers/homeserver-flows.js';
 import type { RunningMxauth } from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';

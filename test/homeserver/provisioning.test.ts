@@ -8,8 +8,8 @@ import { newBrowser } from '../helpers/browser.js';
 import { testConfig } from '../helpers/config.js';
 import { ContractHomeserver, newContractUser } from '../helpers/contract-homeserver.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { eventually } from '../helpers/eventually.js';
 import {
-  eventually,
   introspectAsHomeserver,
   QUICK_OUTBOX,
   signInDevice,

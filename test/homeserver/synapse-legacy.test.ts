@@ -8,7 +8,8 @@ import { SynapseLegacyConnector } from '../../src/homeserver/synapse-legacy.js';
 import type { Mxauth } from '../../src/server.js';
 import { LegacyContractHomeserver, newLegacyUser } from '../helpers/contract-homeserver-legacy.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually, signInDevice, startWithHomeserver } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { signInDevice, startWithHomeserver } from '../helpers/homeserver-flows.js';
 import type { RunningMxauth } from '../helpers/oauth-server.js';
 
 const SERVER = 'example.test';

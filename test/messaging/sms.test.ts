@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Services } from '../../src/compose.js';
 import type { Job } from '../../src/domain/job.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually, QUICK_OUTBOX } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { QUICK_OUTBOX } from '../helpers/homeserver-flows.js';
 import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
 import { captureLogs } from './log-capture.js';
 

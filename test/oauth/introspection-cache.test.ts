@@ -19,7 +19,8 @@ import { tokenStateChannel } from '../../src/storage/token-changes.js';
 import { cli } from '../helpers/cli.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestDatabase, DATABASE_KINDS, POSTGRES_URI, type TestDatabase } from '../helpers/databases.js';
-import { eventually, introspectAsHomeserver, signInDevice } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { introspectAsHomeserver, signInDevice } from '../helpers/homeserver-flows.js';
 import {
   HOMESERVER_SECRET,
   type RunningMxauth,

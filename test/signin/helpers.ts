@@ -15,16 +15,6 @@ export { lastCode, mailsTo } from '../helpers/outbox-messages.js';
 /** A six-digit code that is not `code`. */
 export const wrongCode = (code: string): string => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
-/** Waits for something the server does after answering (a mail it queues in the background). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** Starts an authorization for `client` in `browser`; returns its first page and the PKCE verifier. */
 export async function authorize(
   browser: FormBrowser,

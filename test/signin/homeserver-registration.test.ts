@@ -4,7 +4,8 @@ import type * as oidc from 'openid-client';
 import { newBrowser } from '../helpers/browser.js';
 import { ContractHomeserver, newContractUser } from '../helpers/contract-homeserver.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { eventually, introspectAsHomeserver, QUICK_OUTBOX } from '../helpers/homeserver-flows.js';
+import { eventually } from '../helpers/eventually.js';
+import { introspectAsHomeserver, QUICK_OUTBOX } from '../helpers/homeserver-flows.js';
 import { type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
 import { authorize, heading, lastCode, PASSWORD, redeem } from './helpers.js';
 

@@ -5,8 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { DATABASE_KINDS } from '../helpers/databases.js';
+import { eventually } from '../helpers/eventually.js';
 import { type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
-import { API_SCOPE, eventually, lastCode, mailsTo, PASSWORD, REDIRECT } from './helpers.js';
+import { API_SCOPE, lastCode, mailsTo, PASSWORD, REDIRECT } from './helpers.js';
 
 const CHROMIUM = process.env.MXAUTH_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const TERMS = 'https://example.test/terms';
@@ -189,12 +190,12 @@ for (const kind of DATABASE_KINDS) {
       await page.getByRole('button', { name: 'Send link' }).click();
       await page.getByRole('heading', { name: 'Check your email' }).waitFor();
       problems.push(...(await violations(page, 'recovery sent')));
-      const mail = await eventually(async () => {
+      const mail = await eventually('the recovery link is queued', async () => {
         const found = (await mailsTo(server, 'plain@example.org')).find(
           (m) => m.message.kind === 'recovery_link',
         );
         return found?.message.kind === 'recovery_link' ? found.message.url : undefined;
-      }, 'the recovery link');
+      });
       await page.goto(mail);
       await page.getByLabel('New password').fill('weak');
       await page.getByLabel('Repeat the password').fill('weak');

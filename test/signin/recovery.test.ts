@@ -5,8 +5,9 @@ import type { Clock } from '../../src/domain/clock.js';
 import type { MessageRequest } from '../../src/services/messages.js';
 import { type FormBrowser, newBrowser, type Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
+import { eventually } from '../helpers/eventually.js';
 import { introspect, type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
-import { authorize, captureLogs, eventually, heading, mailsTo, PASSWORD, redeem } from './helpers.js';
+import { authorize, captureLogs, heading, mailsTo, PASSWORD, redeem } from './helpers.js';
 
 const NEW_PASSWORD = 'purple elephant juggles seven lanterns';
 
@@ -55,10 +56,10 @@ for (const kind of DATABASE_KINDS) {
     };
     /** The recovery link mailed to `email` (waits for it: it is queued after the answer). */
     const link = async (email: string, count = 1): Promise<string> => {
-      const mails = await eventually(async () => {
+      const mails = await eventually(`recovery link ${count} to ${email} is queued`, async () => {
         const found = (await mailsTo(server, email)).filter((m) => m.message.kind === 'recovery_link');
         return found.length >= count ? found : undefined;
-      }, `recovery link ${count} to ${email}`);
+      });
       const message = mails[count - 1]!.message as Extract<
         MessageRequest['message'],
         { kind: 'recovery_link' }
