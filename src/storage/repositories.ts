@@ -16,6 +16,38 @@ import type { User, UserEmail, UserPassword, UserPhone } from '../domain/user.js
  * (Kysely, in ./kysely/) serving SQLite and PostgreSQL; services never see SQL.
  */
 
+/**
+ * A page by keyset over ids (ULIDs, so creation order), as an admin API pages: the `first` items after the
+ * cursor `after`, or the `last` items before `before` (100 when neither is given, at most 1000).
+ */
+export interface PageRequest {
+  first?: number;
+  last?: number;
+  after?: string;
+  before?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  hasNext: boolean;
+  hasPrevious: boolean;
+}
+
+/** Which users a listing or count holds; every field given must match. */
+export interface UserFilter {
+  status?: 'active' | 'locked' | 'deactivated';
+  canRequestAdmin?: boolean;
+  /** Localparts containing this text (case as stored: localparts are lower case). */
+  search?: string;
+}
+
+/** Which sessions a listing or count holds; every field given must match. */
+export interface SessionFilter {
+  userId?: string;
+  deviceId?: string;
+  status?: 'active' | 'finished';
+}
+
 export interface UserRepository {
   /** `taken` when the localpart exists, whatever its state. */
   create(input: {
@@ -27,7 +59,9 @@ export interface UserRepository {
   findByLocalpart(localpart: string): Promise<User | undefined>;
   /** Users ordered by localpart, `limit` at a time, after the localpart `after`. */
   list(options: { after?: string; limit: number }): Promise<User[]>;
-  count(): Promise<number>;
+  /** Users matching `filter`, in creation order, a page at a time. */
+  page(filter: UserFilter, page: PageRequest): Promise<Page<User>>;
+  count(filter?: UserFilter): Promise<number>;
   setLocked(id: string, locked: boolean): Promise<User | undefined>;
   setCanRequestAdmin(id: string, canRequestAdmin: boolean): Promise<User | undefined>;
   setDisplayName(id: string, displayName: string | null): Promise<User | undefined>;
@@ -252,6 +286,9 @@ export interface OAuthSessionRepository {
   /** Unfinished sessions of a user bound to this device id. */
   activeForDevice(userId: string, deviceId: string): Promise<OAuthSession[]>;
   listForUser(userId: string, options: { active: boolean }): Promise<OAuthSession[]>;
+  /** Sessions matching `filter` (and of this client, when given), in creation order, a page at a time. */
+  page(filter: SessionFilter & { clientId?: string }, page: PageRequest): Promise<Page<OAuthSession>>;
+  count(filter: SessionFilter & { clientId?: string }): Promise<number>;
   /** Unfinished sessions whose grant has no unused access or refresh token left (all expired or used). */
   withoutLiveTokens(limit: number): Promise<OAuthSession[]>;
   finish(id: string): Promise<OAuthSession | undefined>;
@@ -288,6 +325,9 @@ export interface CompatRepository {
   findSession(id: string): Promise<CompatSession | undefined>;
   activeForDevice(userId: string, deviceId: string): Promise<CompatSession[]>;
   listForUser(userId: string, options: { active: boolean }): Promise<CompatSession[]>;
+  /** Sessions matching `filter`, in creation order, a page at a time. */
+  page(filter: SessionFilter, page: PageRequest): Promise<Page<CompatSession>>;
+  count(filter: SessionFilter): Promise<number>;
   /** Finishes the session and deletes its tokens; undefined when it was already finished. */
   finish(id: string): Promise<CompatSession | undefined>;
   touch(id: string, ip: string | null): Promise<void>;

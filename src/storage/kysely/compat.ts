@@ -3,6 +3,7 @@ import type { CompatOrigin, CompatSession } from '../../domain/compat-session.js
 import type { CompatRepository, LiveCompatToken } from '../repositories.js';
 import type { CompatSessionsTable } from '../tables.js';
 import { newId, type RepositoryContext, toDate } from './context.js';
+import { pageById, sessionFilter } from './paging.js';
 import { collectInto, compileOnce, hotQuery } from './prepared.js';
 
 export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
@@ -82,6 +83,14 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
         .where('finished_at', 'is', null)
         .execute();
       return rows.map(toSession);
+    },
+    page: (filter, page) =>
+      pageById(sessionFilter(db.selectFrom('compat_sessions'), filter).selectAll(), page, toSession),
+    async count(filter) {
+      const row = await sessionFilter(db.selectFrom('compat_sessions'), filter)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     async listForUser(userId, { active }) {
       let query = sessions().where('user_id', '=', userId).orderBy('id', 'desc');

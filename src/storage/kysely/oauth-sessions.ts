@@ -1,11 +1,17 @@
 import type { Selectable } from 'kysely';
 import type { OAuthSession } from '../../domain/oauth-session.js';
-import type { ClientLocalizationRepository, OAuthSessionRepository } from '../repositories.js';
+import type { ClientLocalizationRepository, OAuthSessionRepository, SessionFilter } from '../repositories.js';
 import type { OAuthSessionsTable } from '../tables.js';
 import { newId, type RepositoryContext, toDate } from './context.js';
+import { pageById, sessionFilter } from './paging.js';
 
 export function kyselyOAuthSessions(ctx: RepositoryContext): OAuthSessionRepository {
   const { db } = ctx;
+  const filtered = (filter: SessionFilter & { clientId?: string }) => {
+    let query = sessionFilter(db.selectFrom('oauth_sessions'), filter);
+    if (filter.clientId !== undefined) query = query.where('client_id', '=', filter.clientId);
+    return query;
+  };
   const now = () => ctx.clock.now().getTime();
   return {
     async create(input) {
@@ -69,6 +75,13 @@ export function kyselyOAuthSessions(ctx: RepositoryContext): OAuthSessionReposit
         .limit(limit)
         .execute();
       return rows.map(toSession);
+    },
+    page: (filter, page) => pageById(filtered(filter).selectAll(), page, toSession),
+    async count(filter) {
+      const row = await filtered(filter)
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
     },
     async listForUser(userId, { active }) {
       let query = db

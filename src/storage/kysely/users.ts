@@ -1,13 +1,31 @@
 import type { Selectable } from 'kysely';
 import { err, ok } from '../../domain/result.js';
 import type { User } from '../../domain/user.js';
-import type { UserRepository } from '../repositories.js';
+import type { UserFilter, UserRepository } from '../repositories.js';
 import type { UsersTable } from '../tables.js';
 import { isUniqueViolation, newId, type RepositoryContext, toDate } from './context.js';
+import { containsText, pageById } from './paging.js';
 import { prepared } from './prepared.js';
 
 export function kyselyUsers(ctx: RepositoryContext): UserRepository {
   const { db } = ctx;
+  const filtered = (filter: UserFilter) => {
+    let query = db.selectFrom('users');
+    // The same precedence as userStatus (domain/user.ts): deactivation outranks a lock.
+    if (filter.status === 'deactivated') query = query.where('deactivated_at', 'is not', null);
+    else if (filter.status !== undefined)
+      query = query
+        .where('deactivated_at', 'is', null)
+        .where('locked_at', filter.status === 'locked' ? 'is not' : 'is', null);
+    if (filter.canRequestAdmin !== undefined)
+      query = query.where(
+        'can_request_admin',
+        '=',
+        ctx.dialect === 'postgres' ? filter.canRequestAdmin : Number(filter.canRequestAdmin),
+      );
+    if (filter.search) query = query.where(containsText('localpart', filter.search.toLowerCase()));
+    return query;
+  };
   const update = async (id: string, values: Partial<UsersTable>) => {
     const row = await db
       .updateTable('users')
@@ -54,9 +72,9 @@ export function kyselyUsers(ctx: RepositoryContext): UserRepository {
       if (after !== undefined) query = query.where('localpart', '>', after);
       return (await query.execute()).map(toUser);
     },
-    async count() {
-      const row = await db
-        .selectFrom('users')
+    page: (filter, page) => pageById(filtered(filter).selectAll(), page, toUser),
+    async count(filter = {}) {
+      const row = await filtered(filter)
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .executeTakeFirstOrThrow();
       return Number(row.n);
