@@ -4,15 +4,15 @@ import { type Clock, systemClock } from './domain/clock.js';
 import { cryptoRng, type Rng } from './domain/random.js';
 import { createConnector, type HomeserverConnector } from './homeserver/index.js';
 import { watchSecretRefusals } from './homeserver/refusals.js';
+import { MessageOutbox } from './jobs/messages.js';
+import { Outbox } from './jobs/outbox.js';
+import { jobHandlers } from './jobs/registry.js';
+import { JobWorker, type JobWorkerOptions } from './jobs/worker.js';
 import { messageJobHandlers } from './message-handlers.js';
 import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
 import { recordQuery } from './observability/request-context.js';
 import { CompatSessionService } from './services/compat-sessions.js';
-import { HOMESERVER_QUEUE, homeserverJobRunner } from './services/homeserver-jobs.js';
-import { type JobHandler, JobWorker, type JobWorkerOptions } from './services/job-worker.js';
-import { MessageOutbox } from './services/message-outbox.js';
-import { Outbox } from './services/outbox.js';
 import { PasswordHasher } from './services/passwords/hasher.js';
 import { SecretBox } from './services/secret-box.js';
 import { UserService } from './services/users.js';
@@ -108,10 +108,16 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
   );
   const rng = options.rng ?? cryptoRng;
   const messageBox = new SecretBox(deriveKey(config, KEY_LABELS.messages));
-  const handlers: Record<string, JobHandler> = {
-    [HOMESERVER_QUEUE]: homeserverJobRunner(homeserver, storage),
-    ...messageJobHandlers(config, { box: messageBox, clock, logger: options.logger, fetch: options.fetch }),
-  };
+  const handlers = jobHandlers({
+    homeserver,
+    storage,
+    messages: messageJobHandlers(config, {
+      box: messageBox,
+      clock,
+      logger: options.logger,
+      fetch: options.fetch,
+    }),
+  });
   const worker = new JobWorker(storage, handlers, { logger: options.logger, clock, rng }, options.worker);
   const messages = new MessageOutbox(worker, messageBox);
   const verification = new VerificationService(storage, messages, {

@@ -1,12 +1,12 @@
 import type { Config } from './config/config.js';
 import type { Clock } from './domain/clock.js';
+import { openMessageJob } from './jobs/messages.js';
+import type { JobHandler } from './jobs/worker.js';
 import { createMailTransport } from './messaging/mail-transport.js';
 import { mailJobRunner, smsJobRunner } from './messaging/runners.js';
 import { createSmsSender } from './messaging/sms-senders.js';
 import type { Logger } from './observability/logger.js';
-import type { JobHandler } from './services/job-worker.js';
-import { openMessageJob } from './services/message-outbox.js';
-import { MAIL_QUEUE, type MessageRequest, SMS_QUEUE } from './services/messages.js';
+import type { MessageRequest } from './services/messages.js';
 import type { SecretBox } from './services/secret-box.js';
 import { lookOf } from './web/branding.js';
 import { brandFromConfig, renderMail, renderSms } from './web/mail-render.js';
@@ -19,7 +19,7 @@ import { brandFromConfig, renderMail, renderSms } from './web/mail-render.js';
 export function messageJobHandlers(
   config: Config,
   deps: { box: SecretBox; clock: Clock; logger: Logger; fetch?: typeof fetch },
-): Record<string, JobHandler> {
+): { mail: JobHandler; sms: JobHandler } {
   const brand = brandFromConfig(config);
   // The pages' catalogs, with the admin's strings and languages from templates.path: a mail reads
   // like the page that sent it. Read when the first message is rendered, not when a CLI command starts.
@@ -33,10 +33,10 @@ export function messageJobHandlers(
     clock: deps.clock,
   };
   return {
-    [MAIL_QUEUE]: mailJobRunner({
+    mail: mailJobRunner({
       ...runner,
       transport: createMailTransport(config.email, { logger: deps.logger }),
     }),
-    [SMS_QUEUE]: smsJobRunner({ ...runner, sender: createSmsSender(config.sms, { fetch: deps.fetch }) }),
+    sms: smsJobRunner({ ...runner, sender: createSmsSender(config.sms, { fetch: deps.fetch }) }),
   };
 }

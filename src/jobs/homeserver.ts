@@ -2,7 +2,7 @@ import type { Job, NewJob } from '../domain/job.js';
 import type { HomeserverConnector, HomeserverError } from '../homeserver/connector.js';
 import { describeHomeserverError } from '../homeserver/connector.js';
 import type { Repositories } from '../storage/repositories.js';
-import type { JobOutcome } from './job-worker.js';
+import type { JobOutcome } from './worker.js';
 
 export const HOMESERVER_QUEUE = 'homeserver';
 

@@ -1,8 +1,8 @@
 import type { Job, NewJob } from '../domain/job.js';
+import { MAIL_QUEUE, type MessageRequest, type Messenger, SMS_QUEUE } from '../services/messages.js';
+import type { SecretBox } from '../services/secret-box.js';
 import type { Repositories } from '../storage/repositories.js';
-import type { JobWorker } from './job-worker.js';
-import { MAIL_QUEUE, type MessageRequest, type Messenger, SMS_QUEUE } from './messages.js';
-import type { SecretBox } from './secret-box.js';
+import type { JobWorker } from './worker.js';
 
 /** A message job's payload: the request sealed, because it holds codes and links. */
 interface SealedPayload {

@@ -1,7 +1,7 @@
 import type { Job } from '../domain/job.js';
 import type { Repositories } from '../storage/repositories.js';
-import { type HomeserverJob, homeserverJob } from './homeserver-jobs.js';
-import type { JobWorker } from './job-worker.js';
+import { type HomeserverJob, homeserverJob } from './homeserver.js';
+import type { JobWorker } from './worker.js';
 
 /**
  * How services hand work to the outbox: `enqueue` inside the transaction of the change that causes it,

@@ -1,6 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import type { Job } from '../domain/job.js';
-import type { JobHandler, JobOutcome } from '../services/job-worker.js';
+import type { JobHandler, JobOutcome } from '../jobs/worker.js';
 import { type MessageRequest, secretsOf } from '../services/messages.js';
 import { type Delivery, scrubError } from './delivery.js';
 import type { MailTransport, RenderedMail } from './mail-transport.js';

@@ -9,7 +9,7 @@ import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import type { CompatSessionService } from './compat-sessions.js';
 import type { Messenger } from './messages.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox } from '../jobs/outbox.js';
 import type { PasswordHasher } from './passwords/hasher.js';
 import { RateLimiter } from './rate-limit.js';
 import type { UserService } from './users.js';

@@ -5,10 +5,10 @@ import { type Rng, randomString, UPPER_ALPHANUMERIC } from '../domain/random.js'
 import { err, ok, type Result } from '../domain/result.js';
 import { tokenHash } from '../domain/token-hash.js';
 import type { User } from '../domain/user.js';
+import type { Outbox } from '../jobs/outbox.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import { takeOverDevice } from './devices.js';
-import type { Outbox } from './outbox.js';
 
 /** What a client receives from a compat login or refresh. */
 export interface CompatGrant {

@@ -1,9 +1,9 @@
 import type { OAuthSession } from '../domain/oauth-session.js';
 import { err, ok, type Result } from '../domain/result.js';
+import type { Outbox } from '../jobs/outbox.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import { takeOverDevice } from './devices.js';
-import type { Outbox } from './outbox.js';
 
 /**
  * Matrix device sessions. Starting one provisions its device on the homeserver before the client gets a

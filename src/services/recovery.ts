@@ -5,10 +5,10 @@ import { type Rng, randomAlphanumeric } from '../domain/random.js';
 import { err, ok, type Result } from '../domain/result.js';
 import { tokenHash } from '../domain/token-hash.js';
 import { type User, userStatus } from '../domain/user.js';
+import type { Outbox } from '../jobs/outbox.js';
 import type { Repositories } from '../storage/repositories.js';
 import type { Storage } from '../storage/storage.js';
 import type { Messenger } from './messages.js';
-import type { Outbox } from './outbox.js';
 import type { PasswordProblem, UserService } from './users.js';
 
 export interface RecoveryOptions {

@@ -4,10 +4,10 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { cryptoRng } from '../../src/domain/random.js';
 import type { User } from '../../src/domain/user.js';
 import { NoHomeserver } from '../../src/homeserver/none.js';
+import { Outbox } from '../../src/jobs/outbox.js';
+import { JobWorker } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { JobWorker } from '../../src/services/job-worker.js';
 import { LoginLimits } from '../../src/services/login-limits.js';
-import { Outbox } from '../../src/services/outbox.js';
 import { PasswordHasher } from '../../src/services/passwords/hasher.js';
 import {
   LocalPasswordBackend,

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.js';
 import { isCompatToken, newCompatToken } from '../../src/domain/compat-token.js';
 import { cryptoRng } from '../../src/domain/random.js';
-import { sweepExpired } from '../../src/services/maintenance.js';
+import { sweepExpired } from '../../src/jobs/sweep.js';
 import type { Database } from '../../src/storage/database.js';
 import { createStorage, type Storage } from '../../src/storage/storage.js';
 import { DATABASE_KINDS, openMigrated } from '../helpers/databases.js';

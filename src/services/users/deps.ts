@@ -1,6 +1,6 @@
 import type { HomeserverConnector } from '../../homeserver/connector.js';
+import type { Outbox } from '../../jobs/outbox.js';
 import type { Storage } from '../../storage/storage.js';
-import type { Outbox } from '../outbox.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 
 export interface UserServiceOptions {

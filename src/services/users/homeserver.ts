@@ -1,6 +1,6 @@
 import { err, ok, type Result } from '../../domain/result.js';
 import type { User } from '../../domain/user.js';
-import type { HomeserverJob } from '../homeserver-jobs.js';
+import type { HomeserverJob } from '../../jobs/homeserver.js';
 import type { UserDeps } from './deps.js';
 
 /** Accounts told to the homeserver outside of a change here: repairs, and the cross-signing window. */
