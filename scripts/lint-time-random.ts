@@ -18,6 +18,9 @@ const ALLOWED: Record<string, string> = {
   'src/cli/commands/doctor.ts': 'owned by another change, to inject',
 };
 
+// performance.now() and process.hrtime measure durations on a monotonic clock, not the time of day,
+// so they are not banned: a request's duration is not something a test moves.
+
 /** Functions of node:crypto (and Web Crypto) that draw randomness. */
 const RANDOM_FUNCTIONS = new Set([
   'randomBytes',
@@ -64,6 +67,10 @@ function check(file: string, text: string): Finding[] {
     } else if (ts.isImportSpecifier(node)) {
       const imported = (node.propertyName ?? node.name).text;
       if (RANDOM_FUNCTIONS.has(imported)) report(node, `import of ${imported}`);
+    } else if (ts.isBindingElement(node)) {
+      // `const { randomBytes } = crypto`
+      const key = node.propertyName ?? node.name;
+      if (ts.isIdentifier(key) && RANDOM_FUNCTIONS.has(key.text)) report(node, `${key.text} taken apart`);
     }
     ts.forEachChild(node, visit);
   };
