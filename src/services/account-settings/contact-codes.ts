@@ -1,0 +1,97 @@
+import type { VerificationCode } from '../../domain/account.js';
+import type { PhoneProblem } from '../../domain/phone-number.js';
+import { err, type Result } from '../../domain/result.js';
+import type { User } from '../../domain/user.js';
+import { RateLimiter } from '../rate-limit.js';
+import type { CheckProblem } from '../verification.js';
+import type { AccountSettingsDependencies } from './deps.js';
+
+export type StartVerificationProblem =
+  | { kind: 'invalid_email'; reason: string }
+  | { kind: 'invalid_phone'; problem: PhoneProblem }
+  /** Some account (this one included) already has it. */
+  | { kind: 'taken' }
+  /** Too many codes sent lately, to this target or by this account. */
+  | { kind: 'throttled' };
+
+export type FinishVerificationProblem =
+  | CheckProblem
+  | { kind: 'rate_limited' }
+  /** Another account verified the same address or number meanwhile. */
+  | { kind: 'taken' };
+
+export type ContactPurpose = 'add_email' | 'add_phone';
+
+// Each account may send a handful of codes an hour whatever the targets, so the pages cannot be used
+// to flood strangers' inboxes or phones; and may check a few codes a minute beyond each code's own limit.
+const SENDS = { burst: 5, perSecond: 10 / 3600 };
+const CHECKS = { burst: 10, perSecond: 10 / 60 };
+
+/** The codes that prove a new address or number is the user's: sent, typed in, sent again. */
+export class ContactCodes {
+  readonly #sends: RateLimiter;
+  readonly #checks: RateLimiter;
+
+  constructor(
+    private readonly deps: Pick<AccountSettingsDependencies, 'storage' | 'verification' | 'clock'>,
+  ) {
+    this.#sends = new RateLimiter(SENDS, deps.clock);
+    this.#checks = new RateLimiter(CHECKS, deps.clock);
+  }
+
+  async send(
+    user: User,
+    purpose: ContactPurpose,
+    target: string,
+    language: string,
+  ): Promise<Result<VerificationCode, StartVerificationProblem>> {
+    if (!this.#sends.take(user.id).ok) return err({ kind: 'throttled' });
+    const sent = await this.deps.verification.send({
+      purpose,
+      channel: purpose === 'add_phone' ? 'sms' : 'email',
+      target,
+      userId: user.id,
+      context: null,
+      language,
+    });
+    return sent.ok ? sent : err({ kind: 'throttled' });
+  }
+
+  async check(
+    user: User,
+    purpose: ContactPurpose,
+    id: string,
+    code: string,
+  ): Promise<Result<VerificationCode, FinishVerificationProblem>> {
+    if (!this.#checks.take(user.id).ok) return err({ kind: 'rate_limited' });
+    return this.deps.verification.check({ id, code, purpose, userId: user.id, context: null });
+  }
+
+  /**
+   * A code sent to this user (undefined for anyone else's, or an unknown id), and whether it can still
+   * be typed in: unused, unexpired, and with guesses left.
+   */
+  async pending(user: User, id: string): Promise<{ code: VerificationCode; live: boolean } | undefined> {
+    const code = await this.deps.storage.verificationCodes.find(id);
+    if (!code || code.userId !== user.id) return undefined;
+    const live =
+      !code.consumedAt &&
+      code.expiresAt.getTime() > this.deps.clock.now().getTime() &&
+      code.attempts < this.deps.verification.maxAttempts;
+    return { code, live };
+  }
+
+  /** Sends a fresh code to the target of a pending one (the first never arrived, or was mistyped). */
+  async resend(
+    user: User,
+    purpose: ContactPurpose,
+    id: string,
+    language: string,
+  ): Promise<Result<VerificationCode, { kind: 'not_found' } | { kind: 'throttled' }>> {
+    const code = await this.deps.storage.verificationCodes.find(id);
+    if (!code || code.userId !== user.id || code.purpose !== purpose || code.consumedAt)
+      return err({ kind: 'not_found' });
+    const sent = await this.send(user, purpose, code.target, language);
+    return sent.ok ? sent : err({ kind: 'throttled' });
+  }
+}

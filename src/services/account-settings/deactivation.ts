@@ -1,0 +1,40 @@
+import { err, ok, type Result } from '../../domain/result.js';
+import type { User } from '../../domain/user.js';
+import { type AccountSettingsDependencies, type PasswordAttempt, proveOwnPassword } from './deps.js';
+import type { PasswordSettings } from './password.js';
+import type { SessionSettings } from './sessions.js';
+
+export type DeactivateProblem =
+  | { kind: 'wrong_password' }
+  | { kind: 'wrong_confirmation' }
+  | { kind: 'rate_limited' };
+
+/**
+ * Deactivates the account after proving it is its owner asking: the password (limited by
+ * `allowAttempt`), or, for an account without one, the username typed out. Every session ends,
+ * browsers included; `erase` also erases the user's data on the homeserver.
+ */
+export async function deactivateOwnAccount(
+  deps: Pick<AccountSettingsDependencies, 'users'> & {
+    password: PasswordSettings;
+    sessions: SessionSettings;
+  },
+  user: User,
+  input: {
+    password: string;
+    confirmation: string;
+    erase: boolean;
+    allowAttempt: () => PasswordAttempt | undefined;
+  },
+): Promise<Result<void, DeactivateProblem>> {
+  if (await deps.password.hasPassword(user)) {
+    const proof = await proveOwnPassword(deps.users, user, input.password, input.allowAttempt);
+    if (proof !== 'proven') return err({ kind: proof });
+  } else if (input.confirmation.trim() !== user.localpart) {
+    return err({ kind: 'wrong_confirmation' });
+  }
+  await deps.users.deactivate(user.localpart, { erase: input.erase });
+  // The engine's sessions went with the account's records; the rows saying where they were go too.
+  await deps.sessions.finishAllBrowserSessions(user);
+  return ok(undefined);
+}
