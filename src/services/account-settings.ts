@@ -7,14 +7,18 @@ import {
   type FinishVerificationProblem,
   type StartVerificationProblem,
 } from './account-settings/contact-codes.js';
-import { type DeactivateProblem, deactivateOwnAccount } from './account-settings/deactivation.js';
-import type {
-  AccountSettingsDependencies,
-  AccountSettingsOptions,
-  PasswordAttempt,
-} from './account-settings/deps.js';
+import {
+  type DeactivateInput,
+  type DeactivateProblem,
+  deactivateOwnAccount,
+} from './account-settings/deactivation.js';
+import type { AccountSettingsDependencies, AccountSettingsOptions } from './account-settings/deps.js';
 import { EmailSettings, type RemoveEmailProblem } from './account-settings/emails.js';
-import { type ChangePasswordProblem, PasswordSettings } from './account-settings/password.js';
+import {
+  type ChangePasswordInput,
+  type ChangePasswordProblem,
+  PasswordSettings,
+} from './account-settings/password.js';
 import { PhoneSettings } from './account-settings/phones.js';
 import { type DisplayNameProblem, setDisplayName } from './account-settings/profile.js';
 import { SessionSettings } from './account-settings/sessions.js';
@@ -24,14 +28,14 @@ export type {
   FinishVerificationProblem,
   StartVerificationProblem,
 } from './account-settings/contact-codes.js';
-export type { DeactivateProblem } from './account-settings/deactivation.js';
+export type { DeactivateInput, DeactivateProblem } from './account-settings/deactivation.js';
 export type {
   AccountSettingsDependencies,
   AccountSettingsOptions,
   PasswordAttempt,
 } from './account-settings/deps.js';
 export type { RemoveEmailProblem } from './account-settings/emails.js';
-export type { ChangePasswordProblem } from './account-settings/password.js';
+export type { ChangePasswordInput, ChangePasswordProblem } from './account-settings/password.js';
 export type { DisplayNameProblem } from './account-settings/profile.js';
 export { contactClaims } from './contact-claims.js';
 
@@ -133,10 +137,7 @@ export class AccountSettings {
   hasPassword(user: User): Promise<boolean> {
     return this.#password.hasPassword(user);
   }
-  changePassword(
-    user: User,
-    input: Parameters<PasswordSettings['change']>[1],
-  ): Promise<Result<void, ChangePasswordProblem>> {
+  changePassword(user: User, input: ChangePasswordInput): Promise<Result<void, ChangePasswordProblem>> {
     return this.#password.change(user, input);
   }
 
@@ -157,15 +158,7 @@ export class AccountSettings {
 
   // --- Deactivation (account-settings/deactivation.ts) ---
 
-  deactivate(
-    user: User,
-    input: {
-      password: string;
-      confirmation: string;
-      erase: boolean;
-      allowAttempt: () => PasswordAttempt | undefined;
-    },
-  ): Promise<Result<void, DeactivateProblem>> {
+  deactivate(user: User, input: DeactivateInput): Promise<Result<void, DeactivateProblem>> {
     return deactivateOwnAccount(
       { users: this.deps.users, password: this.#password, sessions: this.#sessions },
       user,

@@ -9,6 +9,14 @@ export type DeactivateProblem =
   | { kind: 'wrong_confirmation' }
   | { kind: 'rate_limited' };
 
+export interface DeactivateInput {
+  password: string;
+  /** The username typed out, for an account without a password. */
+  confirmation: string;
+  erase: boolean;
+  allowAttempt: () => PasswordAttempt | undefined;
+}
+
 /**
  * Deactivates the account after proving it is its owner asking: the password (limited by
  * `allowAttempt`), or, for an account without one, the username typed out. Every session ends,
@@ -20,12 +28,7 @@ export async function deactivateOwnAccount(
     sessions: SessionSettings;
   },
   user: User,
-  input: {
-    password: string;
-    confirmation: string;
-    erase: boolean;
-    allowAttempt: () => PasswordAttempt | undefined;
-  },
+  input: DeactivateInput,
 ): Promise<Result<void, DeactivateProblem>> {
   if (await deps.password.hasPassword(user)) {
     const proof = await proveOwnPassword(deps.users, user, input.password, input.allowAttempt);

@@ -18,6 +18,14 @@ export type ChangePasswordProblem =
   | { kind: 'same_password' }
   | { kind: 'weak_password'; reason: string };
 
+export interface ChangePasswordInput {
+  current: string;
+  next: string;
+  confirmation: string;
+  language: string;
+  allowAttempt: () => PasswordAttempt | undefined;
+}
+
 /** The user's own password: whether there is one, and changing it. */
 export class PasswordSettings {
   constructor(
@@ -36,16 +44,7 @@ export class PasswordSettings {
    * The new password is judged first; `allowAttempt` (the sign-in limits) is asked only when the
    * current password is about to be checked, so a typo in the new one costs no attempt.
    */
-  async change(
-    user: User,
-    input: {
-      current: string;
-      next: string;
-      confirmation: string;
-      language: string;
-      allowAttempt: () => PasswordAttempt | undefined;
-    },
-  ): Promise<Result<void, ChangePasswordProblem>> {
+  async change(user: User, input: ChangePasswordInput): Promise<Result<void, ChangePasswordProblem>> {
     if (!this.options.passwordsEnabled) return err({ kind: 'passwords_disabled' });
     const { storage, hasher, users, messages } = this.deps;
     if (!(await storage.passwords.active(user.id))) return err({ kind: 'no_password' });

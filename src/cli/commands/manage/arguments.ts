@@ -1,8 +1,12 @@
+import type { Command } from 'commander';
+import type { Services } from '../../../compose.js';
+import type { Config } from '../../../config/config.js';
 import {
   describeLocalpartProblem,
   localpartFromInput,
   validateLocalpart,
 } from '../../../domain/matrix-id.js';
+import { withServices } from '../../context.js';
 import { CliError, type CliIo, EXIT_USAGE, promptHidden, readAll } from '../../io.js';
 
 export const CONFIG_OPTION = [
@@ -10,10 +14,37 @@ export const CONFIG_OPTION = [
   'configuration file (default: $MXAUTH_CONFIG or config.yaml)',
 ] as const;
 
-export const LOCALPART_ARGUMENT = [
-  '<localpart>',
-  'the user id localpart, or the full @user:server of this server',
+/** How a new password is given: on the command line, on standard input, or (else) asked for. */
+export const PASSWORD_OPTIONS = [
+  ['-p, --password <password>', 'password (visible in the process list: prefer --password-stdin)'],
+  ['--password-stdin', 'read the password from standard input'],
 ] as const;
+
+export const IGNORE_COMPLEXITY_OPTION = [
+  '--ignore-password-complexity',
+  'accept a password below passwords.minimum_complexity',
+] as const;
+
+/** A command about one account: the account's localpart, and the configuration. */
+export function accountCommand(manage: Command, name: string, description: string): Command {
+  return manage
+    .command(name)
+    .description(description)
+    .argument('<localpart>', 'the user id localpart, or the full @user:server of this server')
+    .option(...CONFIG_OPTION);
+}
+
+/** Runs `fn` with the services and the localpart the account argument names on this server. */
+export function withAccount<T>(
+  io: CliIo,
+  options: { config?: string },
+  input: string,
+  fn: (services: Services, localpart: string, config: Config) => Promise<T>,
+): Promise<T> {
+  return withServices(io, options.config, (services, config) =>
+    fn(services, toLocalpart(input, config.matrix.homeserver), config),
+  );
+}
 
 export function toLocalpart(input: string, serverName: string): string {
   const localpart = localpartFromInput(input, serverName);

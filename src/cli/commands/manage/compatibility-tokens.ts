@@ -1,17 +1,14 @@
 import type { Command } from 'commander';
 import { describeScopeProblem, deviceScope, parseMatrixScope } from '../../../domain/matrix-scopes.js';
-import { withServices } from '../../context.js';
 import { CliError, type CliIo, EXIT_USAGE } from '../../io.js';
-import { CONFIG_OPTION, LOCALPART_ARGUMENT, toLocalpart } from './arguments.js';
+import { accountCommand, withAccount } from './arguments.js';
 
 export function issueCompatibilityTokenCommand(manage: Command, io: CliIo): void {
-  manage
-    .command('issue-compatibility-token')
-    .description(
-      'Sign a user in for a bot or a script: prints a compatibility access token (it does not expire) once',
-    )
-    .argument(...LOCALPART_ARGUMENT)
-    .option(...CONFIG_OPTION)
+  accountCommand(
+    manage,
+    'issue-compatibility-token',
+    'Sign a user in for a bot or a script: prints a compatibility access token (it does not expire) once',
+  )
     .option(
       '--device-id <id>',
       'device id of the session (a new random one when absent; an existing one is taken over)',
@@ -23,8 +20,7 @@ export function issueCompatibilityTokenCommand(manage: Command, io: CliIo): void
       checkAdminConfirmed(isAdmin, options.yesIWantAdmin === true);
       const deviceId = options.deviceId as string | undefined;
       if (deviceId !== undefined) checkDeviceId(deviceId);
-      await withServices(io, options.config, async ({ users, compat }, config) => {
-        const localpart = toLocalpart(input, config.matrix.homeserver);
+      await withAccount(io, options, input, async ({ users, compat }, localpart, config) => {
         const user = await users.activeUser(localpart);
         if (!user.ok)
           throw new CliError(

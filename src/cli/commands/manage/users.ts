@@ -3,31 +3,28 @@ import { userStatus } from '../../../domain/user.js';
 import { withServices } from '../../context.js';
 import { CliError, type CliIo } from '../../io.js';
 import {
+  accountCommand,
   CONFIG_OPTION,
-  LOCALPART_ARGUMENT,
+  IGNORE_COMPLEXITY_OPTION,
+  PASSWORD_OPTIONS,
   passwordFrom,
   positiveInteger,
-  toLocalpart,
+  withAccount,
 } from './arguments.js';
 import { formatTable, shortTime } from './output.js';
 import { describeRegisterProblem } from './problems.js';
 
 export function registerUserCommand(manage: Command, io: CliIo): void {
-  manage
-    .command('register-user')
-    .description('Create an account (email addresses given here count as verified)')
-    .argument(...LOCALPART_ARGUMENT)
-    .option(...CONFIG_OPTION)
-    .option('-p, --password <password>', 'password (visible in the process list: prefer --password-stdin)')
-    .option('--password-stdin', 'read the password from standard input')
+  accountCommand(manage, 'register-user', 'Create an account (email addresses given here count as verified)')
+    .option(...PASSWORD_OPTIONS[0])
+    .option(...PASSWORD_OPTIONS[1])
     .option('-e, --email <email>', 'email address')
     .option('-d, --display-name <name>', 'display name')
     .option('--admin', 'allow the user to request admin access to the homeserver')
-    .option('--ignore-password-complexity', 'accept a password below passwords.minimum_complexity')
+    .option(...IGNORE_COMPLEXITY_OPTION)
     .action(async (input: string, options) => {
       const password = await passwordFrom(io, options, false);
-      await withServices(io, options.config, async ({ users }, config) => {
-        const localpart = toLocalpart(input, config.matrix.homeserver);
+      await withAccount(io, options, input, async ({ users }, localpart, config) => {
         const result = await users.register({
           localpart,
           password,
