@@ -13,8 +13,15 @@ import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
 import { recordQuery } from './observability/request-context.js';
 import { CompatSessionService } from './services/compat-sessions.js';
+import { InteractionReads } from './services/interaction-reads.js';
+import { LoginLimits } from './services/login-limits.js';
+import { OAuthSessionService } from './services/oauth-sessions.js';
 import { PasswordHasher } from './services/passwords/hasher.js';
+import { RECOVERY_LINK_MINUTES, RecoveryService } from './services/recovery.js';
+import { RegistrationTokenService } from './services/registration-tokens.js';
 import { SecretBox } from './services/secret-box.js';
+import { LocalPasswordBackend, SignInService } from './services/sign-in.js';
+import { TermsService } from './services/terms.js';
 import { UserService } from './services/users.js';
 import { VerificationService } from './services/verification.js';
 import { type Database, openDatabase } from './storage/database.js';
@@ -38,6 +45,15 @@ export interface Services {
   /** Mail and texts, through the outbox. */
   messages: MessageOutbox;
   verification: VerificationService;
+  /** The sign-in limits: wrong passwords, per client address and per account. */
+  loginLimits: LoginLimits;
+  /** Password sign-in, for the login page, the compatibility login API and re-authentication alike. */
+  signIn: SignInService;
+  terms: TermsService;
+  registrationTokens: RegistrationTokenService;
+  recovery: RecoveryService;
+  /** The repository reads of the authorization pages. */
+  interactionReads: InteractionReads;
   /** Changes to tokens and their owners, for the introspection cache; when asked for (the server). */
   tokenChanges?: TokenChanges;
   close(): Promise<void>;
@@ -111,6 +127,11 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
   const handlers = jobHandlers({
     homeserver,
     storage,
+    logger: options.logger,
+    clock,
+    // Called only once the worker runs, so `sweepSessions` (which needs the outbox, which needs the
+    // worker) exists by then.
+    afterSweep: () => sweepSessions.endExpired(),
     messages: messageJobHandlers(config, {
       box: messageBox,
       clock,
@@ -126,6 +147,8 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     key: deriveKey(config, KEY_LABELS.codes),
   });
   const outbox = new Outbox(worker, homeserver.kind !== 'none');
+  // Holds no state, so this one ending swept sessions and the one the pages use (surfaces.ts) agree.
+  const sweepSessions = new OAuthSessionService(storage, outbox);
   const compat = new CompatSessionService(storage, outbox, {
     rng: options.rng ?? cryptoRng,
     clock,
@@ -135,6 +158,21 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     serverName: config.matrix.homeserver,
     passwordsEnabled: config.passwords.enabled,
     minimumComplexity: config.passwords.minimumComplexity,
+  });
+  // Wrong passwords only; per address as MAS (3, then one per 20 s), per account far fewer than MAS.
+  const loginLimits = new LoginLimits(config.rateLimiting.login, clock);
+  const signIn = new SignInService({
+    storage,
+    limits: loginLimits,
+    passwords: new LocalPasswordBackend(users),
+    serverName: config.matrix.homeserver,
+    loginWithEmail: config.account.login_with_email_allowed,
+  });
+  const recovery = new RecoveryService(storage, users, messages, outbox, {
+    clock,
+    rng,
+    publicBase: config.http.publicBase,
+    ticketTtlMs: RECOVERY_LINK_MINUTES * 60_000,
   });
   return {
     database,
@@ -147,6 +185,12 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     hasher,
     messages,
     verification,
+    loginLimits,
+    signIn,
+    terms: new TermsService(storage, config.branding.tos_uri),
+    registrationTokens: new RegistrationTokenService(storage, { clock, rng }),
+    recovery,
+    interactionReads: new InteractionReads(storage),
     tokenChanges,
     close: async () => {
       await worker.stop();

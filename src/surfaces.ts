@@ -26,14 +26,17 @@ import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
-import { LoginLimits } from './services/login-limits.js';
+import { AccountSettings } from './services/account-settings.js';
+import { CaptchaVerifier } from './services/captcha.js';
 import { OAuthSessionService } from './services/oauth-sessions.js';
 import { SecretBox } from './services/secret-box.js';
 import { accountRoutes } from './web/account.js';
 import { assetRoutes } from './web/assets.js';
 import { setPublicRoot } from './web/base-path.js';
+import { browserSession } from './web/browser-session.js';
 import { Csrf } from './web/csrf.js';
-import { interactionRoutes } from './web/interaction.js';
+import { interactionRoutes } from './web/interaction/index.js';
+import { KnownBrowsers } from './web/known-browser.js';
 import { languageSwitch } from './web/language-switch.js';
 import { liveCheckRoutes } from './web/live-checks.js';
 import { recoveryRoutes } from './web/recovery.js';
@@ -86,8 +89,21 @@ export function buildSurfaces(
   });
 
   const csrf = new Csrf(deriveKey(config, KEY_LABELS.csrf), config.http.publicBase.protocol === 'https:');
-  // Wrong passwords only; per address as MAS (3, then one per 20 s), per account far fewer than MAS.
-  const loginLimits = new LoginLimits(config.rateLimiting.login, deps.clock);
+  const knownBrowsers = new KnownBrowsers(config, deps.clock);
+  const { loginLimits, signIn } = services;
+  const settings = new AccountSettings(
+    { ...services, clock: deps.clock },
+    {
+      passwordsEnabled: config.passwords.enabled,
+      minimumComplexity: config.passwords.minimumComplexity,
+      verifiedEmailRequired:
+        config.account.password_recovery_enabled || config.account.password_registration_email_required,
+    },
+  );
+  // Answers are checked with the provider through the global fetch, as a browser would reach it.
+  const captcha =
+    config.captcha &&
+    new CaptchaVerifier(config.captcha, undefined, undefined, config.http.publicBase.hostname);
 
   const appservices = AppserviceRegistry.fromConfig(config);
   const routers: Record<'human' | 'oauth' | 'assets' | 'discovery' | 'compat', Router[]> = {
@@ -98,6 +114,7 @@ export function buildSurfaces(
         storage,
         compat: services.compat,
         loginLimits,
+        signIn,
         ...(appservices.enabled ? { appservices: appservices as AppserviceAuth } : {}),
       }),
       ssoRedirectRoutes({ config, engine, storage, csrf, compat: services.compat }),
@@ -108,29 +125,29 @@ export function buildSurfaces(
         config,
         engine,
         users,
-        storage,
         csrf,
-        loginLimits,
+        signIn,
+        terms: services.terms,
+        knownBrowsers,
+        registrationTokens: services.registrationTokens,
+        captcha,
+        reads: services.interactionReads,
         verification: services.verification,
         clock: deps.clock,
-        rng: deps.rng,
       }),
       liveCheckRoutes({ config, users, csrf, clock: deps.clock }),
-      recoveryRoutes({ config, services, csrf, clock: deps.clock, rng: deps.rng, logger: deps.logger }),
+      recoveryRoutes({ config, recovery: services.recovery, csrf, clock: deps.clock, logger: deps.logger }),
       accountRoutes({
         config,
         engine,
-        storage,
         sessions,
         users,
         csrf,
         compat: services.compat,
-        hasher: services.hasher,
-        outbox: services.outbox,
-        messages: services.messages,
-        verification: services.verification,
-        loginLimits,
-        clock: deps.clock,
+        settings,
+        browser: browserSession({ config, engine, storage, clock: deps.clock }),
+        signIn,
+        knownBrowsers,
       }),
     ],
     oauth: [userinfoRoutes({ storage, tokens })],

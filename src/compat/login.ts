@@ -6,7 +6,7 @@ import type { User } from '../domain/user.js';
 import { userStatus } from '../domain/user.js';
 import type { CompatSessionService } from '../services/compat-sessions.js';
 import type { LoginAttempt, LoginLimits } from '../services/login-limits.js';
-import { LocalPasswordBackend, type SignInIdentifier, SignInService } from '../services/sign-in.js';
+import type { SignInIdentifier, SignInService } from '../services/sign-in.js';
 import type { UserService } from '../services/users.js';
 import type { Storage } from '../storage/storage.js';
 import { logout } from './logout.js';
@@ -39,8 +39,8 @@ export interface CompatLoginDependencies {
   storage: Storage;
   compat: CompatSessionService;
   loginLimits: LoginLimits;
-  /** Password sign-in; built over the local password backend and `loginLimits` when absent. */
-  signIn?: SignInService;
+  /** Password sign-in (`m.login.password`), the same service the login page uses. */
+  signIn: SignInService;
   appservices?: AppserviceAuth;
 }
 
@@ -72,15 +72,7 @@ export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
 function loginEndpoint(deps: CompatLoginDependencies) {
   const { config, users, storage, compat } = deps;
   const serverName = config.matrix.homeserver;
-  const signIn =
-    deps.signIn ??
-    new SignInService({
-      storage,
-      limits: deps.loginLimits,
-      passwords: new LocalPasswordBackend(users),
-      serverName,
-      loginWithEmail: config.account.login_with_email_allowed,
-    });
+  const { signIn } = deps;
 
   const flows = async (ctx: Context) => {
     const offered: Record<string, unknown>[] = [];

@@ -197,6 +197,10 @@ export class CompatSessionService {
     return this.storage.compat.consumeLoginToken(tokenHash(token));
   }
 
+  find(id: string): Promise<CompatSession | undefined> {
+    return this.storage.compat.findSession(id);
+  }
+
   listForUser(userId: string): Promise<CompatSession[]> {
     return this.storage.compat.listForUser(userId, { active: true });
   }

@@ -124,6 +124,10 @@ export class OAuthSessionService {
     }
   }
 
+  find(id: string): Promise<OAuthSession | undefined> {
+    return this.storage.oauthSessions.findById(id);
+  }
+
   listForUser(userId: string): Promise<OAuthSession[]> {
     return this.storage.oauthSessions.listForUser(userId, { active: true });
   }

@@ -28,6 +28,9 @@ const TOKEN_PATTERN = /^[A-Za-z0-9]{40}$/;
 
 export type ResetProblem = { kind: 'expired' } | PasswordProblem;
 
+/** How long a recovery link stays valid; the pages say so. */
+export const RECOVERY_LINK_MINUTES = 60;
+
 /**
  * Password recovery by email: a single-use link, valid for an hour, sent to a verified address. Asking
  * gives the same outcome whether the address belongs to an account or not; only its owner learns more,
@@ -94,6 +97,11 @@ export class RecoveryService {
     const user = ticket && (await this.storage.users.findById(ticket.userId));
     if (!ticket || !user || userStatus(user) !== 'active') return undefined;
     return { ticket, user };
+  }
+
+  /** The account's addresses, which a new password must not be made of. */
+  async addressesOf(userId: string): Promise<string[]> {
+    return (await this.storage.emails.listForUser(userId)).map((e) => e.email);
   }
 
   /**

@@ -1,11 +1,19 @@
 import type { Context } from 'koa';
+import type { Config } from '../config/config.js';
 import type { OAuthEngine } from '../oauth/provider.js';
+import { publicPath } from './base-path.js';
+import { readForm } from './body.js';
+import { pageChrome } from './chrome.js';
+import { allowFormTarget } from './csp.js';
+import type { Csrf } from './csrf.js';
+import { messagePage, type PageChrome } from './layout.js';
 
 /** An authorization's interaction, as the engine describes it. */
 export type Details = Awaited<ReturnType<OAuthEngine['interactionDetails']>>;
 
-/** What every step of the interaction pages shares (see interaction.ts, which provides it). */
+/** What every step of the interaction pages shares (interaction/index.ts provides it). */
 export interface InteractionKit {
+  chrome(ctx: Context): PageChrome;
   /** The interaction this browser is in; answers the request itself (an error page) when there is none. */
   details(ctx: Context): Promise<Details | undefined>;
   /** The posted form when its CSRF token checks out; answers the request itself otherwise. */
@@ -23,4 +31,69 @@ export interface InteractionKit {
 /** When the interaction ends: state kept for it must not outlive it. */
 export function interactionExpiry(d: Details): Date {
   return new Date(d.exp * 1000);
+}
+
+/** The kit without its sign-in form, which the login step provides. */
+export function interactionKit(deps: {
+  config: Config;
+  engine: OAuthEngine;
+  csrf: Csrf;
+}): Omit<InteractionKit, 'login'> {
+  const { config, engine, csrf } = deps;
+  const chrome = pageChrome(config);
+  // Routes match below public_base's path; the links and form actions printed include it.
+  const root = config.http.publicBase.pathname;
+  const step = (d: Details, name: string) => publicPath(root, `/interaction/${d.uid}/${name}`);
+  const page = (ctx: Context, body: string, status = 200) => {
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = body;
+  };
+
+  const details = async (ctx: Context): Promise<Details | undefined> => {
+    try {
+      const found = await engine.interactionDetails(ctx.req, ctx.res);
+      if (found.uid !== ctx.params.uid) throw new Error('interaction mismatch');
+      // The engine checked this redirect URI against the client before it opened the interaction.
+      allowFormTarget(ctx, found.params.redirect_uri);
+      return found;
+    } catch (e) {
+      // A missing or expired interaction is the browser's problem; anything else is ours (a 500, logged).
+      if (
+        !['SessionNotFound', 'InvalidRequest'].includes((e as Error).name) &&
+        (e as Error).message !== 'interaction mismatch'
+      )
+        throw e;
+      const c = chrome(ctx);
+      page(ctx, messagePage(c, c.t('error.title'), c.t('interaction.expired')), 400);
+      return undefined;
+    }
+  };
+
+  const form = async (ctx: Context): Promise<Record<string, string> | undefined> => {
+    const body = await readForm(ctx);
+    if (csrf.verify(ctx, body.csrf)) return body;
+    const c = chrome(ctx);
+    page(ctx, messagePage(c, c.t('error.title'), c.t('error.csrf')), 403);
+    return undefined;
+  };
+
+  /**
+   * The engine writes the redirect itself. If it fails before writing anything, Koa answers (an error
+   * page) instead of leaving the request hanging.
+   */
+  const finish = async (ctx: Context, result: Record<string, unknown>, merge: boolean): Promise<void> => {
+    ctx.respond = false;
+    try {
+      await engine.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    } catch (e) {
+      if (ctx.res.headersSent) throw e;
+      ctx.respond = true;
+      const c = chrome(ctx);
+      page(ctx, messagePage(c, c.t('error.title'), c.t('interaction.finish_expired')), 400);
+    }
+  };
+
+  return { chrome, details, form, page, step, finish };
 }

@@ -4,15 +4,10 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import { validateEmail } from '../domain/email.js';
 import { userId } from '../domain/matrix-id.js';
-import type { Rng } from '../domain/random.js';
 import { logPathAs } from '../http/request-log.js';
-import type { Outbox } from '../jobs/outbox.js';
 import type { Logger } from '../observability/logger.js';
-import type { Messenger } from '../services/messages.js';
 import { addressBucket, RateLimiter } from '../services/rate-limit.js';
-import { RecoveryService } from '../services/recovery.js';
-import type { UserService } from '../services/users.js';
-import type { Storage } from '../storage/storage.js';
+import { RECOVERY_LINK_MINUTES, type RecoveryService } from '../services/recovery.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
 import { pageChrome } from './chrome.js';
@@ -28,14 +23,11 @@ import { sendProblemPage } from './problem-page.js';
 /** The recovery page, relative to public_base's path; links are `<public_base>recover/<token>`. */
 export const RECOVER_ROUTE = '/recover';
 
-const LINK_MINUTES = 60;
-
 export interface RecoveryDependencies {
   config: Config;
-  services: { storage: Storage; users: UserService; messages: Messenger; outbox: Outbox };
+  recovery: RecoveryService;
   csrf: Csrf;
   clock: Clock;
-  rng: Rng;
   logger: Logger;
 }
 
@@ -45,16 +37,10 @@ export interface RecoveryDependencies {
  * address; the link opens a form for a new password, once.
  */
 export function recoveryRoutes(deps: RecoveryDependencies): Router {
-  const { config, csrf, services } = deps;
+  const { config, csrf, recovery } = deps;
   const router = new Router();
   const root = config.http.publicBase.pathname;
   const chrome = pageChrome(config);
-  const recovery = new RecoveryService(services.storage, services.users, services.messages, services.outbox, {
-    clock: deps.clock,
-    rng: deps.rng,
-    publicBase: config.http.publicBase,
-    ticketTtlMs: LINK_MINUTES * 60_000,
-  });
   const limits = {
     // Asking mails someone: a few per client address, and fewer per address asked about.
     requestPerIp: new RateLimiter({ burst: 5, perSecond: 1 / 60 }, deps.clock),
@@ -141,7 +127,7 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
     recovery.request(email.value, t.language).catch((e: unknown) => {
       deps.logger.error({ err: e }, 'recovery link not sent');
     });
-    page(ctx, recoverSentPage(chrome(ctx), { email: email.value, minutes: LINK_MINUTES }));
+    page(ctx, recoverSentPage(chrome(ctx), { email: email.value, minutes: RECOVERY_LINK_MINUTES }));
   });
 
   router.get(`${RECOVER_ROUTE}/:token`, async (ctx) => {
@@ -175,11 +161,10 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
       if (reset.error.kind === 'expired') return renderExpired(ctx);
       if (reset.error.kind === 'passwords_disabled')
         return renderReset(ctx, token, localpart, { error: t('register.passwords_disabled'), status: 400 });
-      const emails = await services.storage.emails.listForUser(found.user.id);
       const advice = passwordAdvice(t, password, config.passwords.minimumComplexity, [
         localpart,
         found.user.displayName ?? '',
-        ...emails.map((e) => e.email),
+        ...(await recovery.addressesOf(found.user.id)),
       ]);
       return renderReset(ctx, token, localpart, {
         error: advice.message,

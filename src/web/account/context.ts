@@ -1,27 +1,20 @@
 import type { Context, Middleware } from 'koa';
 import type { Config } from '../../config/config.js';
-import type { Clock } from '../../domain/clock.js';
 import { userId } from '../../domain/matrix-id.js';
 import type { User } from '../../domain/user.js';
-import type { Outbox } from '../../jobs/outbox.js';
 import type { OAuthEngine } from '../../oauth/provider.js';
-import { AccountSettings } from '../../services/account-settings.js';
+import type { AccountSettings } from '../../services/account-settings.js';
 import type { CompatSessionService } from '../../services/compat-sessions.js';
-import type { LoginLimits } from '../../services/login-limits.js';
-import type { Messenger } from '../../services/messages.js';
 import type { OAuthSessionService } from '../../services/oauth-sessions.js';
-import type { PasswordHasher } from '../../services/passwords/hasher.js';
-import { LocalPasswordBackend, SignInService } from '../../services/sign-in.js';
+import type { SignInService } from '../../services/sign-in.js';
 import type { UserService } from '../../services/users.js';
-import type { VerificationService } from '../../services/verification.js';
-import type { Storage } from '../../storage/storage.js';
 import { publicPath } from '../base-path.js';
 import { readForm } from '../body.js';
-import { type BrowserSession, browserSession } from '../browser-session.js';
+import type { BrowserSession } from '../browser-session.js';
 import { pageChrome } from '../chrome.js';
 import type { Csrf } from '../csrf.js';
 import type { MessageKey } from '../i18n.js';
-import { KnownBrowsers } from '../known-browser.js';
+import type { KnownBrowsers } from '../known-browser.js';
 import { messagePage, type PageChrome } from '../layout.js';
 import type { AccountFrame } from '../pages/account.js';
 import { PendingCodes } from './pending.js';
@@ -30,23 +23,18 @@ import { type AccountViewName, enabledViews, VIEW_ROUTES } from './views.js';
 export interface AccountDependencies {
   config: Config;
   engine: OAuthEngine;
-  storage: Storage;
   sessions: OAuthSessionService;
   users: UserService;
   csrf: Csrf;
   /** Devices signed in through the compatibility login API, listed and ended beside the OAuth ones. */
   compat: CompatSessionService;
-  hasher: PasswordHasher;
-  outbox: Outbox;
-  /** Mail and texts (the password-changed notice), through the outbox. */
-  messages: Messenger;
-  /** Codes proving an added address or number. */
-  verification: VerificationService;
-  /** The sign-in limits: a password typed on these pages is a guess like one typed at sign-in. */
-  loginLimits: LoginLimits;
-  /** Password sign-in (re-authentication here); built over the local backend and `loginLimits` when absent. */
-  signIn?: SignInService;
-  clock: Clock;
+  /** What the person may change about their account. */
+  settings: AccountSettings;
+  /** Who is signed in to these pages, through the engine's browser session. */
+  browser: BrowserSession;
+  /** Re-authentication: a password typed on these pages is a guess like one typed at sign-in. */
+  signIn: SignInService;
+  knownBrowsers: KnownBrowsers;
 }
 
 /** The signed-in person, and which browser session of theirs is asking. */
@@ -102,27 +90,12 @@ export function accountContext(deps: AccountDependencies): AccountContext {
   const path = (route: string) => publicPath(root, route);
   const chrome = pageChrome(config);
   const views = enabledViews(config);
-  const knownBrowsers = new KnownBrowsers(config, deps.clock);
-  const signIn =
-    deps.signIn ??
-    new SignInService({
-      storage: deps.storage,
-      limits: deps.loginLimits,
-      passwords: new LocalPasswordBackend(deps.users),
-      serverName: config.matrix.homeserver,
-      loginWithEmail: config.account.login_with_email_allowed,
-    });
-  const settings = new AccountSettings(deps, {
-    passwordsEnabled: config.passwords.enabled,
-    minimumComplexity: config.passwords.minimumComplexity,
-    verifiedEmailRequired:
-      config.account.password_recovery_enabled || config.account.password_registration_email_required,
-  });
+  const { knownBrowsers, signIn } = deps;
   return {
     deps,
     config,
-    settings,
-    browser: browserSession(deps),
+    settings: deps.settings,
+    browser: deps.browser,
     pending: new PendingCodes(path('/account/'), config.http.publicBase.protocol === 'https:'),
     chrome,
     views,

@@ -29,7 +29,7 @@ export type RenderDevices = (
  * browsers signed in to these pages, and signing out everywhere else.
  */
 export function deviceRoutes(router: Router, ac: AccountContext): RenderDevices {
-  const { engine, storage, sessions, compat } = ac.deps;
+  const { engine, sessions, compat } = ac.deps;
 
   const deviceRows = async (ctx: Context, who: Who): Promise<DeviceRow[]> => {
     const t = ac.chrome(ctx).t;
@@ -158,8 +158,8 @@ export function deviceRoutes(router: Router, ac: AccountContext): RenderDevices 
       ctx.redirect(`${ac.path(HOME)}?renamed=1`);
     };
 
-  const oauthSession = (id: string) => storage.oauthSessions.findById(id);
-  const compatSession = (id: string) => storage.compat.findSession(id);
+  const oauthSession = (id: string) => sessions.find(id);
+  const compatSession = (id: string) => compat.find(id);
 
   router.post(
     '/account/sessions/:id/end',

@@ -1,0 +1,83 @@
+import Router from '@koa/router';
+import type { Config } from '../../config/config.js';
+import type { Clock } from '../../domain/clock.js';
+import type { OAuthEngine } from '../../oauth/provider.js';
+import type { CaptchaVerifier } from '../../services/captcha.js';
+import type { InteractionReads } from '../../services/interaction-reads.js';
+import type { RegistrationTokenService } from '../../services/registration-tokens.js';
+import type { SignInService } from '../../services/sign-in.js';
+import type { TermsService } from '../../services/terms.js';
+import type { UserService } from '../../services/users.js';
+import type { VerificationService } from '../../services/verification.js';
+import type { Csrf } from '../csrf.js';
+import { type InteractionKit, interactionKit } from '../interaction-kit.js';
+import type { KnownBrowsers } from '../known-browser.js';
+import { registrationRoutes } from '../registration.js';
+import { clientNames } from './client-name.js';
+import { consentRoutes, consentStep } from './consent.js';
+import { loginForm, loginRoutes } from './login.js';
+import { termsRoutes, termsStep } from './terms.js';
+
+export interface InteractionDependencies {
+  config: Config;
+  engine: OAuthEngine;
+  users: UserService;
+  csrf: Csrf;
+  /** Password sign-in, the same service the compatibility login API and re-authentication use. */
+  signIn: SignInService;
+  terms: TermsService;
+  knownBrowsers: KnownBrowsers;
+  registrationTokens: RegistrationTokenService;
+  /** Present when `captcha.service` is configured. */
+  captcha: CaptchaVerifier | undefined;
+  reads: InteractionReads;
+  verification: VerificationService;
+  clock: Clock;
+}
+
+/**
+ * The pages of an authorization in progress: sign in, create an account (registration.ts), accept the
+ * terms, consent. The engine sends the browser to /interaction/:uid; each step ends with
+ * `interactionFinished`, which sends it back.
+ */
+export function interactionRoutes(deps: InteractionDependencies): Router {
+  const { config, engine, csrf } = deps;
+  const router = new Router({ prefix: '/interaction/:uid' });
+  const base = interactionKit({ config, engine, csrf });
+  const clientName = clientNames(engine, deps.reads);
+  const showLogin = loginForm(base, { config, csrf, clientName });
+  const kit: InteractionKit = { ...base, login: showLogin };
+  const terms = termsStep(base, { config, csrf, terms: deps.terms });
+  const consent = consentStep(kit, { config, engine, csrf, reads: deps.reads, clientName, terms });
+
+  const registration = registrationRoutes(router, kit, {
+    config,
+    users: deps.users,
+    csrf,
+    verification: deps.verification,
+    clock: deps.clock,
+    tokens: deps.registrationTokens,
+    captcha: deps.captcha,
+    termsUri: deps.terms.uri,
+  });
+
+  // Where the engine sends the browser: the step its prompt asks for.
+  router.get('/', async (ctx) => {
+    const d = await kit.details(ctx);
+    if (!d) return;
+    if (d.prompt.name === 'create') return registration.show(ctx, d);
+    if (d.prompt.name === 'login') return showLogin(ctx, d);
+    if (d.prompt.name === 'consent' && d.session?.accountId) return consent.next(ctx, d, d.session.accountId);
+    return consent.show(ctx, d);
+  });
+  loginRoutes(router, kit, {
+    config,
+    signIn: deps.signIn,
+    knownBrowsers: deps.knownBrowsers,
+    terms,
+    show: showLogin,
+  });
+  termsRoutes(router, kit, { step: terms, reads: deps.reads, clock: deps.clock, consent: consent.next });
+  consentRoutes(router, kit, consent, terms);
+  return router;
+}

@@ -1,0 +1,118 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Config } from '../../config/config.js';
+import { localpartFromInput } from '../../domain/matrix-id.js';
+import type { SignInService } from '../../services/sign-in.js';
+import { publicPath } from '../base-path.js';
+import type { Csrf } from '../csrf.js';
+import type { Details, InteractionKit } from '../interaction-kit.js';
+import type { KnownBrowsers } from '../known-browser.js';
+import { loginPage } from '../pages/login.js';
+import { RECOVER_ROUTE } from '../recovery.js';
+import type { ClientNames } from './client-name.js';
+import type { TermsStep } from './terms.js';
+
+export type ShowLogin = (
+  ctx: Context,
+  d: Details,
+  extra?: { error?: string; username?: string; status?: number },
+) => Promise<void>;
+
+/** The sign-in form of an interaction, prefilled from `login_hint`. */
+export function loginForm(
+  kit: Omit<InteractionKit, 'login'>,
+  deps: { config: Config; csrf: Csrf; clientName: ClientNames },
+): ShowLogin {
+  const { config, csrf } = deps;
+  const root = config.http.publicBase.pathname;
+  return async (ctx, d, extra = {}) => {
+    const c = kit.chrome(ctx);
+    const client = await deps.clientName(String(d.params.client_id), c.t.language);
+    kit.page(
+      ctx,
+      loginPage(c, {
+        action: kit.step(d, 'login'),
+        csrf: csrf.token(ctx),
+        clientName: client.name,
+        username: extra.username ?? loginHint(d, config.matrix.homeserver),
+        error: extra.error,
+        allowEmail: config.account.login_with_email_allowed,
+        registerUrl: config.account.password_registration_enabled ? kit.step(d, 'register') : undefined,
+        forgotUrl: config.account.password_recovery_enabled ? publicPath(root, RECOVER_ROUTE) : undefined,
+      }),
+      extra.status,
+    );
+  };
+}
+
+/** `GET /login` and `POST /login`: a password sign-in, then the terms when they wait, then the engine. */
+export function loginRoutes(
+  router: Router,
+  kit: InteractionKit,
+  deps: {
+    config: Config;
+    signIn: SignInService;
+    knownBrowsers: KnownBrowsers;
+    terms: TermsStep;
+    show: ShowLogin;
+  },
+): void {
+  const { signIn, knownBrowsers, terms, show } = deps;
+  const serverName = deps.config.matrix.homeserver;
+
+  router.get('/login', async (ctx) => {
+    const d = await kit.details(ctx);
+    if (d) await show(ctx, d);
+  });
+
+  router.post('/login', async (ctx) => {
+    const body = await kit.form(ctx);
+    if (!body) return;
+    const d = await kit.details(ctx);
+    if (!d) return;
+    const t = kit.chrome(ctx).t;
+    const username = (body.username ?? '').trim();
+    const result = await signIn.signIn({
+      identifier: { kind: 'typed', value: username },
+      password: body.password ?? '',
+      address: ctx.state.clientAddress,
+      // A browser that signed in to this account before is not held by what guesses elsewhere used up.
+      knownBrowser: knownBrowsers.present(ctx) ? (id) => knownBrowsers.idFor(ctx, id) : undefined,
+    });
+    if (!result.ok) {
+      if (result.problem === 'limited') {
+        const error =
+          result.by === 'account'
+            ? t('login.rate_limited_account', { minutes: String(Math.ceil(result.retryAfterMs / 60_000)) })
+            : t('login.rate_limited');
+        ctx.set('Retry-After', String(Math.ceil(result.retryAfterMs / 1000)));
+        return show(ctx, d, { error, username, status: 429 });
+      }
+      const error =
+        result.problem === 'locked'
+          ? t('login.locked', { server: serverName })
+          : result.problem === 'deactivated'
+            ? t('login.deactivated')
+            : t('login.invalid');
+      return show(ctx, d, { error, username, status: 401 });
+    }
+    knownBrowsers.remember(ctx, result.user.id);
+    if (await terms.service.mustAccept(result.user.id)) {
+      // The sign-in waits for the terms: it finishes only once they are accepted (POST /terms).
+      terms.holdLogin(ctx, d, result.user.id);
+      return terms.show(ctx, d);
+    }
+    await kit.finish(ctx, { login: { accountId: result.user.id, remember: true } }, false);
+  });
+}
+
+/** `login_hint=mxid:@alice:example.org` (MSC4198) for this server, or an email, prefills the form. */
+function loginHint(d: Details, serverName: string): string | undefined {
+  const hint = typeof d.params.login_hint === 'string' ? d.params.login_hint : undefined;
+  if (!hint) return undefined;
+  if (hint.startsWith('mxid:')) {
+    const localpart = localpartFromInput(hint.slice(5), serverName);
+    return localpart.ok ? localpart.value : undefined;
+  }
+  return hint.includes('@') ? hint : undefined;
+}
