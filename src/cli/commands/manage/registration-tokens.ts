@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
 import type { RegistrationToken } from '../../../domain/account.js';
 import { systemClock } from '../../../domain/clock.js';
-import { cryptoRng } from '../../../domain/random.js';
-import {
-  REGISTRATION_TOKEN_PATTERN,
-  RegistrationTokenService,
-  registrationTokenState,
-} from '../../../services/registration-tokens.js';
-import type { Storage } from '../../../storage/storage.js';
+import { REGISTRATION_TOKEN_PATTERN, registrationTokenState } from '../../../services/registration-tokens.js';
 import { withServices } from '../../context.js';
 import { CliError, type CliIo, EXIT_USAGE } from '../../io.js';
 import { CONFIG_OPTION, positiveInteger } from './arguments.js';
@@ -17,10 +11,6 @@ export function registrationTokenCommands(manage: Command, io: CliIo): void {
   issueCommand(manage, io);
   listCommand(manage, io);
   revokeCommand(manage, io);
-}
-
-function tokenService(storage: Storage): RegistrationTokenService {
-  return new RegistrationTokenService(storage, { clock: systemClock, rng: cryptoRng });
 }
 
 function issueCommand(manage: Command, io: CliIo): void {
@@ -41,8 +31,8 @@ function issueCommand(manage: Command, io: CliIo): void {
       const token = options.token as string | undefined;
       if (token !== undefined && !REGISTRATION_TOKEN_PATTERN.test(token))
         throw new CliError('--token: use 1 to 64 of the characters A-Z a-z 0-9 . _ ~ -', EXIT_USAGE);
-      await withServices(io, options.config, async ({ storage }, config) => {
-        const issued = await tokenService(storage).issue({
+      await withServices(io, options.config, async ({ registrationTokens }, config) => {
+        const issued = await registrationTokens.issue({
           ...(token === undefined ? {} : { token }),
           ...(options.usageLimit === undefined ? {} : { usageLimit: options.usageLimit as number }),
           ...(options.expiresIn === undefined ? {} : { expiresInSeconds: options.expiresIn as number }),
@@ -69,8 +59,8 @@ function listCommand(manage: Command, io: CliIo): void {
     .option(...CONFIG_OPTION)
     .option('--json', 'one JSON object per line instead of a table')
     .action(async (options) => {
-      await withServices(io, options.config, async ({ storage }) => {
-        const tokens = await tokenService(storage).list();
+      await withServices(io, options.config, async ({ registrationTokens }) => {
+        const tokens = await registrationTokens.list();
         const now = systemClock.now();
         if (options.json) {
           for (const token of tokens) io.out(`${JSON.stringify(tokenJson(token, now))}\n`);
@@ -116,8 +106,8 @@ function revokeCommand(manage: Command, io: CliIo): void {
     .argument('<id>', 'the token id (from list-registration-tokens)')
     .option(...CONFIG_OPTION)
     .action(async (id: string, options) => {
-      await withServices(io, options.config, async ({ storage }) => {
-        const revoked = await tokenService(storage).revoke(id);
+      await withServices(io, options.config, async ({ registrationTokens }) => {
+        const revoked = await registrationTokens.revoke(id);
         if (!revoked) throw new CliError(`no registration token ${id} that is not revoked already`);
         io.out(`registration token ${id} revoked\n`);
       });
