@@ -88,9 +88,6 @@ export class UserService {
   ): Promise<Result<{ version: number; hash: string }, PasswordProblem>> {
     return this.#credentials.hashNewPassword(user, password, options);
   }
-  newPasswordProblem(user: User, password: string): Promise<PasswordProblem | undefined> {
-    return this.#credentials.newPasswordProblem(user, password);
-  }
   checkPassword(localpart: string, password: string): Promise<Result<User, SignInProblem>> {
     return this.#credentials.checkPassword(localpart, password);
   }

@@ -39,13 +39,13 @@ export class Credentials {
     password: string,
     options: { ignoreComplexity?: boolean } = {},
   ): Promise<Result<{ version: number; hash: string }, PasswordProblem>> {
-    const problem = await this.newPasswordProblem(user, password, options);
+    const problem = await this.#newPasswordProblem(user, password, options);
     if (problem) return err(problem);
     return ok(await this.deps.hasher.hash(password));
   }
 
   /** Why `password` cannot be the new password of `user`, if it cannot; nothing is hashed. */
-  async newPasswordProblem(
+  async #newPasswordProblem(
     user: User,
     password: string,
     options: { ignoreComplexity?: boolean } = {},
