@@ -13,7 +13,7 @@ import { buildHandler } from './http/app.js';
 import { writeOAuthError } from './http/errors/oauth.js';
 import { HealthProblem } from './http/health.js';
 import { listen, type RunningServer } from './http/listen.js';
-import { startMaintenance } from './jobs/sweep.js';
+import { scheduleRecurringJobs } from './jobs/registry.js';
 import type { JobWorkerOptions } from './jobs/worker.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -80,7 +80,6 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
   const logger = options.logger ?? createLogger(resolved.log.level);
   let services: Services | undefined;
   let surfaces: Surfaces | undefined;
-  let stopMaintenance: (() => void) | undefined;
   const metrics = createMetrics(
     async () => (services ? services.storage.jobs.countByState() : {}),
     () => surfaces?.tokens.counts(),
@@ -161,8 +160,8 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
           logger,
           outboundFetch: options.outboundFetch,
         });
-        const sessions = surfaces.sessions;
-        stopMaintenance = startMaintenance(services.storage, logger, () => sessions.endExpired());
+        // The expiry sweep and any other recurring work: rows the worker claims, so one instance runs each.
+        await scheduleRecurringJobs(services.storage.jobs, options.clock ?? systemClock);
         services.worker.start();
         if (startOptions.listen) {
           for (const listener of resolved.http.listeners) {
@@ -176,7 +175,6 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
         }
         state = 'started';
       } catch (e) {
-        stopMaintenance?.();
         await Promise.all(servers.splice(0).map((s) => s.close(0)));
         await services?.close();
         services = undefined;
@@ -188,7 +186,6 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
     async close(graceMs = 10_000) {
       if (state === 'closed') return;
       state = 'closed';
-      stopMaintenance?.();
       await Promise.all(servers.splice(0).map((s) => s.close(graceMs)));
       await services?.close();
       services = undefined;

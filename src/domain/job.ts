@@ -33,3 +33,22 @@ export function retryDelayMs(attempt: number, capMs: number, jitter: number): nu
   const base = Math.min(capMs, 1000 * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (0.8 + 0.4 * jitter));
 }
+
+/**
+ * Work that comes back every `everyMs` (the expiry sweep). Its one row in the jobs table, under a fixed
+ * id, is its next occurrence: claimed as every job is, so of several instances on one database one runs
+ * each occurrence, and set pending again for the next when it is done.
+ */
+export interface RecurringJob {
+  queue: string;
+  kind: string;
+  everyMs: number;
+}
+
+/** Begins the id of every recurring job's row, and of no other (theirs are ULIDs). */
+export const RECURRING_JOB_ID_PREFIX = 'recurring:';
+
+/** Fixed, so every instance names the same row and scheduling it twice finds the first. */
+export function recurringJobId(job: Pick<RecurringJob, 'queue' | 'kind'>): string {
+  return `${RECURRING_JOB_ID_PREFIX}${job.queue}:${job.kind}`;
+}

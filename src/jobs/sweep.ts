@@ -1,5 +1,8 @@
+import type { Clock } from '../domain/clock.js';
+import type { RecurringJob } from '../domain/job.js';
 import type { Logger } from '../observability/logger.js';
 import type { Storage } from '../storage/storage.js';
+import type { JobHandler } from './worker.js';
 
 const BATCH = 1000;
 
@@ -30,31 +33,36 @@ export async function sweepExpired(storage: Storage): Promise<number> {
   }
 }
 
+/** Recurring work that keeps the database from growing without bound. */
+export const MAINTENANCE_QUEUE = 'maintenance';
+
+/** The expiry sweep, every ten minutes, on one instance at a time. */
+export const EXPIRY_SWEEP: RecurringJob = {
+  queue: MAINTENANCE_QUEUE,
+  kind: 'expiry_sweep',
+  everyMs: 10 * 60_000,
+};
+
 /**
- * Runs the sweep every `intervalMs` in the background, so the engine's table does not grow without
- * bound. Several instances sweeping at once is harmless: deleting an expired row twice is a no-op.
+ * Runs one occurrence of the sweep, then ends the device sessions whose tokens it deleted (`afterSweep`),
+ * and schedules the next. A failure waits for the next occurrence, as a sweep cut short loses nothing:
+ * what it did not delete is found again.
  */
-export function startMaintenance(
-  storage: Storage,
-  logger: Logger,
-  afterSweep: () => Promise<number> = async () => 0,
-  intervalMs = 10 * 60_000,
-): () => void {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
+export function expirySweepHandler(deps: {
+  storage: Storage;
+  logger: Logger;
+  clock: Clock;
+  afterSweep: () => Promise<number>;
+}): JobHandler {
+  return async () => {
     try {
-      const deleted = await sweepExpired(storage);
-      if (deleted > 0) logger.info({ deleted }, 'expired OAuth records deleted');
-      const ended = await afterSweep();
-      if (ended > 0) logger.info({ ended }, 'device sessions whose tokens expired ended');
+      const deleted = await sweepExpired(deps.storage);
+      if (deleted > 0) deps.logger.info({ deleted }, 'expired OAuth records deleted');
+      const ended = await deps.afterSweep();
+      if (ended > 0) deps.logger.info({ ended }, 'device sessions whose tokens expired ended');
     } catch (e) {
-      logger.warn({ err: e }, 'sweeping expired OAuth records failed; will try again');
-    } finally {
-      running = false;
+      deps.logger.warn({ err: e }, 'sweeping expired OAuth records failed; will try again');
     }
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+    return { kind: 'done', next: new Date(deps.clock.now().getTime() + EXPIRY_SWEEP.everyMs) };
+  };
 }

@@ -5,13 +5,13 @@ import type { Logger } from '../observability/logger.js';
 import type { Storage } from '../storage/storage.js';
 
 /**
- * What became of one delivery: done, tried again later (with backoff), or failed until an operator
- * retries it. `untouched` says the receiver certainly did not act on it (it refused the call), so a caller
+ * What became of one delivery: done (for a recurring job, with when it is next due), tried again later
+ * (with backoff), or failed until an operator retries it. `untouched` says the receiver certainly did not act on it (it refused the call), so a caller
  * abandoning the job has nothing to undo; without it a failed call may still have taken effect (a
  * timeout, a 5xx).
  */
 export type JobOutcome =
-  | { kind: 'done' }
+  | { kind: 'done'; next?: Date }
   | { kind: 'retry'; error: string; untouched?: boolean }
   | { kind: 'fail'; error: string; untouched?: boolean };
 
@@ -83,6 +83,15 @@ export class JobWorker {
         this.wake();
       } else this.#timer = setTimeout(() => this.wake(), this.#pollMs);
     });
+  }
+
+  /**
+   * Delivers every job due now and resolves once none is left, whether or not the worker is started: for
+   * a test that has moved its clock, which then need not wait for a poll.
+   */
+  async runDue(): Promise<void> {
+    await this.#running;
+    await this.#drain();
   }
 
   /** Stops polling and waits for the jobs in hand. */
@@ -162,7 +171,10 @@ export class JobWorker {
     }
     this.#onOutcome?.(job, outcome);
     const log = { job: job.id, queue: job.queue, kind: job.kind, attempt: job.attempts };
-    if (outcome.kind === 'done') {
+    if (outcome.kind === 'done' && outcome.next) {
+      await this.storage.jobs.reschedule(job.id, outcome.next);
+      this.deps.logger.debug({ ...log, next: outcome.next }, 'jobs: done, scheduled again');
+    } else if (outcome.kind === 'done') {
       await this.storage.jobs.complete(job.id);
       this.deps.logger.debug(log, 'outbox: delivered');
     } else if (outcome.kind === 'retry') {

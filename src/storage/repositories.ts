@@ -201,7 +201,18 @@ export interface JobRepository {
   /** Makes a failed job pending again, due now. */
   retry(id: string): Promise<boolean>;
   list(options: { states: JobState[]; limit: number }): Promise<Job[]>;
+  /**
+   * The outbox's jobs by state (metrics, doctor). The rows of recurring jobs are left out: always there,
+   * one pending, they would read as a backlog that never drains.
+   */
   countByState(): Promise<Record<JobState, number>>;
+  /**
+   * Makes sure the row of a recurring job exists, due at `runAt` when it is new: a pending or running one
+   * is left as it is, so instances starting together make one row; a failed or done one is pending again.
+   */
+  schedule(job: { id: string; queue: string; kind: string; runAt: Date }): Promise<void>;
+  /** A recurring job done for now: pending again, due at `runAt`, with its attempts and error cleared. */
+  reschedule(id: string, runAt: Date): Promise<void>;
 }
 
 /** A record of the OAuth engine, keyed by the SHA-256 of its id (the token or code value). */

@@ -1,5 +1,5 @@
 import { type Selectable, sql } from 'kysely';
-import type { Job, JobState } from '../../domain/job.js';
+import { type Job, type JobState, RECURRING_JOB_ID_PREFIX } from '../../domain/job.js';
 import type { JobRepository } from '../repositories.js';
 import type { JobsTable } from '../tables.js';
 import { newId, type RepositoryContext, toDate } from './context.js';
@@ -132,11 +132,54 @@ export function kyselyJobs(ctx: RepositoryContext): JobRepository {
       const rows = await db
         .selectFrom('jobs')
         .select(['state', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('id', 'not like', `${RECURRING_JOB_ID_PREFIX}%`)
         .groupBy('state')
         .execute();
       const counts: Record<JobState, number> = { pending: 0, running: 0, done: 0, failed: 0 };
       for (const row of rows) counts[row.state as JobState] = Number(row.n);
       return counts;
+    },
+
+    async schedule({ id, queue, kind, runAt }) {
+      const row: JobsTable = {
+        id,
+        queue,
+        kind,
+        payload: '{}',
+        ordering_key: null,
+        state: 'pending',
+        attempts: 0,
+        run_at: runAt.getTime(),
+        locked_until: null,
+        last_error: null,
+        created_at: now(),
+        finished_at: null,
+      };
+      // One statement, so two instances starting at once cannot both find no row and both insert.
+      await db
+        .insertInto('jobs')
+        .values(row)
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet({
+              state: 'pending',
+              attempts: 0,
+              run_at: row.run_at,
+              locked_until: null,
+              finished_at: null,
+            })
+            .where('jobs.state', 'in', ['done', 'failed']),
+        )
+        .execute();
+    },
+
+    async reschedule(id, runAt) {
+      await db
+        .updateTable('jobs')
+        .set({ state: 'pending', attempts: 0, locked_until: null, last_error: null, run_at: runAt.getTime() })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }
