@@ -41,6 +41,8 @@ export interface Services {
   worker: JobWorker;
   outbox: Outbox;
   compat: CompatSessionService;
+  /** Devices signed in through OAuth: their start, renaming and end. */
+  sessions: OAuthSessionService;
   hasher: PasswordHasher;
   /** Mail and texts, through the outbox. */
   messages: MessageOutbox;
@@ -129,9 +131,9 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     storage,
     logger: options.logger,
     clock,
-    // Called only once the worker runs, so `sweepSessions` (which needs the outbox, which needs the
+    // Called only once the worker runs, so `sessions` (which needs the outbox, which needs the
     // worker) exists by then.
-    afterSweep: () => sweepSessions.endExpired(),
+    afterSweep: () => sessions.endExpired(),
     messages: messageJobHandlers(config, {
       box: messageBox,
       clock,
@@ -147,8 +149,8 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     key: deriveKey(config, KEY_LABELS.codes),
   });
   const outbox = new Outbox(worker, homeserver.kind !== 'none');
-  // Holds no state, so this one ending swept sessions and the one the pages use (surfaces.ts) agree.
-  const sweepSessions = new OAuthSessionService(storage, outbox);
+  // One for the sweep, which ends expired sessions, and for the pages and the engine's hooks (surfaces.ts).
+  const sessions = new OAuthSessionService(storage, outbox);
   const compat = new CompatSessionService(storage, outbox, {
     rng: options.rng ?? cryptoRng,
     clock,
@@ -182,6 +184,7 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     worker,
     outbox,
     compat,
+    sessions,
     hasher,
     messages,
     verification,

@@ -28,7 +28,8 @@ import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
 import { AccountSettings } from './services/account-settings.js';
 import { CaptchaVerifier } from './services/captcha.js';
-import { OAuthSessionService } from './services/oauth-sessions.js';
+import type { OAuthSessionService } from './services/oauth-sessions.js';
+import { RateLimiter } from './services/rate-limit.js';
 import { SecretBox } from './services/secret-box.js';
 import { accountRoutes } from './web/account.js';
 import { assetRoutes } from './web/assets.js';
@@ -38,8 +39,9 @@ import { Csrf } from './web/csrf.js';
 import { interactionRoutes } from './web/interaction/index.js';
 import { KnownBrowsers } from './web/known-browser.js';
 import { languageSwitch } from './web/language-switch.js';
-import { liveCheckRoutes } from './web/live-checks.js';
-import { recoveryRoutes } from './web/recovery.js';
+import { type LiveCheckLimits, liveCheckRoutes } from './web/live-checks.js';
+import { type RecoveryLimits, recoveryRoutes } from './web/recovery.js';
+import type { RegistrationLimits } from './web/registration.js';
 import { securityHeaders } from './web/security-headers.js';
 
 /** The protocol and page surfaces, built once the services exist, and composed per listener's resources. */
@@ -57,8 +59,9 @@ export function buildSurfaces(
   services: Services,
   deps: { clock: Clock; rng: Rng; logger: Logger; outboundFetch?: typeof fetch },
 ): Surfaces {
-  const { storage, users } = services;
-  const sessions = new OAuthSessionService(storage, services.outbox);
+  const { storage, users, sessions } = services;
+  // The introspection fast path reads tokens straight from storage (through its cache): it answers
+  // every request a homeserver serves, and a service layer would only add a hop.
   const tokens = new TokenLookup(
     storage,
     deps.clock,
@@ -66,6 +69,8 @@ export function buildSurfaces(
   );
   const pages = enginePages(config);
   const refreshTurns = new RefreshTurns(deps.clock);
+  // The engine's adapter stores the engine's own records (grants, codes, tokens) in the engine's shape;
+  // no service owns them, so it keeps direct storage, as the hooks around the engine do.
   const engine = createEngine({
     config,
     storage,
@@ -90,6 +95,7 @@ export function buildSurfaces(
 
   const csrf = new Csrf(deriveKey(config, KEY_LABELS.csrf), config.http.publicBase.protocol === 'https:');
   const knownBrowsers = new KnownBrowsers(config, deps.clock);
+  const limits = pageLimits(deps.clock);
   const { loginLimits, signIn } = services;
   const settings = new AccountSettings(
     { ...services, clock: deps.clock },
@@ -132,11 +138,18 @@ export function buildSurfaces(
         registrationTokens: services.registrationTokens,
         captcha,
         reads: services.interactionReads,
+        registrationLimits: limits.registration,
         verification: services.verification,
         clock: deps.clock,
       }),
-      liveCheckRoutes({ config, users, csrf, clock: deps.clock }),
-      recoveryRoutes({ config, recovery: services.recovery, csrf, clock: deps.clock, logger: deps.logger }),
+      liveCheckRoutes({ config, users, csrf, limits: limits.liveChecks }),
+      recoveryRoutes({
+        config,
+        recovery: services.recovery,
+        limits: limits.recovery,
+        csrf,
+        logger: deps.logger,
+      }),
       accountRoutes({
         config,
         engine,
@@ -198,6 +211,33 @@ export function buildSurfaces(
         cache.set(cacheKey, middleware);
       }
       return middleware;
+    },
+  };
+}
+
+/** The per-address limits of the pages besides sign-in (whose limits compose.ts builds from the config). */
+function pageLimits(clock: Clock): {
+  registration: RegistrationLimits;
+  recovery: RecoveryLimits;
+  liveChecks: LiveCheckLimits;
+} {
+  return {
+    registration: {
+      // Each submission of the details may cost a CAPTCHA check, a homeserver call and a password hash.
+      submit: new RateLimiter({ burst: 10, perSecond: 0.1 }, clock),
+      // Codes also die after a few wrong guesses; this stops one address from trying many registrations.
+      code: new RateLimiter({ burst: 10, perSecond: 0.1 }, clock),
+    },
+    recovery: {
+      // Asking mails someone: a few per client address, and fewer per address asked about.
+      requestPerIp: new RateLimiter({ burst: 5, perSecond: 1 / 60 }, clock),
+      requestPerAddress: new RateLimiter({ burst: 3, perSecond: 1 / 600 }, clock),
+      resetPerIp: new RateLimiter({ burst: 10, perSecond: 0.1 }, clock),
+    },
+    // Generous for a person typing (the script debounces), tight for anyone listing names or guessing.
+    liveChecks: {
+      availability: new RateLimiter({ burst: 20, perSecond: 0.5 }, clock),
+      strength: new RateLimiter({ burst: 30, perSecond: 1 }, clock),
     },
   };
 }

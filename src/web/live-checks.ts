@@ -1,8 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
-import type { Clock } from '../domain/clock.js';
-import { addressBucket, RateLimiter } from '../services/rate-limit.js';
+import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
 import type { UserService } from '../services/users.js';
 import { readForm } from './body.js';
 import { pageChrome } from './chrome.js';
@@ -19,7 +18,13 @@ export interface LiveCheckDependencies {
   config: Config;
   users: UserService;
   csrf: Csrf;
-  clock: Clock;
+  limits: LiveCheckLimits;
+}
+
+/** Per client address (surfaces.ts sets them). */
+export interface LiveCheckLimits {
+  availability: RateLimiter;
+  strength: RateLimiter;
 }
 
 /**
@@ -31,11 +36,7 @@ export function liveCheckRoutes(deps: LiveCheckDependencies): Router {
   const { config, users, csrf } = deps;
   const router = new Router();
   const chrome = pageChrome(config);
-  // Generous for a person typing (the script debounces), tight for anyone listing names or guessing.
-  const limits = {
-    availability: new RateLimiter({ burst: 20, perSecond: 0.5 }, deps.clock),
-    strength: new RateLimiter({ burst: 30, perSecond: 1 }, deps.clock),
-  };
+  const { limits } = deps;
 
   const json = (ctx: Context, status: number, body: Record<string, unknown>) => {
     ctx.status = status;

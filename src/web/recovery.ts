@@ -1,12 +1,11 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
-import type { Clock } from '../domain/clock.js';
 import { validateEmail } from '../domain/email.js';
 import { userId } from '../domain/matrix-id.js';
 import { logPathAs } from '../http/request-log.js';
 import type { Logger } from '../observability/logger.js';
-import { addressBucket, RateLimiter } from '../services/rate-limit.js';
+import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
 import { RECOVERY_LINK_MINUTES, type RecoveryService } from '../services/recovery.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
@@ -26,9 +25,19 @@ export const RECOVER_ROUTE = '/recover';
 export interface RecoveryDependencies {
   config: Config;
   recovery: RecoveryService;
+  limits: RecoveryLimits;
   csrf: Csrf;
-  clock: Clock;
   logger: Logger;
+}
+
+/** Asking for links and setting passwords (surfaces.ts sets them). */
+export interface RecoveryLimits {
+  /** Links asked for, per client address. */
+  requestPerIp: RateLimiter;
+  /** Links asked for, per address asked about. */
+  requestPerAddress: RateLimiter;
+  /** New passwords set, per client address. */
+  resetPerIp: RateLimiter;
 }
 
 /**
@@ -41,12 +50,7 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
   const router = new Router();
   const root = config.http.publicBase.pathname;
   const chrome = pageChrome(config);
-  const limits = {
-    // Asking mails someone: a few per client address, and fewer per address asked about.
-    requestPerIp: new RateLimiter({ burst: 5, perSecond: 1 / 60 }, deps.clock),
-    requestPerAddress: new RateLimiter({ burst: 3, perSecond: 1 / 600 }, deps.clock),
-    resetPerIp: new RateLimiter({ burst: 10, perSecond: 0.1 }, deps.clock),
-  };
+  const { limits } = deps;
   const requestPath = publicPath(root, RECOVER_ROUTE);
 
   const page = (ctx: Context, body: string, status = 200) => {

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import type { CaptchaVerifier } from '../services/captcha.js';
-import { addressBucket, RateLimiter } from '../services/rate-limit.js';
+import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
 import type { RegistrationTokenService } from '../services/registration-tokens.js';
 import type { PreparedRegistration, RegisterProblem, UserService } from '../services/users.js';
 import type { VerificationService } from '../services/verification.js';
@@ -31,6 +31,15 @@ export interface RegistrationDependencies {
   captcha: CaptchaVerifier | undefined;
   /** The current terms of service, to accept with the account. */
   termsUri: string | undefined;
+  limits: RegistrationLimits;
+}
+
+/** Per client address (surfaces.ts sets them). */
+export interface RegistrationLimits {
+  /** Submissions of the details. */
+  submit: RateLimiter;
+  /** Guesses of the emailed code. */
+  code: RateLimiter;
 }
 
 /**
@@ -70,10 +79,6 @@ export function registrationRoutes(
     'mxauth-registration',
     config.http.publicBase.protocol === 'https:',
   );
-  // Each submission of the details may cost a CAPTCHA check, a homeserver call and a password hash.
-  const submitLimit = new RateLimiter({ burst: 10, perSecond: 0.1 }, deps.clock);
-  // Codes also die after a few wrong guesses; this stops one address from trying many registrations.
-  const codeLimit = new RateLimiter({ burst: 10, perSecond: 0.1 }, deps.clock);
 
   const renderForm = (
     ctx: Context,
@@ -187,7 +192,7 @@ export function registrationRoutes(
     if (deps.termsUri && !body.accept_terms) errors.accept_terms = t('terms.required');
     if (Object.keys(errors).length > 0) return refuse(errors);
 
-    const limited = submitLimit.take(addressBucket(ctx.state.clientAddress));
+    const limited = deps.limits.submit.take(addressBucket(ctx.state.clientAddress));
     if (!limited.ok) return refuse({ form: t('login.rate_limited') }, 429);
 
     let registrationTokenHash: string | undefined;
@@ -255,7 +260,7 @@ export function registrationRoutes(
     const t = chrome(ctx).t;
     const state = pending.get(ctx, d.uid, deps.clock.now());
     if (!state) return renderForm(ctx, d, { errors: { form: t('verify.gone') }, status: 400 });
-    if (!codeLimit.take(addressBucket(ctx.state.clientAddress)).ok)
+    if (!deps.limits.code.take(addressBucket(ctx.state.clientAddress)).ok)
       return renderVerify(ctx, d, state, { error: t('login.rate_limited'), status: 429 });
     const checked = await verification.check({
       id: state.verificationId,

@@ -12,7 +12,7 @@ import type { VerificationService } from '../../services/verification.js';
 import type { Csrf } from '../csrf.js';
 import { type InteractionKit, interactionKit } from '../interaction-kit.js';
 import type { KnownBrowsers } from '../known-browser.js';
-import { registrationRoutes } from '../registration.js';
+import { type RegistrationLimits, registrationRoutes } from '../registration.js';
 import { clientNames } from './client-name.js';
 import { consentRoutes, consentStep } from './consent.js';
 import { loginForm, loginRoutes } from './login.js';
@@ -31,6 +31,7 @@ export interface InteractionDependencies {
   /** Present when `captcha.service` is configured. */
   captcha: CaptchaVerifier | undefined;
   reads: InteractionReads;
+  registrationLimits: RegistrationLimits;
   verification: VerificationService;
   clock: Clock;
 }
@@ -59,6 +60,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     tokens: deps.registrationTokens,
     captcha: deps.captcha,
     termsUri: deps.terms.uri,
+    limits: deps.registrationLimits,
   });
 
   // Where the engine sends the browser: the step its prompt asks for.
