@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, newContext } from '../helpers/chromium.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
-import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+import { type RunningMxauth, startMxauth, tokenRequest } from '../helpers/oauth-server.js';
 
 /*
  * Every HTML page says `form-action 'self'`; Chromium applies it to the redirects after a submission
@@ -110,19 +110,14 @@ for (const kind of DATABASE_KINDS) {
       assert.ok(posted, 'the form reached the app');
       const code = new URLSearchParams(posted.body).get('code');
       assert.ok(code);
-      const token = await fetch(`${server.base}oauth2/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: REDIRECT,
-          client_id: client.clientMetadata().client_id,
-          code_verifier: verifier,
-        }),
+      const token = await tokenRequest(server.base, client.clientMetadata().client_id, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
       });
       assert.equal(token.status, 200);
-      idToken = ((await token.json()) as { id_token: string }).id_token;
+      idToken = token.body.id_token!;
     });
 
     test('the sign-out question sends the browser on to the post-logout URI', async () => {

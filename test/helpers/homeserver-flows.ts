@@ -3,7 +3,7 @@ import * as oidc from 'openid-client';
 import type { MxauthOptions } from '../../src/server.js';
 import { newBrowser } from './browser.js';
 import type { TestDatabaseKind } from './databases.js';
-import { type RunningMxauth, startMxauth } from './oauth-server.js';
+import { type RunningMxauth, startMxauth, tokenRequest } from './oauth-server.js';
 
 export const REDIRECT = 'https://app.example.com/cb';
 const API = 'urn:matrix:client:api:*';
@@ -57,18 +57,13 @@ export async function signInDevice(
   page = await browser.submit(page, { username: credentials.localpart, password: credentials.password });
   page = await browser.submit(page, { decision: 'allow' });
   const code = new URL(page.url).searchParams.get('code')!;
-  const response = await fetch(`${base}oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: REDIRECT,
-      client_id: client.clientMetadata().client_id,
-      code_verifier: verifier,
-    }),
+  const answer = await tokenRequest(base, client.clientMetadata().client_id, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: REDIRECT,
+    code_verifier: verifier,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, string> };
+  return { status: answer.status, body: answer.body as Record<string, string> };
 }
 
 /** Introspects as the homeserver does, with the shared secret. */

@@ -92,3 +92,23 @@ export async function introspect(server: RunningMxauth, token: string): Promise<
   });
   return (await response.json()) as Record<string, unknown>;
 }
+
+/** The token endpoint's answer to a form a public client posts, as the client sees it. */
+export interface TokenAnswer {
+  status: number;
+  body: { access_token?: string; refresh_token?: string; id_token?: string; error?: string };
+}
+
+/** Posts `fields` to the token endpoint at `base` as public client `clientId` (no authentication). */
+export async function tokenRequest(
+  base: string,
+  clientId: string,
+  fields: Record<string, string>,
+): Promise<TokenAnswer> {
+  const response = await fetch(new URL('oauth2/token', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...fields, client_id: clientId }),
+  });
+  return { status: response.status, body: (await response.json()) as TokenAnswer['body'] };
+}

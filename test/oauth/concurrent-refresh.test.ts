@@ -4,7 +4,13 @@ import type * as oidc from 'openid-client';
 import { ManualClock } from '../../src/domain/clock.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import { signInDevice } from '../helpers/homeserver-flows.js';
-import { introspect, type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
+import {
+  introspect,
+  type RunningMxauth,
+  registerClient,
+  startMxauth,
+  tokenRequest,
+} from '../helpers/oauth-server.js';
 
 // Concurrent refreshes of one refresh token (a client sending twice, two tabs) must all succeed and
 // leave one chain: never invalid_grant (which Matrix clients take as a sign-out), never two live tokens.
@@ -39,21 +45,11 @@ for (const kind of DATABASE_KINDS) {
     }
 
     /** A refresh as a client sends it; the raw answer. */
-    const refresh = async (refreshToken: string) => {
-      const response = await fetch(new URL('oauth2/token', server.base), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'refresh_token',
-          refresh_token: refreshToken,
-          client_id: client.clientMetadata().client_id,
-        }),
+    const refresh = (refreshToken: string) =>
+      tokenRequest(server.base, client.clientMetadata().client_id, {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
       });
-      return {
-        status: response.status,
-        body: (await response.json()) as { access_token?: string; refresh_token?: string; error?: string },
-      };
-    };
 
     test(`${CONCURRENT} concurrent refreshes of one token all succeed with one pair, which keeps working`, async () => {
       let current = (await signIn('CONCUR0001')).refresh_token!;

@@ -3,7 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import type * as oidc from 'openid-client';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import { signInDevice } from '../helpers/homeserver-flows.js';
-import { introspect, type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
+import {
+  introspect,
+  type RunningMxauth,
+  registerClient,
+  startMxauth,
+  tokenRequest,
+} from '../helpers/oauth-server.js';
 
 // The same refresh reaching two instances behind a load balancer (a client sending twice, two tabs):
 // every answer succeeds and one chain remains, with one live access token; the answer that lost is
@@ -32,21 +38,11 @@ describe('concurrent refreshes across two instances on one PostgreSQL database',
     await database?.drop();
   });
 
-  const refresh = async (server: RunningMxauth, refreshToken: string) => {
-    const response = await fetch(new URL('oauth2/token', server.base), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-        client_id: client.clientMetadata().client_id,
-      }),
+  const refresh = (server: RunningMxauth, refreshToken: string) =>
+    tokenRequest(server.base, client.clientMetadata().client_id, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
     });
-    return {
-      status: response.status,
-      body: (await response.json()) as { access_token?: string; refresh_token?: string; error?: string },
-    };
-  };
 
   test('every answer succeeds, one answer stays live and refreshes, a retired one ends the session', async () => {
     const first = await signInDevice(a.base, client, { localpart: 'ida', password: PASSWORD }, 'MULTI00001');
