@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { unmapped } from './oauth.js';
+import { sendMapped, unmapped } from './oauth.js';
 
 /**
  * What went wrong at a Matrix endpoint (the compatibility API under /_matrix/), by its `errcode` (Matrix
@@ -78,8 +78,5 @@ export function matrixError(problem: MatrixProblem): MatrixErrorResponse {
 
 /** Answers `problem` on a Koa response. */
 export function sendMatrixError(ctx: Context, problem: MatrixProblem): void {
-  const { status, body, headers } = matrixError(problem);
-  ctx.status = status;
-  ctx.set(headers);
-  ctx.body = body;
+  sendMapped(ctx, matrixError(problem));
 }

@@ -85,10 +85,17 @@ export function oauthError(problem: OAuthProblem): OAuthErrorResponse {
 
 /** Answers `problem` on a Koa response. */
 export function sendOAuthError(ctx: Context, problem: OAuthProblem): void {
-  const { status, body, headers } = oauthError(problem);
-  ctx.status = status;
-  ctx.set(headers);
-  ctx.body = body;
+  sendMapped(ctx, oauthError(problem));
+}
+
+/** Writes a mapped error answer (any protocol's mapper) on a Koa response. */
+export function sendMapped(
+  ctx: Context,
+  answer: { status: number; body: object; headers: Record<string, string> },
+): void {
+  ctx.status = answer.status;
+  ctx.set(answer.headers);
+  ctx.body = answer.body;
 }
 
 /** Answers `problem` on a bare Node response (the fast paths, which run without Koa). */
