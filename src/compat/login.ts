@@ -91,7 +91,8 @@ function loginEndpoint(deps: CompatLoginDependencies) {
   const login = async (ctx: Context) => {
     const body = await readJson(ctx);
     const type = body.type;
-    if (typeof type !== 'string') throw new MatrixError(400, 'M_MISSING_PARAM', 'Missing the login type');
+    if (typeof type !== 'string')
+      throw new MatrixError({ errcode: 'M_MISSING_PARAM', message: 'Missing the login type' });
     const user = await authenticate(ctx, type, body);
     const status = userStatus(user);
     if (status === 'locked') throw locked();
@@ -100,11 +101,10 @@ function loginEndpoint(deps: CompatLoginDependencies) {
     // Capped as renames are: the homeserver may refuse longer names.
     const displayName = optionalString(body, 'initial_device_display_name')?.slice(0, 100);
     if (deviceId !== undefined && !/^[\x21\x23-\x5b\x5d-\x7e]{1,255}$/.test(deviceId))
-      throw new MatrixError(
-        400,
-        'M_INVALID_PARAM',
-        'device_id must be 1–255 printable ASCII characters without spaces',
-      );
+      throw new MatrixError({
+        errcode: 'M_INVALID_PARAM',
+        message: 'device_id must be 1–255 printable ASCII characters without spaces',
+      });
     const granted = await compat.login({
       user,
       ...(deviceId !== undefined ? { deviceId } : {}),
@@ -120,11 +120,11 @@ function loginEndpoint(deps: CompatLoginDependencies) {
       userAgent: ctx.get('user-agent') || null,
     });
     if (!granted.ok)
-      throw new MatrixError(
-        503,
-        'M_UNKNOWN',
-        'The homeserver could not be reached to set up this device; try again',
-      );
+      throw new MatrixError({
+        errcode: 'M_UNKNOWN',
+        message: 'The homeserver could not be reached to set up this device; try again',
+        status: 503,
+      });
     ctx.body = {
       user_id: userId(user.localpart, serverName),
       device_id: granted.value.session.deviceId,
@@ -140,11 +140,13 @@ function loginEndpoint(deps: CompatLoginDependencies) {
         return passwordLogin(ctx, body);
       case 'm.login.token': {
         const token = body.token;
-        if (typeof token !== 'string') throw new MatrixError(400, 'M_MISSING_PARAM', 'Missing token');
+        if (typeof token !== 'string')
+          throw new MatrixError({ errcode: 'M_MISSING_PARAM', message: 'Missing token' });
         const attempt = allowed(deps.loginLimits.addressAttempt(ctx.state.clientAddress));
         const owner = await compat.redeemLoginToken(token);
         const user = owner && (await storage.users.findById(owner));
-        if (!user) throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid or expired login token');
+        if (!user)
+          throw new MatrixError({ errcode: 'M_FORBIDDEN', message: 'Invalid or expired login token' });
         attempt.succeeded();
         return user;
       }
@@ -156,24 +158,28 @@ function loginEndpoint(deps: CompatLoginDependencies) {
         if (!appservices.loginAllowed(appservice)) throw appserviceLoginUnsupported();
         const localpart = await appserviceLocalpart(body);
         if (localpart !== undefined && !validateLocalpart(localpart, serverName).ok)
-          throw new MatrixError(400, 'M_INVALID_USERNAME', 'The user id is not a valid Matrix user id');
+          throw new MatrixError({
+            errcode: 'M_INVALID_USERNAME',
+            message: 'The user id is not a valid Matrix user id',
+          });
         if (!localpart || !appservices.mayLogin(appservice, localpart))
-          throw new MatrixError(
-            403,
-            'M_FORBIDDEN',
-            "The user is not in the application service's exclusive namespace",
-          );
+          throw new MatrixError({
+            errcode: 'M_FORBIDDEN',
+            message: "The user is not in the application service's exclusive namespace",
+          });
         return users.ensureAppserviceUser(localpart);
       }
       default:
-        throw new MatrixError(400, 'M_UNKNOWN', `Unknown login type ${type}`);
+        throw new MatrixError({ errcode: 'M_UNKNOWN', message: `Unknown login type ${type}`, status: 400 });
     }
   }
 
   async function passwordLogin(ctx: Context, body: Record<string, unknown>): Promise<User> {
-    if (!config.passwords.enabled) throw new MatrixError(400, 'M_UNKNOWN', 'Password login is disabled');
+    if (!config.passwords.enabled)
+      throw new MatrixError({ errcode: 'M_UNKNOWN', message: 'Password login is disabled', status: 400 });
     const password = body.password;
-    if (typeof password !== 'string') throw new MatrixError(400, 'M_MISSING_PARAM', 'Missing password');
+    if (typeof password !== 'string')
+      throw new MatrixError({ errcode: 'M_MISSING_PARAM', message: 'Missing password' });
     const signedIn = await signIn.signIn({
       identifier: passwordIdentifier(body),
       password,
@@ -189,7 +195,7 @@ function loginEndpoint(deps: CompatLoginDependencies) {
         throw deactivated();
       case 'invalid_input':
       case 'unknown_or_wrong':
-        throw new MatrixError(403, 'M_FORBIDDEN', 'Invalid username or password');
+        throw new MatrixError({ errcode: 'M_FORBIDDEN', message: 'Invalid username or password' });
     }
   }
 
@@ -205,49 +211,57 @@ function loginEndpoint(deps: CompatLoginDependencies) {
 function passwordIdentifier(body: Record<string, unknown>): SignInIdentifier {
   const identifier = body.identifier as Record<string, unknown> | undefined;
   if (identifier !== undefined && (typeof identifier !== 'object' || identifier === null))
-    throw new MatrixError(400, 'M_BAD_JSON', 'identifier must be an object');
+    throw new MatrixError({ errcode: 'M_BAD_JSON', message: 'identifier must be an object' });
   if (identifier?.type === 'm.id.thirdparty') {
     if (identifier.medium !== 'email' || typeof identifier.address !== 'string')
-      throw new MatrixError(
-        400,
-        'M_UNKNOWN',
-        'Only email addresses are supported as third-party identifiers',
-      );
+      throw new MatrixError({
+        errcode: 'M_UNKNOWN',
+        message: 'Only email addresses are supported as third-party identifiers',
+        status: 400,
+      });
     return { kind: 'email', value: identifier.address };
   }
   if (identifier !== undefined && identifier.type !== 'm.id.user')
-    throw new MatrixError(400, 'M_UNKNOWN', `Unknown identifier type ${String(identifier.type)}`);
+    throw new MatrixError({
+      errcode: 'M_UNKNOWN',
+      message: `Unknown identifier type ${String(identifier.type)}`,
+      status: 400,
+    });
   const given = identifier ? identifier.user : body.user;
-  if (typeof given !== 'string') throw new MatrixError(400, 'M_MISSING_PARAM', 'Missing the user identifier');
+  if (typeof given !== 'string')
+    throw new MatrixError({ errcode: 'M_MISSING_PARAM', message: 'Missing the user identifier' });
   return { kind: 'user', value: given };
 }
 
 function locked(): MatrixError {
-  return new MatrixError(401, 'M_USER_LOCKED', 'This account has been locked', { soft_logout: false });
+  return new MatrixError({
+    errcode: 'M_USER_LOCKED',
+    message: 'This account has been locked',
+    softLogout: false,
+  });
 }
 
 function deactivated(): MatrixError {
-  return new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+  return new MatrixError({ errcode: 'M_USER_DEACTIVATED', message: 'This account has been deactivated' });
 }
 
 /** MSC4190: with the OAuth 2.0 API, appservices create their devices through the homeserver. */
 function appserviceLoginUnsupported(): MatrixError {
-  return new MatrixError(
-    400,
-    'M_APPSERVICE_LOGIN_UNSUPPORTED',
-    'm.login.application_service is not supported: create devices through the homeserver (MSC4190)',
-  );
+  return new MatrixError({
+    errcode: 'M_APPSERVICE_LOGIN_UNSUPPORTED',
+    message: 'm.login.application_service is not supported: create devices through the homeserver (MSC4190)',
+  });
 }
 
 function limited(by: 'address' | 'account', retryAfterMs: number): MatrixError {
-  return new MatrixError(
-    429,
-    'M_LIMIT_EXCEEDED',
-    by === 'account'
-      ? 'Too many wrong passwords for this account; wait, or sign in from a browser that signed in to it before'
-      : 'Too many attempts; wait a moment',
-    { retry_after_ms: retryAfterMs },
-  );
+  return new MatrixError({
+    errcode: 'M_LIMIT_EXCEEDED',
+    message:
+      by === 'account'
+        ? 'Too many wrong passwords for this account; wait, or sign in from a browser that signed in to it before'
+        : 'Too many attempts; wait a moment',
+    retryAfterMs: retryAfterMs,
+  });
 }
 
 /** The attempt when the limits allow it; the Matrix 429 otherwise. */

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { type MatrixProblem, sendMatrixError } from '../http/errors/matrix.js';
 import { readBody } from '../http/read-body.js';
 import { controlCharacterMessage, findControlCharacter } from '../http/text-guard.js';
 import type { CompatGrant } from '../services/compat-sessions.js';
@@ -9,14 +10,10 @@ export const VERSIONS = ['v3', 'r0'] as const;
 const JSON_LIMIT = 64 * 1024;
 
 /** A Matrix error answer: `{errcode, error}` with the right status. */
+/** A Matrix error answer thrown from deep in an endpoint (http/errors/matrix.ts maps it). */
 export class MatrixError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errcode: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
+  constructor(readonly problem: MatrixProblem) {
+    super(problem.message);
   }
 }
 
@@ -29,8 +26,7 @@ export function matrixEndpoint(fn: (ctx: Context) => Promise<void>) {
       await fn(ctx);
     } catch (e) {
       if (!(e instanceof MatrixError)) throw e;
-      ctx.status = e.status;
-      ctx.body = { errcode: e.errcode, error: e.message, ...e.extra };
+      sendMatrixError(ctx, e.problem);
     }
   };
 }
@@ -50,7 +46,11 @@ export function tokenFields(grant: CompatGrant): Record<string, unknown> {
 }
 
 export function unknownToken(): MatrixError {
-  return new MatrixError(401, 'M_UNKNOWN_TOKEN', 'Unknown or expired access token', { soft_logout: false });
+  return new MatrixError({
+    errcode: 'M_UNKNOWN_TOKEN',
+    message: 'Unknown or expired access token',
+    softLogout: false,
+  });
 }
 
 /** The access token of the request: the Authorization header, or the deprecated `access_token` parameter. */
@@ -58,30 +58,33 @@ export function accessToken(ctx: Context): string {
   const header = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
   const token =
     header?.[1] ?? (typeof ctx.query.access_token === 'string' ? ctx.query.access_token : undefined);
-  if (!token) throw new MatrixError(401, 'M_MISSING_TOKEN', 'Missing access token');
+  if (!token) throw new MatrixError({ errcode: 'M_MISSING_TOKEN', message: 'Missing access token' });
   return token;
 }
 
 export function optionalString(body: Record<string, unknown>, key: string): string | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new MatrixError(400, 'M_BAD_JSON', `${key} must be a string`);
+  if (typeof value !== 'string')
+    throw new MatrixError({ errcode: 'M_BAD_JSON', message: `${key} must be a string` });
   return value;
 }
 
 export async function readJson(ctx: Context): Promise<Record<string, unknown>> {
   const raw = await readBody(ctx.req, ctx.res, JSON_LIMIT);
-  if (raw === undefined) throw new MatrixError(413, 'M_TOO_LARGE', 'The request body is too large');
+  if (raw === undefined)
+    throw new MatrixError({ errcode: 'M_TOO_LARGE', message: 'The request body is too large' });
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new MatrixError(400, 'M_NOT_JSON', 'The request body is not JSON');
+    throw new MatrixError({ errcode: 'M_NOT_JSON', message: 'The request body is not JSON' });
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new MatrixError(400, 'M_BAD_JSON', 'The request body must be a JSON object');
+    throw new MatrixError({ errcode: 'M_BAD_JSON', message: 'The request body must be a JSON object' });
   // Every field of the body, before any is looked up (PostgreSQL refuses NUL in text: a 500 otherwise).
   const bad = findControlCharacter(body);
-  if (bad !== undefined) throw new MatrixError(400, 'M_INVALID_PARAM', controlCharacterMessage(bad));
+  if (bad !== undefined)
+    throw new MatrixError({ errcode: 'M_INVALID_PARAM', message: controlCharacterMessage(bad) });
   return body as Record<string, unknown>;
 }

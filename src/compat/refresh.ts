@@ -7,7 +7,8 @@ export function refresh(compat: CompatSessionService) {
   return async (ctx: Context): Promise<void> => {
     const body = await readJson(ctx);
     const token = body.refresh_token;
-    if (typeof token !== 'string') throw new MatrixError(400, 'M_MISSING_PARAM', 'Missing refresh_token');
+    if (typeof token !== 'string')
+      throw new MatrixError({ errcode: 'M_MISSING_PARAM', message: 'Missing refresh_token' });
     const refreshed = await compat.refresh(token, ctx.state.clientAddress ?? null);
     if (!refreshed.ok) throw unknownToken();
     ctx.body = tokenFields(refreshed.value);

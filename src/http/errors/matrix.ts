@@ -25,8 +25,11 @@ export type MatrixProblem =
   | { errcode: 'M_UNKNOWN_TOKEN' | 'M_USER_LOCKED'; message: string; softLogout: boolean }
   | { errcode: 'M_LIMIT_EXCEEDED'; message: string; retryAfterMs: number }
   | { errcode: 'M_UNRECOGNIZED'; message: string; status: 404 | 405 }
-  /** A request mxauth cannot serve (400: an unknown login type) or a failure of its own (500). */
-  | { errcode: 'M_UNKNOWN'; message: string; status: 400 | 500 };
+  /**
+   * A request mxauth cannot serve (400: an unknown login type), a failure of its own (500), or of the
+   * homeserver it depends on (503: try again).
+   */
+  | { errcode: 'M_UNKNOWN'; message: string; status: 400 | 500 | 503 };
 
 export interface MatrixErrorResponse {
   status: number;
