@@ -12,6 +12,7 @@ import { pageChrome } from '../web/chrome.js';
 import type { Csrf } from '../web/csrf.js';
 import { messagePage } from '../web/layout.js';
 import { ssoConfirmPage } from '../web/pages/sso-redirect.js';
+import { sendProblemPage } from '../web/problem-page.js';
 
 export interface SsoRedirectDependencies {
   config: Config;
@@ -68,13 +69,7 @@ export function ssoRedirectRoutes(deps: SsoRedirectDependencies): Router {
   const confirm = async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
     const form = await readForm(ctx);
-    if (!csrf.verify(ctx, form.csrf)) {
-      const c = chrome(ctx);
-      ctx.status = 403;
-      ctx.type = 'html';
-      ctx.body = messagePage(c, c.t('error.title'), c.t('error.csrf'));
-      return;
-    }
+    if (!csrf.verify(ctx, form.csrf)) return sendProblemPage(ctx, chrome(ctx), { kind: 'form_expired' });
     const target = redirectTarget(ctx);
     if (!target) return;
     const user = await browser.signedInUser(ctx);
