@@ -1,13 +1,11 @@
 import type { Context } from 'koa';
 import { type MatrixProblem, sendMatrixError } from '../http/errors/matrix.js';
-import { readBody } from '../http/read-body.js';
+import { BODY_LIMITS, readBody } from '../http/read-body.js';
 import { controlCharacterMessage, findControlCharacter } from '../http/text-guard.js';
 import type { CompatGrant } from '../services/compat-sessions.js';
 
 /** The client-server API versions the compatibility endpoints answer under. */
 export const VERSIONS = ['v3', 'r0'] as const;
-
-const JSON_LIMIT = 64 * 1024;
 
 /** A Matrix error answer: `{errcode, error}` with the right status. */
 /** A Matrix error answer thrown from deep in an endpoint (http/errors/matrix.ts maps it). */
@@ -71,7 +69,7 @@ export function optionalString(body: Record<string, unknown>, key: string): stri
 }
 
 export async function readJson(ctx: Context): Promise<Record<string, unknown>> {
-  const raw = await readBody(ctx.req, ctx.res, JSON_LIMIT);
+  const raw = await readBody(ctx.req, ctx.res, BODY_LIMITS.matrixJson);
   if (raw === undefined)
     throw new MatrixError({ errcode: 'M_TOO_LARGE', message: 'The request body is too large' });
   let body: unknown;

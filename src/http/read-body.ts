@@ -1,6 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
+ * The largest body each kind of request may have, in one list: a larger one is refused unread (413, or
+ * the endpoint's own error). Each is far more than a real client sends.
+ */
+export const BODY_LIMITS = {
+  /** A page's form: the longest is a registration with every field filled. */
+  pageForm: 64 * 1024,
+  /** A compatibility API (Matrix login) JSON body. */
+  matrixJson: 64 * 1024,
+  /** The bodies the engine parses: its own limit, so mxauth's reading never refuses what it accepts. */
+  engine: 56 * 1024,
+  /** A client registration: anonymous, and each field capped (domain/client-metadata.ts). */
+  registration: 16 * 1024,
+  /** An introspection form: a token and a hint (read by oauth/introspect.ts's own promise-free reader). */
+  introspection: 16 * 1024,
+} as const;
+
+/**
  * Reads a request body of at most `limit` bytes; undefined when it is larger. Every body reader of mxauth
  * goes through here (page forms, the compat login's JSON, the engine's bodies read in oauth/hooks.ts).
  *

@@ -7,7 +7,7 @@ import { deviceScope, generateDeviceId, parseMatrixScope } from '../domain/matri
 import type { Rng } from '../domain/random.js';
 import { sendOAuthError } from '../http/errors/oauth.js';
 import { errorPage } from '../http/html.js';
-import { readBody } from '../http/read-body.js';
+import { BODY_LIMITS, readBody } from '../http/read-body.js';
 import {
   controlCharacterMessage,
   findControlCharacter,
@@ -37,11 +37,6 @@ export interface HookDependencies {
   clock: Clock;
   refreshTurns: RefreshTurns;
 }
-
-/** Far more than any real client's metadata (client-metadata.ts caps each field); every row is anonymous. */
-const REGISTRATION_BODY_LIMIT = 16 * 1024;
-/** The engine's own limit on the bodies it parses. */
-const ENGINE_BODY_LIMIT = 56 * 1024;
 
 /**
  * What mxauth adds around the engine's endpoints: Matrix rules for client registration (and CORS for
@@ -110,7 +105,7 @@ function registration(deps: HookDependencies): Middleware {
       return;
     }
     if (ctx.method !== 'POST' || !ctx.is('application/json')) return next();
-    const raw = await readRaw(ctx, REGISTRATION_BODY_LIMIT);
+    const raw = await readRaw(ctx, BODY_LIMITS.registration);
     if (raw === undefined)
       return registrationError(ctx, 'invalid_client_metadata', 'the request body is too large');
     let body: unknown;
@@ -209,7 +204,7 @@ function bodyGuard(): Middleware {
 
 async function readRaw(
   ctx: Parameters<Middleware>[0],
-  limit = ENGINE_BODY_LIMIT,
+  limit: number = BODY_LIMITS.engine,
 ): Promise<Buffer | undefined> {
   // Already read by bodyGuard.
   const read = (ctx.req as unknown as { body?: unknown }).body;

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { FastPath } from '../http/app.js';
 import { type OAuthProblem, oauthError } from '../http/errors/oauth.js';
+import { BODY_LIMITS } from '../http/read-body.js';
 import type { RepeatedLog } from '../observability/repeated-log.js';
 import { introspectionScope } from './matrix-resource.js';
 import type { ActiveToken, TokenLookup } from './token-lookup.js';
@@ -19,7 +20,7 @@ export interface IntrospectionDependencies {
 }
 
 const INACTIVE = { active: false } as const;
-const BODY_LIMIT = 16 * 1024;
+const BODY_LIMIT = BODY_LIMITS.introspection;
 
 /**
  * Token introspection as Synapse calls it (RFC 7662 with Matrix fields), authenticated by the shared
