@@ -269,7 +269,7 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
       introspection_endpoint: new URL(ROUTES.introspection.slice(1), base).href,
       userinfo_endpoint: new URL(ROUTES.userinfo.slice(1), base).href,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      // MSC4198: `login_hint=mxid:@user:server` prefills the sign-in form (web/interaction.ts).
+      // MSC4198: `login_hint=mxid:@user:server` prefills the sign-in form (web/interaction/login.ts).
       login_hint_types_supported: ['mxid'],
       ...(config.branding.policy_uri ? { op_policy_uri: config.branding.policy_uri } : {}),
       ...(config.branding.tos_uri ? { op_tos_uri: config.branding.tos_uri } : {}),

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
+import { classifyEngineError } from '../oauth/engine-errors.js';
 import type { OAuthEngine } from '../oauth/provider.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
@@ -7,6 +8,7 @@ import { pageChrome } from './chrome.js';
 import { allowFormTarget } from './csp.js';
 import type { Csrf } from './csrf.js';
 import { messagePage, type PageChrome } from './layout.js';
+import { sendProblemPage } from './problem-page.js';
 
 /** An authorization's interaction, as the engine describes it. */
 export type Details = Awaited<ReturnType<OAuthEngine['interactionDetails']>>;
@@ -52,30 +54,29 @@ export function interactionKit(deps: {
   };
 
   const details = async (ctx: Context): Promise<Details | undefined> => {
+    let found: Details;
     try {
-      const found = await engine.interactionDetails(ctx.req, ctx.res);
-      if (found.uid !== ctx.params.uid) throw new Error('interaction mismatch');
-      // The engine checked this redirect URI against the client before it opened the interaction.
-      allowFormTarget(ctx, found.params.redirect_uri);
-      return found;
+      found = await engine.interactionDetails(ctx.req, ctx.res);
     } catch (e) {
       // A missing or expired interaction is the browser's problem; anything else is ours (a 500, logged).
-      if (
-        !['SessionNotFound', 'InvalidRequest'].includes((e as Error).name) &&
-        (e as Error).message !== 'interaction mismatch'
-      )
-        throw e;
-      const c = chrome(ctx);
-      page(ctx, messagePage(c, c.t('error.title'), c.t('interaction.expired')), 400);
+      if (classifyEngineError(e) !== 'interaction_gone') throw e;
+      sendProblemPage(ctx, chrome(ctx), { kind: 'interaction_gone' });
       return undefined;
     }
+    // This browser's interaction is another one than the page's (an old tab): that one is gone for it.
+    if (found.uid !== ctx.params.uid) {
+      sendProblemPage(ctx, chrome(ctx), { kind: 'interaction_gone' });
+      return undefined;
+    }
+    // The engine checked this redirect URI against the client before it opened the interaction.
+    allowFormTarget(ctx, found.params.redirect_uri);
+    return found;
   };
 
   const form = async (ctx: Context): Promise<Record<string, string> | undefined> => {
     const body = await readForm(ctx);
     if (csrf.verify(ctx, body.csrf)) return body;
-    const c = chrome(ctx);
-    page(ctx, messagePage(c, c.t('error.title'), c.t('error.csrf')), 403);
+    sendProblemPage(ctx, chrome(ctx), { kind: 'form_expired' });
     return undefined;
   };
 

@@ -17,6 +17,7 @@ import type { MessageKey } from '../i18n.js';
 import type { KnownBrowsers } from '../known-browser.js';
 import { messagePage, type PageChrome } from '../layout.js';
 import type { AccountFrame } from '../pages/account.js';
+import { sendProblemPage } from '../problem-page.js';
 import { PendingCodes } from './pending.js';
 import { type AccountViewName, enabledViews, VIEW_ROUTES } from './views.js';
 
@@ -170,10 +171,8 @@ export function formHandler(
   return async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     const form = await readForm(ctx);
-    if (!ac.deps.csrf.verify(ctx, form.csrf)) {
-      const c = ac.chrome(ctx);
-      return ac.send(ctx, messagePage(c, c.t('error.title'), c.t('error.csrf')), 403);
-    }
+    if (!ac.deps.csrf.verify(ctx, form.csrf))
+      return sendProblemPage(ctx, ac.chrome(ctx), { kind: 'form_expired' });
     const who = await ac.browser.current(ctx);
     if (!who) return ac.browser.signIn(ctx, { returnTo });
     // Ids in paths are ULIDs or the engine's session uids; anything else names nothing (and a NUL
