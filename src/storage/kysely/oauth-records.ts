@@ -121,17 +121,29 @@ export function kyselyOAuthRecords(ctx: RepositoryContext): OAuthRecordRepositor
         .execute();
     },
     async link(model, idHash, nextIdHash) {
-      // Read and write under one row lock on PostgreSQL, so two instances rotating the same token see
-      // each other's successor (one retires the other) instead of both linking over a null. SQLite has
-      // one writer and one instance.
+      // Read and write under one row lock, so two instances rotating the same token see each other's
+      // successor (one retires the other) instead of both linking over a null. On PostgreSQL one
+      // statement: its locking subquery returns the row as it is once the lock is held.
+      if (ctx.dialect === 'postgres') {
+        const result = await sql<{ before: string | null }>`
+          update oauth_records as o
+          set next_id_hash = ${nextIdHash}, consumed_at = coalesce(o.consumed_at, ${now()})
+          from (
+            select model, id_hash, next_id_hash as before from oauth_records
+            where model = ${model} and id_hash = ${idHash} for update
+          ) as p
+          where o.model = p.model and o.id_hash = p.id_hash
+          returning p.before`.execute(db);
+        return result.rows[0]?.before ?? null;
+      }
+      // SQLite has one writer and serves one instance: a transaction is the lock.
       return db.transaction().execute(async (tx) => {
-        let query = tx
+        const before = await tx
           .selectFrom('oauth_records')
           .select('next_id_hash')
           .where('model', '=', model)
-          .where('id_hash', '=', idHash);
-        if (ctx.dialect === 'postgres') query = query.forUpdate();
-        const before = await query.executeTakeFirst();
+          .where('id_hash', '=', idHash)
+          .executeTakeFirst();
         await tx
           .updateTable('oauth_records')
           .set({ next_id_hash: nextIdHash, consumed_at: sql`coalesce(consumed_at, ${now()})` })
