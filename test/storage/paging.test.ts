@@ -48,6 +48,11 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual([back.hasPrevious, back.hasNext], [true, true]);
       const last = await storage.users.page({}, { last: 2 });
       assert.deepEqual(localparts(last.items), ['fay', 'gus']);
+      // Sizes as a query string may give them: never an SQL error, always 1 to 1000 rows.
+      assert.equal((await storage.users.page({}, { first: Number.NaN })).items.length, names.length);
+      assert.equal((await storage.users.page({}, { first: 0 })).items.length, 1);
+      assert.equal((await storage.users.page({}, { first: 2.5 })).items.length, 2);
+      assert.equal((await storage.users.page({}, { first: 1e9 })).items.length, names.length);
     });
 
     test('filters by status, admin right and text, and counts the same', async () => {

@@ -18,7 +18,10 @@ export async function pageById<T extends keyof Tables, Row extends { id: string 
   // kysely cannot see that every table paged here has an `id`: the column is named through a cast.
   const id = 'id' as never;
   const backwards = request.last !== undefined && request.first === undefined;
-  const size = Math.max(1, Math.min(MAX_PAGE, (backwards ? request.last : request.first) ?? 100));
+  const asked = backwards ? request.last : request.first;
+  // Whatever a caller passes through (a query parameter: NaN, 0, 2.5, 10⁹), the page has 1–MAX_PAGE rows.
+  const size =
+    asked !== undefined && Number.isFinite(asked) ? Math.max(1, Math.min(MAX_PAGE, Math.floor(asked))) : 100;
   let q = query;
   if (request.after !== undefined) q = q.where(id, '>', request.after as never);
   if (request.before !== undefined) q = q.where(id, '<', request.before as never);
