@@ -85,6 +85,10 @@ export interface Config {
     clientRegistration: { perIp: RateLimit };
     deviceAuthorization: { perIp: RateLimit };
     deviceUserCode: { perIp: RateLimit };
+    registration: RateLimit;
+    accountRecovery: { perIp: RateLimit; perAddress: RateLimit; resetPerIp: RateLimit };
+    verificationCodes: { checksPerIp: RateLimit; sendsPerAccount: RateLimit; checksPerAccount: RateLimit };
+    liveChecks: { availabilityPerIp: RateLimit; strengthPerIp: RateLimit };
   };
   appservices: AppserviceConfig[];
   /** Outgoing mail; `password` read from `password_file` when given. */

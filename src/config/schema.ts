@@ -554,6 +554,43 @@ const rateLimiting = z.strictObject({
     })
     .prefault({})
     .describe('Wrong or expired codes typed on the device sign-in page (`/link`)'),
+  // MAS's key and shape: account registrations, per client address.
+  registration: rate(
+    10,
+    0.1,
+    'Account registration forms submitted per client address (IPv6: per /64); each may cost a CAPTCHA check, a homeserver call and a password hash',
+  ),
+  account_recovery: z
+    .strictObject({
+      per_ip: rate(5, 1 / 60, 'Recovery mails asked for per client address (IPv6: per /64)'),
+      per_address: rate(3, 1 / 600, 'Recovery mails asked for per email address'),
+      reset_per_ip: rate(10, 0.1, 'New passwords set from recovery links per client address (IPv6: per /64)'),
+    })
+    .prefault({})
+    .describe('Password recovery (`/recover`): asking mails someone, so fewer per address asked about'),
+  verification_codes: z
+    .strictObject({
+      checks_per_ip: rate(10, 0.1, 'Registration codes typed in per client address (IPv6: per /64)'),
+      sends_per_account: rate(
+        5,
+        10 / 3600,
+        'Codes an account may have sent to new addresses or numbers, whatever the targets',
+      ),
+      checks_per_account: rate(10, 10 / 60, 'Codes an account may type in for new addresses or numbers'),
+    })
+    .prefault({})
+    .describe(
+      'Codes that prove an email address or phone number (each code also dies after a few wrong guesses)',
+    ),
+  live_checks: z
+    .strictObject({
+      availability_per_ip: rate(20, 0.5, 'Username availability checks per client address (IPv6: per /64)'),
+      strength_per_ip: rate(30, 1, 'Password strength checks per client address (IPv6: per /64)'),
+    })
+    .prefault({})
+    .describe(
+      'The checks the registration and password pages make while a person types (generous for typing, tight for listing names)',
+    ),
 });
 
 const log = z.strictObject({
@@ -580,7 +617,11 @@ export const configSchema = z
       .prefault({})
       .describe('Keys MAS keeps under `experimental`, accepted for compatibility'),
     log: log.prefault({}).describe('Logging'),
-    rate_limiting: rateLimiting.prefault({}).describe('Rate limits, under the names MAS uses'),
+    rate_limiting: rateLimiting
+      .prefault({})
+      .describe(
+        'Rate limits (token buckets per key); `login`, `registration` and `account_recovery` have the names and shapes MAS uses',
+      ),
     email: email.prefault({}).describe('Outgoing mail (verification codes, recovery links)'),
     sms: sms.prefault({}).describe('Outgoing text messages (phone number verification)'),
     captcha: captcha.prefault({}).describe('CAPTCHA at registration'),

@@ -66,6 +66,21 @@ export function rateLimitingConfig(file: ConfigFile): Config['rateLimiting'] {
     clientRegistration: { perIp: rateLimit(limits.client_registration.per_ip) },
     deviceAuthorization: { perIp: rateLimit(limits.device_authorization.per_ip) },
     deviceUserCode: { perIp: rateLimit(limits.device_user_code.per_ip) },
+    registration: rateLimit(limits.registration),
+    accountRecovery: {
+      perIp: rateLimit(limits.account_recovery.per_ip),
+      perAddress: rateLimit(limits.account_recovery.per_address),
+      resetPerIp: rateLimit(limits.account_recovery.reset_per_ip),
+    },
+    verificationCodes: {
+      checksPerIp: rateLimit(limits.verification_codes.checks_per_ip),
+      sendsPerAccount: rateLimit(limits.verification_codes.sends_per_account),
+      checksPerAccount: rateLimit(limits.verification_codes.checks_per_account),
+    },
+    liveChecks: {
+      availabilityPerIp: rateLimit(limits.live_checks.availability_per_ip),
+      strengthPerIp: rateLimit(limits.live_checks.strength_per_ip),
+    },
   };
 }
 
