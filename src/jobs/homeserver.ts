@@ -78,7 +78,7 @@ export function homeserverJobRunner(
         const user = await storage.users.findById(call.userId);
         if (!user) return { kind: 'done' };
         const sessions = await storage.oauthSessions.listForUser(user.id, { active: true });
-        const compat = await storage.compat.listForUser(user.id, { active: true });
+        const compat = await storage.compatSessions.listForUser(user.id, { active: true });
         const devices = [
           ...new Set([
             ...sessions.map((s) => s.deviceId).filter((d): d is string => d !== null),
@@ -124,7 +124,7 @@ async function deviceInUse(storage: Repositories, localpart: string, deviceId: s
   if (!user) return false;
   return (
     (await storage.oauthSessions.activeForDevice(user.id, deviceId)).length > 0 ||
-    (await storage.compat.activeForDevice(user.id, deviceId)).length > 0
+    (await storage.compatSessions.activeForDevice(user.id, deviceId)).length > 0
   );
 }
 

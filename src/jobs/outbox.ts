@@ -25,7 +25,7 @@ export class Outbox {
    */
   async releaseDevice(tx: Repositories, userId: string, deviceId: string): Promise<void> {
     if ((await tx.oauthSessions.activeForDevice(userId, deviceId)).length > 0) return;
-    if ((await tx.compat.activeForDevice(userId, deviceId)).length > 0) return;
+    if ((await tx.compatSessions.activeForDevice(userId, deviceId)).length > 0) return;
     const user = await tx.users.findById(userId);
     if (user) await this.enqueue(tx, user.id, { kind: 'delete_device', localpart: user.localpart, deviceId });
   }

@@ -15,7 +15,7 @@ const KEEP_EXPIRED_MS = 24 * 3_600_000;
  * recovery links a day after they expired; returns how many.
  */
 export async function sweepExpired(storage: Storage): Promise<number> {
-  let total = await storage.compat.deleteExpiredLoginTokens();
+  let total = await storage.compatLoginTokens.deleteExpired();
   total += await storage.verificationCodes.deleteExpired(KEEP_EXPIRED_MS);
   total += await storage.recoveryTickets.deleteExpired(KEEP_EXPIRED_MS);
   for (;;) {

@@ -185,7 +185,7 @@ export class TokenLookup {
     const query: (done: (error: unknown, found: Map<string, LiveToken> | undefined) => void) => void =
       model === COMPAT
         ? (done) =>
-            this.storage.compat.findLiveAccessTokens(hashes, (error, found) =>
+            this.storage.compatTokens.findLiveAccessTokens(hashes, (error, found) =>
               done(error, found && new Map([...found].map(([h, t]) => [h, compatAsLive(t)]))),
             )
         : (done) => this.storage.oauthRecords.findLiveTokens(model, hashes, done);

@@ -55,7 +55,7 @@ export class CompatSessionService {
   }): Promise<Result<CompatGrant, CompatProblem>> {
     const deviceId = input.deviceId ?? randomString(this.deps.rng, 10, UPPER_ALPHANUMERIC);
     const { session, tokens, upsert } = await this.storage.transaction(async (tx) => {
-      const session = await tx.compat.createSession({
+      const session = await tx.compatSessions.create({
         userId: input.user.id,
         deviceId,
         origin: input.origin,
@@ -79,7 +79,7 @@ export class CompatSessionService {
         // The device stays if an older session still holds it (see takeOverDevice); the failed sign-in
         // leaves no job behind unless the homeserver may have created the device after all.
         await this.storage.transaction(async (tx) => {
-          const ended = await tx.compat.finish(session.id);
+          const ended = await tx.compatSessions.finish(session.id);
           await this.outbox.abandonSignIn(tx, upsert, delivered.untouched, ended);
         });
         this.outbox.wake();
@@ -103,27 +103,28 @@ export class CompatSessionService {
     const now = this.deps.clock.now().getTime();
     const result = await this.storage
       .transaction(async (tx): Promise<Result<CompatGrant, CompatProblem> | 'replay'> => {
-        const stored = await tx.compat.findRefreshToken(tokenHash(refreshToken));
-        const session = stored && (await tx.compat.findSession(stored.sessionId));
+        const stored = await tx.compatTokens.findRefreshToken(tokenHash(refreshToken));
+        const session = stored && (await tx.compatSessions.find(stored.sessionId));
         if (!stored || !session || session.finishedAt) return err({ kind: 'unknown_token' });
         if (stored.supersededAt !== null) return 'replay';
         if (stored.nextTokenHash) {
           if (stored.consumedAt === null || now - stored.consumedAt > RETRY_WINDOW_MS) return 'replay';
-          const successor = await tx.compat.findRefreshToken(stored.nextTokenHash);
+          const successor = await tx.compatTokens.findRefreshToken(stored.nextTokenHash);
           // Used (or replaced) meanwhile, possibly by a concurrent request: not a lost answer.
-          if (!successor || !(await tx.compat.supersedeRefreshToken(successor.tokenHash))) return 'replay';
-          await tx.compat.deleteAccessToken(successor.accessTokenHash);
+          if (!successor || !(await tx.compatTokens.supersedeRefreshToken(successor.tokenHash)))
+            return 'replay';
+          await tx.compatTokens.deleteAccessToken(successor.accessTokenHash);
         } else {
-          await tx.compat.deleteAccessToken(stored.accessTokenHash);
+          await tx.compatTokens.deleteAccessToken(stored.accessTokenHash);
         }
         const tokens = await this.#issue(tx, session, true);
-        const won = await tx.compat.consumeRefreshToken(
+        const won = await tx.compatTokens.consumeRefreshToken(
           stored.tokenHash,
           tokenHash(tokens.refreshToken!),
           stored.nextTokenHash,
         );
         if (!won) throw new ConcurrentRefresh();
-        await tx.compat.touch(session.id, ip);
+        await tx.compatSessions.touch(session.id, ip);
         return ok({ session, ...tokens });
       })
       .catch((e: unknown) => {
@@ -132,8 +133,8 @@ export class CompatSessionService {
         throw e;
       });
     if (result !== 'replay') return result;
-    const stored = await this.storage.compat.findRefreshToken(tokenHash(refreshToken));
-    const session = stored && (await this.storage.compat.findSession(stored.sessionId));
+    const stored = await this.storage.compatTokens.findRefreshToken(tokenHash(refreshToken));
+    const session = stored && (await this.storage.compatSessions.find(stored.sessionId));
     if (session) await this.end(session);
     return err({ kind: 'unknown_token' });
   }
@@ -141,7 +142,7 @@ export class CompatSessionService {
   /** The live session of an access token, for logout and for the homeserver's questions. */
   sessionOf(accessToken: string): Promise<CompatSession | undefined> {
     if (!isCompatToken(accessToken, 'access')) return Promise.resolve(undefined);
-    return this.storage.compat.sessionOfAccessToken(tokenHash(accessToken));
+    return this.storage.compatTokens.sessionOfAccessToken(tokenHash(accessToken));
   }
 
   /** Ends a session: its tokens stop working at once, and its device is deleted on the homeserver. */
@@ -153,7 +154,7 @@ export class CompatSessionService {
   /** Renames the session's device, here and on the homeserver. */
   async rename(session: CompatSession, displayName: string): Promise<void> {
     await this.storage.transaction(async (tx) => {
-      await tx.compat.rename(session.id, displayName);
+      await tx.compatSessions.rename(session.id, displayName);
       if (!session.finishedAt)
         await this.outbox.renameDevice(tx, session.userId, session.deviceId, displayName);
     });
@@ -164,7 +165,7 @@ export class CompatSessionService {
   async endAll(userId: string): Promise<number> {
     const count = await this.storage.transaction(async (tx) => {
       let n = 0;
-      for (const session of await tx.compat.listForUser(userId, { active: true })) {
+      for (const session of await tx.compatSessions.listForUser(userId, { active: true })) {
         await this.#end(tx, session);
         n++;
       }
@@ -183,7 +184,7 @@ export class CompatSessionService {
   /** A single-use token for `m.login.token`, for the SSO redirect to hand to the client. */
   async issueLoginToken(userId: string): Promise<string> {
     const token = newCompatToken(this.deps.rng, 'login');
-    await this.storage.compat.addLoginToken({
+    await this.storage.compatLoginTokens.add({
       tokenHash: tokenHash(token),
       userId,
       expiresAt: this.deps.clock.now().getTime() + LOGIN_TOKEN_TTL_MS,
@@ -194,15 +195,15 @@ export class CompatSessionService {
   /** Uses a login token: the user id it was for, once; undefined when unknown, expired or used. */
   redeemLoginToken(token: string): Promise<string | undefined> {
     if (!isCompatToken(token, 'login')) return Promise.resolve(undefined);
-    return this.storage.compat.consumeLoginToken(tokenHash(token));
+    return this.storage.compatLoginTokens.consume(tokenHash(token));
   }
 
   find(id: string): Promise<CompatSession | undefined> {
-    return this.storage.compat.findSession(id);
+    return this.storage.compatSessions.find(id);
   }
 
   listForUser(userId: string): Promise<CompatSession[]> {
-    return this.storage.compat.listForUser(userId, { active: true });
+    return this.storage.compatSessions.listForUser(userId, { active: true });
   }
 
   async #issue(
@@ -212,14 +213,14 @@ export class CompatSessionService {
   ): Promise<{ accessToken: string; refreshToken?: string; expiresInMs?: number }> {
     const accessToken = newCompatToken(this.deps.rng, 'access');
     const ttlMs = this.deps.accessTokenTtlSeconds * 1000;
-    await tx.compat.addAccessToken({
+    await tx.compatTokens.addAccessToken({
       tokenHash: tokenHash(accessToken),
       sessionId: session.id,
       expiresAt: refresh ? this.deps.clock.now().getTime() + ttlMs : null,
     });
     if (!refresh) return { accessToken };
     const refreshToken = newCompatToken(this.deps.rng, 'refresh');
-    await tx.compat.addRefreshToken({
+    await tx.compatTokens.addRefreshToken({
       tokenHash: tokenHash(refreshToken),
       sessionId: session.id,
       accessTokenHash: tokenHash(accessToken),
@@ -228,7 +229,7 @@ export class CompatSessionService {
   }
 
   async #end(tx: Repositories, session: CompatSession): Promise<void> {
-    if (await tx.compat.finish(session.id))
+    if (await tx.compatSessions.finish(session.id))
       await this.outbox.releaseDevice(tx, session.userId, session.deviceId);
   }
 }

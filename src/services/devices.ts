@@ -12,8 +12,8 @@ export async function takeOverDevice(
   deviceId: string,
   keep: { compatSessionId?: string; grantId?: string },
 ): Promise<void> {
-  for (const previous of await tx.compat.activeForDevice(userId, deviceId))
-    if (previous.id !== keep.compatSessionId) await tx.compat.finish(previous.id);
+  for (const previous of await tx.compatSessions.activeForDevice(userId, deviceId))
+    if (previous.id !== keep.compatSessionId) await tx.compatSessions.finish(previous.id);
   for (const previous of await tx.oauthSessions.activeForDevice(userId, deviceId)) {
     if (previous.grantId === keep.grantId) continue;
     await tx.oauthRecords.revokeByGrantId(previous.grantId);

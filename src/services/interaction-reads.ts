@@ -34,7 +34,7 @@ export class InteractionReads {
   async sessionOnDevice(userId: string, deviceId: string): Promise<SessionOnDevice | undefined> {
     const [oauth] = await this.storage.oauthSessions.activeForDevice(userId, deviceId);
     if (oauth) return { kind: 'oauth', session: oauth };
-    const [compat] = await this.storage.compat.activeForDevice(userId, deviceId);
+    const [compat] = await this.storage.compatSessions.activeForDevice(userId, deviceId);
     return compat && { kind: 'compat', session: compat };
   }
 }

@@ -149,8 +149,9 @@ export class RecoveryService {
    * signed in to mxauth: someone who knew the old password may be holding any of them.
    */
   async #endSessions(tx: Repositories, userId: string): Promise<void> {
-    for (const session of await tx.compat.listForUser(userId, { active: true })) {
-      if (await tx.compat.finish(session.id)) await this.outbox.releaseDevice(tx, userId, session.deviceId);
+    for (const session of await tx.compatSessions.listForUser(userId, { active: true })) {
+      if (await tx.compatSessions.finish(session.id))
+        await this.outbox.releaseDevice(tx, userId, session.deviceId);
     }
     for (const session of await tx.oauthSessions.listForUser(userId, { active: true })) {
       await tx.oauthRecords.revokeByGrantId(session.grantId);

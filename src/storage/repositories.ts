@@ -5,11 +5,23 @@ import type {
   VerificationCode,
   VerificationPurpose,
 } from '../domain/account.js';
-import type { CompatOrigin, CompatSession } from '../domain/compat-session.js';
 import type { Job, JobState, NewJob } from '../domain/job.js';
 import type { OAuthSession } from '../domain/oauth-session.js';
 import type { Result } from '../domain/result.js';
 import type { User, UserEmail, UserPassword, UserPhone } from '../domain/user.js';
+import type {
+  CompatLoginTokenRepository,
+  CompatSessionRepository,
+  CompatTokenRepository,
+} from './compat-repositories.js';
+
+export type {
+  CompatLoginTokenRepository,
+  CompatRefreshToken,
+  CompatSessionRepository,
+  CompatTokenRepository,
+  LiveCompatToken,
+} from './compat-repositories.js';
 
 /*
  * What the services may ask of storage, one interface per aggregate. There is one implementation
@@ -307,65 +319,6 @@ export interface OAuthSessionRepository {
   rename(id: string, displayName: string): Promise<void>;
 }
 
-/** A live compat access token as introspection reads it: its session and the session's owner. */
-export interface LiveCompatToken {
-  session: CompatSession;
-  expiresAt: number | null;
-  owner: TokenOwner;
-}
-
-export interface CompatRefreshToken {
-  tokenHash: string;
-  sessionId: string;
-  accessTokenHash: string;
-  consumedAt: number | null;
-  nextTokenHash: string | null;
-  supersededAt: number | null;
-}
-
-export interface CompatRepository {
-  createSession(input: {
-    userId: string;
-    deviceId: string;
-    origin: CompatOrigin;
-    isAdmin: boolean;
-    displayName: string | null;
-    userAgent: string | null;
-    ip: string | null;
-  }): Promise<CompatSession>;
-  findSession(id: string): Promise<CompatSession | undefined>;
-  activeForDevice(userId: string, deviceId: string): Promise<CompatSession[]>;
-  listForUser(userId: string, options: { active: boolean }): Promise<CompatSession[]>;
-  /** Sessions matching `filter`, in creation order, a page at a time. */
-  page(filter: SessionFilter, page: PageRequest): Promise<Page<CompatSession>>;
-  count(filter: SessionFilter): Promise<number>;
-  /** Finishes the session and deletes its tokens; undefined when it was already finished. */
-  finish(id: string): Promise<CompatSession | undefined>;
-  touch(id: string, ip: string | null): Promise<void>;
-  rename(id: string, displayName: string): Promise<void>;
-  addAccessToken(input: { tokenHash: string; sessionId: string; expiresAt: number | null }): Promise<void>;
-  deleteAccessToken(tokenHash: string): Promise<void>;
-  /** The session of an unexpired access token of an unfinished session. */
-  sessionOfAccessToken(tokenHash: string): Promise<CompatSession | undefined>;
-  addRefreshToken(input: { tokenHash: string; sessionId: string; accessTokenHash: string }): Promise<void>;
-  /** On PostgreSQL the row stays locked until the transaction ends (call it inside one). */
-  findRefreshToken(tokenHash: string): Promise<CompatRefreshToken | undefined>;
-  /** Marks an unused refresh token as replaced by a retry; false when it was used (or replaced) meanwhile. */
-  supersedeRefreshToken(tokenHash: string): Promise<boolean>;
-  /** Marks a refresh token used and points it at its successor; false when another request did first. */
-  consumeRefreshToken(tokenHash: string, nextTokenHash: string, replacing: string | null): Promise<boolean>;
-  /** Access tokens by hash, as `findLiveTokens` does for OAuth (see there for the callback). */
-  findLiveAccessTokens(
-    idHashes: readonly string[],
-    done: (error: unknown, found: Map<string, LiveCompatToken> | undefined) => void,
-  ): void;
-  addLoginToken(input: { tokenHash: string; userId: string; expiresAt: number }): Promise<void>;
-  /** Uses a login token once: the user it was for, or undefined (unknown, expired or used). */
-  consumeLoginToken(tokenHash: string): Promise<string | undefined>;
-  /** Deletes login tokens that expired; returns how many. */
-  deleteExpiredLoginTokens(): Promise<number>;
-}
-
 export interface ClientLocalizationRepository {
   save(clientId: string, values: { field: string; language: string; value: string }[]): Promise<void>;
   list(clientId: string): Promise<{ field: string; language: string; value: string }[]>;
@@ -381,7 +334,9 @@ export interface Repositories {
   oauthRecords: OAuthRecordRepository;
   oauthSessions: OAuthSessionRepository;
   clientLocalizations: ClientLocalizationRepository;
-  compat: CompatRepository;
+  compatSessions: CompatSessionRepository;
+  compatTokens: CompatTokenRepository;
+  compatLoginTokens: CompatLoginTokenRepository;
   phones: PhoneRepository;
   verificationCodes: VerificationCodeRepository;
   recoveryTickets: RecoveryTicketRepository;

@@ -4,7 +4,9 @@ import type { Rng } from '../domain/random.js';
 import { ulidGenerator } from '../domain/ulid.js';
 import type { Database, DialectName } from './database.js';
 import { kyselyBrowserSessions } from './kysely/browser-sessions.js';
-import { kyselyCompat } from './kysely/compat.js';
+import { kyselyCompatLoginTokens } from './kysely/compat-login-tokens.js';
+import { kyselyCompatSessions } from './kysely/compat-sessions.js';
+import { kyselyCompatTokens } from './kysely/compat-tokens.js';
 import type { RepositoryContext } from './kysely/context.js';
 import { kyselyEmails } from './kysely/emails.js';
 import { kyselyJobs } from './kysely/jobs.js';
@@ -40,7 +42,9 @@ export function createStorage(database: Database, clock: Clock, rng: Rng): Stora
       oauthRecords: kyselyOAuthRecords(ctx),
       oauthSessions: kyselyOAuthSessions(ctx),
       clientLocalizations: kyselyClientLocalizations(ctx),
-      compat: kyselyCompat(ctx),
+      compatSessions: kyselyCompatSessions(ctx),
+      compatTokens: kyselyCompatTokens(ctx),
+      compatLoginTokens: kyselyCompatLoginTokens(ctx),
       phones: kyselyPhones(ctx),
       verificationCodes: kyselyVerificationCodes(ctx),
       recoveryTickets: kyselyRecoveryTickets(ctx),

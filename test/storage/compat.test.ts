@@ -37,19 +37,19 @@ for (const kind of DATABASE_KINDS) {
 
     test('a login token works once, not after it expired, and the sweep deletes expired ones', async () => {
       const at = clock.now().getTime();
-      await storage.compat.addLoginToken({ tokenHash: 'h-once', userId, expiresAt: at + 120_000 });
-      await storage.compat.addLoginToken({ tokenHash: 'h-late', userId, expiresAt: at + 1_000 });
-      assert.equal(await storage.compat.consumeLoginToken('h-once'), userId);
-      assert.equal(await storage.compat.consumeLoginToken('h-once'), undefined, 'single use');
+      await storage.compatLoginTokens.add({ tokenHash: 'h-once', userId, expiresAt: at + 120_000 });
+      await storage.compatLoginTokens.add({ tokenHash: 'h-late', userId, expiresAt: at + 1_000 });
+      assert.equal(await storage.compatLoginTokens.consume('h-once'), userId);
+      assert.equal(await storage.compatLoginTokens.consume('h-once'), undefined, 'single use');
       clock.advance(2_000);
-      assert.equal(await storage.compat.consumeLoginToken('h-late'), undefined, 'expired');
+      assert.equal(await storage.compatLoginTokens.consume('h-late'), undefined, 'expired');
       assert.equal(await sweepExpired(storage), 1);
       clock.advance(200_000);
       assert.equal(await sweepExpired(storage), 1, 'the used one goes once it expired too');
     });
 
     test('finishing a session deletes its tokens; a finished session is not found by its token', async () => {
-      const session = await storage.compat.createSession({
+      const session = await storage.compatSessions.create({
         userId,
         deviceId: 'LENADEV',
         origin: 'password',
@@ -58,13 +58,17 @@ for (const kind of DATABASE_KINDS) {
         userAgent: null,
         ip: null,
       });
-      await storage.compat.addAccessToken({ tokenHash: 'a1', sessionId: session.id, expiresAt: null });
-      await storage.compat.addRefreshToken({ tokenHash: 'r1', sessionId: session.id, accessTokenHash: 'a1' });
-      assert.equal((await storage.compat.sessionOfAccessToken('a1'))?.id, session.id);
-      assert.ok(await storage.compat.finish(session.id));
-      assert.equal(await storage.compat.finish(session.id), undefined, 'only once');
-      assert.equal(await storage.compat.sessionOfAccessToken('a1'), undefined);
-      assert.equal(await storage.compat.findRefreshToken('r1'), undefined);
+      await storage.compatTokens.addAccessToken({ tokenHash: 'a1', sessionId: session.id, expiresAt: null });
+      await storage.compatTokens.addRefreshToken({
+        tokenHash: 'r1',
+        sessionId: session.id,
+        accessTokenHash: 'a1',
+      });
+      assert.equal((await storage.compatTokens.sessionOfAccessToken('a1'))?.id, session.id);
+      assert.ok(await storage.compatSessions.finish(session.id));
+      assert.equal(await storage.compatSessions.finish(session.id), undefined, 'only once');
+      assert.equal(await storage.compatTokens.sessionOfAccessToken('a1'), undefined);
+      assert.equal(await storage.compatTokens.findRefreshToken('r1'), undefined);
     });
   });
 }

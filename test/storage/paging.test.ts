@@ -100,7 +100,7 @@ for (const kind of DATABASE_KINDS) {
       assert.deepEqual(await devices({ deviceId: 'DEV3' }), ['DEV3']);
       assert.equal(await storage.oauthSessions.count({ clientId: 'c1', status: 'active' }), 2);
 
-      const compat = await storage.compat.createSession({
+      const compat = await storage.compatSessions.create({
         userId: ids.cy!,
         deviceId: 'LEGACY1',
         origin: 'password',
@@ -109,7 +109,7 @@ for (const kind of DATABASE_KINDS) {
         userAgent: null,
         ip: null,
       });
-      await storage.compat.createSession({
+      await storage.compatSessions.create({
         userId: ids.cy!,
         deviceId: 'LEGACY2',
         origin: 'password',
@@ -118,13 +118,13 @@ for (const kind of DATABASE_KINDS) {
         userAgent: null,
         ip: null,
       });
-      await storage.compat.finish(compat.id);
-      const legacy = await storage.compat.page({ userId: ids.cy, status: 'active' }, { first: 10 });
+      await storage.compatSessions.finish(compat.id);
+      const legacy = await storage.compatSessions.page({ userId: ids.cy, status: 'active' }, { first: 10 });
       assert.deepEqual(
         legacy.items.map((s) => s.deviceId),
         ['LEGACY2'],
       );
-      assert.equal(await storage.compat.count({ userId: ids.cy }), 2);
+      assert.equal(await storage.compatSessions.count({ userId: ids.cy }), 2);
     });
   });
 }

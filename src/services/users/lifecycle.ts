@@ -103,7 +103,7 @@ async function endEverySession(tx: Repositories, user: User): Promise<number> {
   }
   // Browser sessions and any grant without a device session go too, and the compat sessions.
   await tx.oauthRecords.revokeByAccountId(user.id);
-  for (const session of await tx.compat.listForUser(user.id, { active: true }))
-    await tx.compat.finish(session.id);
+  for (const session of await tx.compatSessions.listForUser(user.id, { active: true }))
+    await tx.compatSessions.finish(session.id);
   return sessions.length;
 }

@@ -1,15 +1,13 @@
-import { type Selectable, sql } from 'kysely';
-import type { CompatOrigin, CompatSession } from '../../domain/compat-session.js';
-import type { CompatRepository, LiveCompatToken } from '../repositories.js';
-import type { CompatSessionsTable } from '../tables.js';
-import { newId, type RepositoryContext, toDate } from './context.js';
-import { pageById, sessionFilter } from './paging.js';
+import { sql } from 'kysely';
+import type { CompatTokenRepository, LiveCompatToken } from '../repositories.js';
+import { toCompatSession } from './compat-sessions.js';
+import { type RepositoryContext, toDate } from './context.js';
 import { collectInto, compileOnce, hotQuery } from './prepared.js';
 
-export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
+/** The access and refresh tokens of compat sessions (a session's `finish` deletes them with it). */
+export function kyselyCompatTokens(ctx: RepositoryContext): CompatTokenRepository {
   const { db } = ctx;
   const now = () => ctx.clock.now().getTime();
-  const sessions = () => db.selectFrom('compat_sessions').selectAll();
 
   // Introspection of compat tokens: one SQL text for a batch of hashes, as for OAuth tokens.
   const liveTokens = (hashes: string, at: string) =>
@@ -41,7 +39,7 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
     const found = new Map<string, LiveCompatToken>();
     for (const row of rows)
       found.set(row.token_hash, {
-        session: toSession(row),
+        session: toCompatSession(row),
         expiresAt: row.expires_at === null ? null : Number(row.expires_at),
         owner: {
           id: row.user_id,
@@ -55,74 +53,6 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
   };
 
   return {
-    async createSession(input) {
-      const row: CompatSessionsTable = {
-        id: newId(ctx),
-        user_id: input.userId,
-        device_id: input.deviceId,
-        origin: input.origin,
-        is_admin: input.isAdmin,
-        display_name: input.displayName,
-        user_agent: input.userAgent,
-        created_at: now(),
-        last_active_at: now(),
-        last_active_ip: input.ip,
-        finished_at: null,
-      };
-      await db.insertInto('compat_sessions').values(row).execute();
-      return toSession(row);
-    },
-    async findSession(id) {
-      const row = await sessions().where('id', '=', id).executeTakeFirst();
-      return row && toSession(row);
-    },
-    async activeForDevice(userId, deviceId) {
-      const rows = await sessions()
-        .where('user_id', '=', userId)
-        .where('device_id', '=', deviceId)
-        .where('finished_at', 'is', null)
-        .execute();
-      return rows.map(toSession);
-    },
-    page: (filter, page) =>
-      pageById(sessionFilter(db.selectFrom('compat_sessions'), filter).selectAll(), page, toSession),
-    async count(filter) {
-      const row = await sessionFilter(db.selectFrom('compat_sessions'), filter)
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
-    async listForUser(userId, { active }) {
-      let query = sessions().where('user_id', '=', userId).orderBy('id', 'desc');
-      if (active) query = query.where('finished_at', 'is', null);
-      return (await query.execute()).map(toSession);
-    },
-    async finish(id) {
-      await db.deleteFrom('compat_access_tokens').where('session_id', '=', id).execute();
-      await db.deleteFrom('compat_refresh_tokens').where('session_id', '=', id).execute();
-      const row = await db
-        .updateTable('compat_sessions')
-        .set({ finished_at: now() })
-        .where('id', '=', id)
-        .where('finished_at', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      return row && toSession(row);
-    },
-    async touch(id, ip) {
-      await db
-        .updateTable('compat_sessions')
-        .set({ last_active_at: now(), last_active_ip: ip })
-        .where('id', '=', id)
-        .execute();
-    },
-    async rename(id, displayName) {
-      await db
-        .updateTable('compat_sessions')
-        .set({ display_name: displayName })
-        .where('id', '=', id)
-        .execute();
-    },
     async addAccessToken({ tokenHash, sessionId, expiresAt }) {
       await db
         .insertInto('compat_access_tokens')
@@ -141,7 +71,7 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
         .where('s.finished_at', 'is', null)
         .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', now())]))
         .executeTakeFirst();
-      return row && toSession(row);
+      return row && toCompatSession(row);
     },
     async addRefreshToken({ tokenHash, sessionId, accessTokenHash }) {
       await db
@@ -202,51 +132,5 @@ export function kyselyCompat(ctx: RepositoryContext): CompatRepository {
       const hashList = ctx.dialect === 'postgres' ? idHashes : JSON.stringify(idHashes);
       runLiveTokens([hashList, now()], collectInto(collect, done));
     },
-    async addLoginToken({ tokenHash, userId, expiresAt }) {
-      await db
-        .insertInto('compat_login_tokens')
-        .values({
-          token_hash: tokenHash,
-          user_id: userId,
-          created_at: now(),
-          expires_at: expiresAt,
-          consumed_at: null,
-        })
-        .execute();
-    },
-    async deleteExpiredLoginTokens() {
-      const result = await db
-        .deleteFrom('compat_login_tokens')
-        .where('expires_at', '<', now())
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
-    async consumeLoginToken(tokenHash) {
-      const row = await db
-        .updateTable('compat_login_tokens')
-        .set({ consumed_at: now() })
-        .where('token_hash', '=', tokenHash)
-        .where('consumed_at', 'is', null)
-        .where('expires_at', '>', now())
-        .returning('user_id')
-        .executeTakeFirst();
-      return row?.user_id;
-    },
-  };
-}
-
-function toSession(row: Selectable<CompatSessionsTable>): CompatSession {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    deviceId: row.device_id,
-    origin: row.origin as CompatOrigin,
-    isAdmin: Boolean(row.is_admin),
-    displayName: row.display_name,
-    userAgent: row.user_agent,
-    createdAt: new Date(Number(row.created_at)),
-    lastActiveAt: toDate(row.last_active_at),
-    lastActiveIp: row.last_active_ip,
-    finishedAt: toDate(row.finished_at),
   };
 }
