@@ -44,12 +44,15 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
     const early = (ctx.state as Record<symbol, number | undefined>)[ENDED_EARLY];
     const status =
       early ?? (cutOffByTimeout(ctx.req) ? 408 : ctx.respond === false ? ctx.res.statusCode : ctx.status);
+    // Labels come from route templates only: a label per requested path would let anyone create
+    // metric series without end (every /authorize/<anything> was one).
+    const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? state[ROUTE_NAME] ?? UNMATCHED;
     logRequest(logger, metrics, {
+      // Every page view fetches a few static files; served, they tell an operator nothing.
+      level: status < 400 && route.startsWith(ASSET_ROUTES) ? 'debug' : 'info',
       method: ctx.method,
       path: state[LOGGED_PATH] ?? ctx.path,
-      // Labels come from route templates only: a label per requested path would let anyone create
-      // metric series without end (every /authorize/<anything> was one).
-      route: (ctx as { _matchedRoute?: string })._matchedRoute ?? state[ROUTE_NAME] ?? UNMATCHED,
+      route,
       status,
       started,
       stats,
@@ -59,6 +62,7 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
   };
 }
 
+const ASSET_ROUTES = '/assets/';
 const LOGGED_PATH = Symbol('path written to the request log');
 const ENDED_EARLY = Symbol('status of a request whose connection ended before its answer');
 const ROUTE_NAME = Symbol('route template of a request no router matched');

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { textDestination } from './text-log.js';
 
 export type { Logger };
 
@@ -31,12 +32,35 @@ const REDACT = [
   'req.headers.cookie',
 ];
 
-export function createLogger(level: LoggerOptions['level'], destination?: DestinationStream): Logger {
+export type LogFormat = 'json' | 'text';
+
+/**
+ * A logger at `level`. Lines name their level (`"level":"warn"`, not pino's 40), which is what people
+ * and log shippers search for; `text` writes them for a terminal (observability/text-log.ts).
+ */
+export function createLogger(
+  level: LoggerOptions['level'],
+  destination?: DestinationStream,
+  format: LogFormat = 'json',
+): Logger {
   const options: LoggerOptions = {
     level,
     base: { service: 'mxauth' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT, censor: '[redacted]' },
   };
+  if (format === 'text') {
+    const out = destination ?? process.stdout;
+    return pino(
+      options,
+      textDestination((text) => out.write(text), { colour: !destination && process.stdout.isTTY === true }),
+    );
+  }
   return destination ? pino(options, destination) : pino(options);
+}
+
+/** `text` when stdout is a terminal, JSON otherwise (a file, a pipe, a container's log driver). */
+export function defaultLogFormat(): LogFormat {
+  return process.stdout.isTTY ? 'text' : 'json';
 }

@@ -98,7 +98,9 @@ for (const kind of DATABASE_KINDS) {
         homeserver.calls.filter((c) => c.op === 'upsert_device' && c.body?.device_id === 'FAYREFUSED').length,
         0,
       );
-      const warnings = lines.filter((l) => l.level === 40 && /refused the shared secret/.test(String(l.msg)));
+      const warnings = lines.filter(
+        (l) => l.level === 'warn' && /refused the shared secret/.test(String(l.msg)),
+      );
       assert.equal(warnings.length, 1, 'three refused calls, one warning');
       assert.match(String(warnings[0]!.msg), /matrix_authentication_service\.secret/);
       assert.ok(

@@ -55,7 +55,7 @@ for (const kind of DATABASE_KINDS) {
       const running = await startMxauth(kind, {}, { mxauth: { logger: logs.logger } });
       try {
         for (let i = 0; i < 5; i++) assert.equal((await introspect(running.base, 'wrong')).status, 401);
-        const warnings = logs.lines.filter((l) => l.level === 40 && /Bearer/.test(String(l.msg)));
+        const warnings = logs.lines.filter((l) => l.level === 'warn' && /Bearer/.test(String(l.msg)));
         assert.equal(warnings.length, 1);
         assert.match(String(warnings[0]!.msg), /matrix_authentication_service\.secret/);
       } finally {
