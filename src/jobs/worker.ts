@@ -2,6 +2,7 @@ import type { Clock } from '../domain/clock.js';
 import { type Job, retryDelayMs } from '../domain/job.js';
 import { type Rng, randomFraction } from '../domain/random.js';
 import type { Logger } from '../observability/logger.js';
+import { RepeatedLog } from '../observability/repeated-log.js';
 import type { Storage } from '../storage/storage.js';
 
 /**
@@ -14,6 +15,8 @@ export type JobOutcome =
   | { kind: 'done'; next?: Date }
   | { kind: 'retry'; error: string; untouched?: boolean }
   | { kind: 'fail'; error: string; untouched?: boolean };
+
+const UNREACHABLE = 'jobs unreadable';
 
 export type JobHandler = (job: Job) => Promise<JobOutcome>;
 
@@ -44,6 +47,8 @@ export class JobWorker {
   #running: Promise<void> | undefined;
   #stopped = true;
   #again = false;
+  /** "Cannot read jobs" repeats at every poll while the database is away: logged once a minute. */
+  readonly #unreachable: RepeatedLog;
 
   constructor(
     private readonly storage: Storage,
@@ -59,6 +64,7 @@ export class JobWorker {
     // One job per claim: a lease then covers only the job in hand, never ones waiting behind a slow call.
     this.#batch = options.batch ?? 1;
     this.#onOutcome = options.onOutcome;
+    this.#unreachable = new RepeatedLog(deps.logger, { now: () => deps.clock.now().getTime() });
   }
 
   start(): void {
@@ -155,9 +161,16 @@ export class JobWorker {
           if (claimed.length < this.#batch || this.#stopped) break;
         }
       }
+      this.#unreachable.resolved(UNREACHABLE, 'outbox: reading jobs again');
     } catch (error) {
-      // The database is away: try again at the next poll; the jobs are safe where they are.
-      this.deps.logger.warn({ err: error }, 'outbox: cannot read jobs');
+      // The database is away: try again at the next poll; the jobs are safe where they are. The message
+      // is enough (the stack is the driver's, the same every time).
+      this.#unreachable.log(
+        'warn',
+        UNREACHABLE,
+        { error: (error as Error).message ?? String(error) },
+        'outbox: cannot read jobs; will try again at every poll',
+      );
     }
   }
 
