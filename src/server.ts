@@ -9,7 +9,7 @@ import type { Clock } from './domain/clock.js';
 import { systemClock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
 import { cryptoRng } from './domain/random.js';
-import { buildHandler } from './http/app.js';
+import { type AppDependencies, alwaysOnHandlers, buildHandler } from './http/app.js';
 import { writeOAuthError } from './http/errors/oauth.js';
 import { HealthProblem } from './http/health.js';
 import { listen, type RunningServer } from './http/listen.js';
@@ -17,6 +17,7 @@ import { scheduleRecurringJobs } from './jobs/registry.js';
 import type { JobWorkerOptions } from './jobs/worker.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { alwaysOnRoutes, type Route } from './routes.js';
 import type { OAuthSessionService } from './services/oauth-sessions.js';
 import type { UserService } from './services/users.js';
 import { schemaMismatch } from './storage/migrate.js';
@@ -66,6 +67,8 @@ export interface Mxauth {
   readonly services: Services;
   /** Matrix device sessions signed in through OAuth. Available after start(). */
   readonly sessions: OAuthSessionService;
+  /** Every route this instance serves (src/routes.ts), health and metrics first. Available after start(). */
+  readonly routes: readonly Route[];
   start(options?: StartOptions): Promise<void>;
   /** Stops the listeners (finishing requests in flight) and closes the database. */
   close(graceMs?: number): Promise<void>;
@@ -87,22 +90,20 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
   const servers: RunningServer[] = [];
   let state: 'new' | 'starting' | 'started' | 'closed' = 'new';
 
+  const appDeps: AppDependencies = {
+    logger,
+    metrics,
+    trustedProxies: resolved.http.trustedProxies,
+    ping: async () => {
+      if (!services) throw new Error('not started');
+      const mismatch = await schemaMismatch(services.database);
+      if (mismatch) throw new HealthProblem(mismatch);
+    },
+    surfaces: () => surfaces && ((resources) => surfaces!.middlewareFor(resources)),
+    fastPaths: () => surfaces?.fastPaths,
+  };
   const appFor = (resources: ReadonlySet<ResourceName>, prefix: string) =>
-    buildHandler(
-      {
-        logger,
-        metrics,
-        trustedProxies: resolved.http.trustedProxies,
-        ping: async () => {
-          if (!services) throw new Error('not started');
-          const mismatch = await schemaMismatch(services.database);
-          if (mismatch) throw new HealthProblem(mismatch);
-        },
-        surfaces: () => surfaces && ((resources) => surfaces!.middlewareFor(resources)),
-        fastPaths: () => surfaces?.fastPaths,
-      },
-      { resources, prefix },
-    );
+    buildHandler(appDeps, { resources, prefix });
 
   const all = appFor(new Set(RESOURCE_NAMES), '');
   const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
@@ -134,6 +135,10 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
     get sessions() {
       if (!surfaces) throw new Error('mxauth is not started: call start() first');
       return surfaces.sessions;
+    },
+    get routes() {
+      if (!surfaces) throw new Error('mxauth is not started: call start() first');
+      return [...alwaysOnRoutes(alwaysOnHandlers(appDeps)), ...surfaces.routes];
     },
     async start(startOptions = {}) {
       if (state !== 'new') throw new Error(`mxauth cannot start: it is ${state}`);

@@ -1,6 +1,4 @@
-import type Router from '@koa/router';
 import type { Middleware } from 'koa';
-import compose from 'koa-compose';
 import { AppserviceRegistry } from './compat/appservices.js';
 import { type AppserviceAuth, compatLoginRoutes } from './compat/login.js';
 import { ssoRedirectRoutes } from './compat/sso-redirect.js';
@@ -12,35 +10,35 @@ import type { Clock } from './domain/clock.js';
 import type { Rng } from './domain/random.js';
 import { ulidGenerator } from './domain/ulid.js';
 import type { FastPath } from './http/app.js';
-import { nameRoute } from './http/request-log.js';
+import { type EngineHandoff, mountRoutes } from './http/route-mount.js';
 import { queryGuard } from './http/text-guard.js';
 import { enginePages } from './oauth/engine-pages.js';
-import { matchEngineRoute } from './oauth/engine-routes.js';
 import { installHooks } from './oauth/hooks.js';
 import { introspectionHandler } from './oauth/introspect.js';
-import { matrixDiscoveryRoutes } from './oauth/matrix-discovery.js';
-import { createEngine, type OAuthEngine, ROUTES } from './oauth/provider.js';
+import { matrixDiscoveryHandlers } from './oauth/matrix-discovery.js';
+import { createEngine, type OAuthEngine } from './oauth/provider.js';
 import { RefreshTurns } from './oauth/refresh-turns.js';
 import { TokenCache } from './oauth/token-cache.js';
 import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoRoutes } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
+import { type Handlers, type LegacyRouterHandler, type Route, routeTable } from './routes.js';
 import { AccountSettings } from './services/account-settings.js';
 import { CaptchaVerifier } from './services/captcha.js';
 import type { OAuthSessionService } from './services/oauth-sessions.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { SecretBox } from './services/secret-box.js';
-import { accountRoutes } from './web/account.js';
-import { assetRoutes } from './web/assets.js';
+import { accountHandlers } from './web/account.js';
+import { assetHandlers } from './web/assets.js';
 import { setPublicRoot } from './web/base-path.js';
 import { browserSession } from './web/browser-session.js';
 import { Csrf } from './web/csrf.js';
 import { interactionRoutes } from './web/interaction/index.js';
 import { KnownBrowsers } from './web/known-browser.js';
 import { languageSwitch } from './web/language-switch.js';
-import { type LiveCheckLimits, liveCheckRoutes } from './web/live-checks.js';
-import { type RecoveryLimits, recoveryRoutes } from './web/recovery.js';
+import { type LiveCheckLimits, liveCheckHandlers } from './web/live-checks.js';
+import { type RecoveryLimits, recoveryHandlers } from './web/recovery.js';
 import type { RegistrationLimits } from './web/registration.js';
 import { securityHeaders } from './web/security-headers.js';
 
@@ -50,6 +48,8 @@ export interface Surfaces {
   sessions: OAuthSessionService;
   /** Token lookups (introspection, userinfo), for their metrics. */
   tokens: TokenLookup;
+  /** Every route served once the services run, as src/routes.ts lists them (health and metrics aside). */
+  routes: readonly Route[];
   fastPaths: readonly FastPath[];
   middlewareFor(resources: ReadonlySet<ResourceName>): Middleware;
 }
@@ -84,6 +84,7 @@ export function buildSurfaces(
   });
   installHooks(engine, {
     storage,
+    clientLocalizations: services.clientLocalizations,
     sessions,
     rng: deps.rng,
     logger: deps.logger,
@@ -112,61 +113,85 @@ export function buildSurfaces(
     new CaptchaVerifier(config.captcha, undefined, undefined, config.http.publicBase.hostname);
 
   const appservices = AppserviceRegistry.fromConfig(config);
-  const routers: Record<'human' | 'oauth' | 'assets' | 'discovery' | 'compat', Router[]> = {
-    compat: [
-      compatLoginRoutes({
-        config,
-        users,
-        storage,
-        compat: services.compat,
-        loginLimits,
-        signIn,
-        ...(appservices.enabled ? { appservices: appservices as AppserviceAuth } : {}),
-      }),
-      ssoRedirectRoutes({ config, engine, storage, csrf, compat: services.compat }),
-    ],
-    discovery: [matrixDiscoveryRoutes(config)],
-    human: [
-      interactionRoutes({
+  /** The temporary adapter for modules that still build a Router (src/routes.ts LegacyRouterHandler). */
+  const legacy = (router: LegacyRouterHandler['router']): LegacyRouterHandler => ({
+    kind: 'legacy-router',
+    router,
+  });
+  const handlers: Handlers = {
+    discovery: matrixDiscoveryHandlers(config),
+    liveChecks: liveCheckHandlers({ config, users, csrf, limits: limits.liveChecks }),
+    recovery: recoveryHandlers({
+      config,
+      recovery: services.recovery,
+      limits: limits.recovery,
+      csrf,
+      logger: deps.logger,
+    }),
+    account: accountHandlers({
+      config,
+      engine,
+      sessions,
+      users,
+      csrf,
+      compat: services.compat,
+      settings,
+      browser: browserSession({
         config,
         engine,
-        users,
-        csrf,
-        signIn,
-        terms: services.terms,
-        knownBrowsers,
-        registrationTokens: services.registrationTokens,
-        captcha,
-        reads: services.interactionReads,
-        registrationLimits: limits.registration,
-        verification: services.verification,
+        browserSessions: services.browserSessions,
         clock: deps.clock,
       }),
-      liveCheckRoutes({ config, users, csrf, limits: limits.liveChecks }),
-      recoveryRoutes({
-        config,
-        recovery: services.recovery,
-        limits: limits.recovery,
-        csrf,
-        logger: deps.logger,
-      }),
-      accountRoutes({
-        config,
-        engine,
-        sessions,
-        users,
-        csrf,
-        compat: services.compat,
-        settings,
-        browser: browserSession({ config, engine, storage, clock: deps.clock }),
-        signIn,
-        knownBrowsers,
-      }),
-    ],
-    oauth: [userinfoRoutes({ storage, tokens })],
-    assets: [assetRoutes(config)],
+      signIn,
+      knownBrowsers,
+    }),
+    assets: assetHandlers(config),
+    introspection: {
+      kind: 'fast',
+      quietWhenOk: true,
+      handle: introspectionHandler({ config, tokens, log: new RepeatedLog(deps.logger) }),
+    },
+    legacyRouter: {
+      compatLogin: legacy(
+        compatLoginRoutes({
+          config,
+          users,
+          compat: services.compat,
+          loginLimits,
+          signIn,
+          ...(appservices.enabled ? { appservices: appservices as AppserviceAuth } : {}),
+        }),
+      ),
+      ssoRedirect: legacy(
+        ssoRedirectRoutes({
+          config,
+          engine,
+          csrf,
+          compat: services.compat,
+          browserSessions: services.browserSessions,
+        }),
+      ),
+      interaction: legacy(
+        interactionRoutes({
+          config,
+          engine,
+          users,
+          csrf,
+          signIn,
+          terms: services.terms,
+          knownBrowsers,
+          registrationTokens: services.registrationTokens,
+          captcha,
+          reads: services.interactionReads,
+          registrationLimits: limits.registration,
+          verification: services.verification,
+          clock: deps.clock,
+        }),
+      ),
+      userinfo: legacy(userinfoRoutes({ userinfo: services.userinfo, tokens })),
+    },
   };
-  const toEngine = engineHandoff(engine, config);
+  const routes = routeTable(handlers);
   // Listeners speak plain HTTP; with an https public_base a TLS-terminating proxy is in front, and the
   // cookies mxauth sets must be Secure (Koa refuses Secure cookies on a connection it thinks is plain).
   const https = config.http.publicBase.protocol === 'https:';
@@ -178,40 +203,20 @@ export function buildSurfaces(
     setPublicRoot(ctx, config.http.publicBase.pathname);
     return next();
   };
-  // After secureCookies: the language cookie is Secure and scoped to the public root too.
-  const switchLanguage = languageSwitch(config);
-  const cache = new Map<string, Middleware>();
+  const mounted = mountRoutes(routes, {
+    // queryGuard: no route, mxauth's or the engine's, sees a query string with a control character.
+    // After secureCookies: the language cookie is Secure and scoped to the public root too.
+    before: [securityHeaders, queryGuard, secureCookies, languageSwitch(config)],
+    engine: engineHandoff(engine, config),
+  });
 
   return {
     engine,
     sessions,
     tokens,
-    fastPaths: [
-      {
-        method: 'POST',
-        path: ROUTES.introspection,
-        resource: 'oauth',
-        quietWhenOk: true,
-        handle: introspectionHandler({ config, tokens, log: new RepeatedLog(deps.logger) }),
-      },
-    ],
-    middlewareFor(resources) {
-      const cacheKey = [...resources].sort().join(',');
-      let middleware = cache.get(cacheKey);
-      if (!middleware) {
-        const parts: Middleware[] = [];
-        for (const [resource, list] of Object.entries(routers)) {
-          if (!resources.has(resource as ResourceName)) continue;
-          for (const router of list)
-            parts.push(router.routes() as Middleware, router.allowedMethods() as Middleware);
-        }
-        parts.push(toEngine(resources));
-        // queryGuard: no route, mxauth's or the engine's, sees a query string with a control character.
-        middleware = compose([securityHeaders, queryGuard, secureCookies, switchLanguage, ...parts]);
-        cache.set(cacheKey, middleware);
-      }
-      return middleware;
-    },
+    routes,
+    fastPaths: mounted.fastPaths,
+    middlewareFor: (resources) => mounted.middlewareFor(resources),
   };
 }
 
@@ -249,26 +254,12 @@ function pageLimits(clock: Clock): {
  * public_base's path (the listener stripped its prefix, or the proxy did); the engine learns that path
  * as its mount path (`req.baseUrl`, which it reads as Express's), and prefixes every URL with it.
  */
-function engineHandoff(
-  engine: OAuthEngine,
-  config: Config,
-): (resources: ReadonlySet<ResourceName>) => Middleware {
+function engineHandoff(engine: OAuthEngine, config: Config): EngineHandoff {
   const handle = engine.callback();
   const publicHost = config.http.publicBase.host;
   const publicProto = config.http.publicBase.protocol.slice(0, -1);
   const mountPath = config.http.publicBase.pathname.slice(0, -1);
-  return (resources) => async (ctx, next) => {
-    // Only the engine's own spelling of a route reaches it (see ENGINE_ROUTES): the hooks around it
-    // compare paths exactly. Any other spelling is not found, in mxauth's format.
-    const route = matchEngineRoute(ctx.path);
-    if (!route || !resources.has(route.resource)) return next();
-    nameRoute(ctx, route.template);
-    if (!route.methods.includes(ctx.method)) {
-      // Answered by `unanswered` (http/not-found.ts), as mxauth's own routers' 405s are.
-      ctx.status = 405;
-      ctx.set('Allow', route.methods.join(', '));
-      return;
-    }
+  return async (ctx) => {
     const req = ctx.req as typeof ctx.req & { baseUrl?: string; originalUrl?: string };
     req.baseUrl = mountPath;
     // Read before baseUrl, and not set by Koa; a host framework's value would name another mount path.

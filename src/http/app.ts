@@ -1,18 +1,19 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type Router from '@koa/router';
 import Koa, { type Middleware } from 'koa';
 import type { ResourceName } from '../config/schema.js';
 import { contextGate } from '../observability/context-gate.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RequestStats } from '../observability/request-context.js';
+import { type AlwaysOnHandlers, alwaysOnRoutes } from '../routes.js';
 import { ClientAddressResolver } from './client-address.js';
 import { writeOAuthError } from './errors/oauth.js';
-import { healthRoutes } from './health.js';
-import { metricsRoutes } from './metrics-route.js';
+import { healthHandler } from './health.js';
+import { metricsHandler } from './metrics-route.js';
 import { notFound, unanswered } from './not-found.js';
 import { drainAfterAnswer } from './read-body.js';
 import { cutOffByTimeout, endedEarly, logRequest, requestLog } from './request-log.js';
+import { mountRoutes } from './route-mount.js';
 
 export interface AppDependencies {
   logger: Logger;
@@ -40,9 +41,16 @@ export interface FastPath {
    * request it serves, and its own access log already has a line for each. Failures stay at info.
    */
   quietWhenOk?: boolean;
-  /** Answers the request, then calls `done` once with the status it sent (or the error that stopped it). */
-  handle(req: IncomingMessage, res: ServerResponse, stats: RequestStats, done: FastPathDone): void;
+  handle: FastPathHandle;
 }
+
+/** Answers the request, then calls `done` once with the status it sent (or the error that stopped it). */
+export type FastPathHandle = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  stats: RequestStats,
+  done: FastPathDone,
+) => void;
 
 export type FastPathDone = (status: number, error?: unknown) => void;
 
@@ -52,12 +60,9 @@ export interface AppOptions {
   prefix: string;
 }
 
-/** Which routes make up each listener resource; resources later issues add register here. */
-function routersFor(resources: ReadonlySet<ResourceName>, deps: AppDependencies): Router[] {
-  const routers: Router[] = [];
-  if (resources.has('health')) routers.push(healthRoutes(deps.ping));
-  if (resources.has('prometheus')) routers.push(metricsRoutes(deps.metrics.registry));
-  return routers;
+/** The handlers of the rows of `alwaysOnRoutes` (src/routes.ts), which need no services. */
+export function alwaysOnHandlers(deps: Pick<AppDependencies, 'ping' | 'metrics'>): AlwaysOnHandlers {
+  return { health: healthHandler(deps.ping), metrics: metricsHandler(deps.metrics.registry) };
 }
 
 /** The Koa application for one listener: the resources it serves, behind logging and error handling. */
@@ -69,10 +74,8 @@ export function buildApp(deps: AppDependencies, options: AppOptions): Koa {
   app.use(requestLog(deps.logger, deps.metrics, new ClientAddressResolver(deps.trustedProxies)));
   if (options.prefix) app.use(stripPrefix(options.prefix));
   app.use(unanswered);
-  for (const router of routersFor(options.resources, deps)) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  // Health and metrics answer before the services start, so they are mounted from deps, not surfaces.
+  app.use(mountRoutes(alwaysOnRoutes(alwaysOnHandlers(deps))).middlewareFor(options.resources));
   if (deps.surfaces) {
     const surfaces = deps.surfaces;
     app.use((ctx, next) => {

@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type { Middleware } from 'koa';
 
 /** A reason `/health` may show as it is (it names no secret): the database answers but cannot be used. */
 export class HealthProblem extends Error {}
@@ -8,9 +8,8 @@ export class HealthProblem extends Error {}
  * otherwise (the database away, or migrations pending or from a newer version: a server on the wrong
  * schema answers errors to what touches the changed tables); for load balancers and orchestrators.
  */
-export function healthRoutes(ping: () => Promise<void>): Router {
-  const router = new Router();
-  router.get('/health', async (ctx) => {
+export function healthHandler(ping: () => Promise<void>): Middleware {
+  return async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     try {
       await withTimeout(ping(), 1000);
@@ -22,8 +21,7 @@ export function healthRoutes(ping: () => Promise<void>): Router {
         reason: e instanceof HealthProblem ? e.message : 'the database does not answer',
       };
     }
-  });
-  return router;
+  };
 }
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {

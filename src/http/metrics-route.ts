@@ -1,12 +1,10 @@
-import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { Registry } from 'prom-client';
 
 /** `GET /metrics` in Prometheus text format. */
-export function metricsRoutes(registry: Registry): Router {
-  const router = new Router();
-  router.get('/metrics', async (ctx) => {
+export function metricsHandler(registry: Registry): Middleware {
+  return async (ctx) => {
     ctx.type = registry.contentType;
     ctx.body = await registry.metrics();
-  });
-  return router;
+  };
 }

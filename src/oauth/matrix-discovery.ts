@@ -1,5 +1,4 @@
-import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import type { Config } from '../config/config.js';
 
 /**
@@ -8,8 +7,16 @@ import type { Config } from '../config/config.js';
  * with the authentication issuer added (MSC2965), the server metadata under the client-server API
  * (`auth_metadata`, stable and unstable) and the older `auth_issuer`.
  */
-export function matrixDiscoveryRoutes(config: Config): Router {
-  const router = new Router();
+export interface MatrixDiscoveryHandlers {
+  clientWellKnown: Middleware;
+  /** Both spellings of `auth_metadata`: the engine's metadata document under another path. */
+  authMetadata: Middleware;
+  authIssuer: Middleware;
+  /** CORS preflight of each of them. */
+  preflight: Middleware;
+}
+
+export function matrixDiscoveryHandlers(config: Config): MatrixDiscoveryHandlers {
   const issuer = config.http.issuer;
   const account = `${config.http.publicBase.href}account/`;
   const cors = (ctx: Context) => {
@@ -22,7 +29,7 @@ export function matrixDiscoveryRoutes(config: Config): Router {
     ctx.status = 204;
   };
 
-  router.get('/.well-known/matrix/client', (ctx) => {
+  const clientWellKnown = (ctx: Context) => {
     cors(ctx);
     const base = config.matrix.wellKnownClient;
     if (!base) {
@@ -35,28 +42,17 @@ export function matrixDiscoveryRoutes(config: Config): Router {
     }
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = { ...base, 'org.matrix.msc2965.authentication': { issuer, account } };
-  });
+  };
 
   // The metadata document itself comes from the engine: the same answer as /.well-known/openid-configuration.
-  const metadata = (ctx: Context, next: Next) => {
+  const authMetadata = (ctx: Context, next: Next) => {
     ctx.path = '/.well-known/openid-configuration';
     return next();
   };
-  router.get('/_matrix/client/v1/auth_metadata', metadata);
-  router.get('/_matrix/client/unstable/org.matrix.msc2965/auth_metadata', metadata);
-
-  router.get('/_matrix/client/unstable/org.matrix.msc2965/auth_issuer', (ctx) => {
+  const authIssuer = (ctx: Context) => {
     cors(ctx);
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = { issuer };
-  });
-
-  for (const path of [
-    '/.well-known/matrix/client',
-    '/_matrix/client/v1/auth_metadata',
-    '/_matrix/client/unstable/org.matrix.msc2965/auth_metadata',
-    '/_matrix/client/unstable/org.matrix.msc2965/auth_issuer',
-  ])
-    router.options(path, preflight);
-  return router;
+  };
+  return { clientWellKnown, authMetadata, authIssuer, preflight };
 }

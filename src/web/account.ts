@@ -1,6 +1,5 @@
-import Router from '@koa/router';
-import type { Context } from 'koa';
-import { contactRoutes } from './account/contacts.js';
+import type { Context, Middleware } from 'koa';
+import { type ContactHandlers, contactHandlers } from './account/contacts.js';
 import {
   type AccountDependencies,
   accountContext,
@@ -8,17 +7,31 @@ import {
   viewHandler,
   type Who,
 } from './account/context.js';
-import { deactivateRoutes } from './account/deactivate.js';
-import { deviceRoutes } from './account/devices.js';
-import { passwordRoutes } from './account/password.js';
-import { profileRoutes } from './account/profile.js';
+import { type DeactivateHandlers, deactivateHandlers } from './account/deactivate.js';
+import { type DeviceHandlers, deviceHandlers } from './account/devices.js';
+import { type PasswordHandlers, passwordHandlers } from './account/password.js';
+import { type ProfileHandlers, profileHandlers } from './account/profile.js';
 import { type AccountViewName, resolveAction } from './account/views.js';
-import { SIGN_IN_CALLBACK_ROUTE } from './browser-session.js';
 import { messagePage } from './layout.js';
 import { crossSigningResetPage } from './pages/account.js';
 import { sendProblemPage } from './problem-page.js';
 
 export type { AccountDependencies } from './account/context.js';
+
+/** The account pages' handlers (their paths are in src/routes.ts); a view that is off has none. */
+export interface AccountHandlers {
+  /** Where signing in to these pages comes back to. */
+  callback: Middleware;
+  /** `/account/`: the default view, or the one an MSC4191 deep link (`?action=…`) asks for. */
+  overview: Middleware;
+  crossSigningReset: Middleware;
+  profile: ProfileHandlers;
+  emails: ContactHandlers;
+  phones?: ContactHandlers;
+  password?: PasswordHandlers;
+  devices: DeviceHandlers;
+  deactivate?: DeactivateHandlers;
+}
 
 /**
  * The account pages at `account_management_uri`: one view per concern (profile, email addresses, phone
@@ -26,49 +39,50 @@ export type { AccountDependencies } from './account/context.js';
  * (`?action=…`) leading to its view. Signing in goes through the same authorization flow as any client,
  * with mxauth's own first-party client, so there is one login page and one browser session.
  */
-export function accountRoutes(deps: AccountDependencies): Router {
-  const router = new Router();
+export function accountHandlers(deps: AccountDependencies): AccountHandlers {
   const ac = accountContext(deps);
 
-  router.get(SIGN_IN_CALLBACK_ROUTE, async (ctx) => {
+  const callback: Middleware = async (ctx) => {
     const returnTo = ac.browser.finishSignIn(ctx);
     if (!returnTo) return sendProblemPage(ctx, ac.chrome(ctx), { kind: 'sign_in_state_lost' });
     ctx.redirect(returnTo);
+  };
+
+  const devices = deviceHandlers(ac);
+  const profile = profileHandlers(ac);
+  const contacts = contactHandlers(ac);
+  const password = ac.views.includes('password') ? passwordHandlers(ac) : undefined;
+  const deactivate = ac.views.includes('deactivate') ? deactivateHandlers(ac) : undefined;
+  const views: Partial<Record<AccountViewName, (ctx: Context, who: Who) => Promise<void>>> = {
+    profile: profile.render,
+    emails: contacts.emails.render,
+    ...(contacts.phones ? { phones: contacts.phones.render } : {}),
+    devices: (ctx, who) => devices.render(ctx, who),
+    ...(password ? { password: password.render } : {}),
+    ...(deactivate ? { deactivate: deactivate.render } : {}),
+  };
+
+  const overview = viewHandler(ac, async (ctx, who) => {
+    const target = resolveAction(ctx.query, ac.views);
+    switch (target.kind) {
+      case 'cross_signing_reset':
+        return ac.send(
+          ctx,
+          crossSigningResetPage(ac.chrome(ctx), ac.frame(ctx, who, undefined), {
+            action: ac.path('/account/cross-signing-reset'),
+          }),
+        );
+      case 'device':
+        return devices.render(ctx, who, { focus: target });
+      case 'view':
+        return views[target.view]!(ctx, who);
+    }
   });
 
-  // Routes with fixed segments first: `/account/emails/codes/:id` before `/account/emails/:id/…`.
-  const renderDevices = deviceRoutes(router, ac);
-  const views: Partial<Record<AccountViewName, (ctx: Context, who: Who) => Promise<void>>> = {
-    profile: profileRoutes(router, ac),
-    ...contactRoutes(router, ac),
-    devices: (ctx, who) => renderDevices(ctx, who),
-  };
-  if (ac.views.includes('password')) views.password = passwordRoutes(router, ac);
-  if (ac.views.includes('deactivate')) views.deactivate = deactivateRoutes(router, ac);
-
-  router.get(
-    '/account/',
-    viewHandler(ac, async (ctx, who) => {
-      const target = resolveAction(ctx.query, ac.views);
-      switch (target.kind) {
-        case 'cross_signing_reset':
-          return ac.send(
-            ctx,
-            crossSigningResetPage(ac.chrome(ctx), ac.frame(ctx, who, undefined), {
-              action: ac.path('/account/cross-signing-reset'),
-            }),
-          );
-        case 'device':
-          return renderDevices(ctx, who, { focus: target });
-        case 'view':
-          return views[target.view]!(ctx, who);
-      }
-    }),
-  );
-
-  router.post(
-    '/account/cross-signing-reset',
-    formHandler(ac, '/account/?action=org.matrix.cross_signing_reset', async (ctx, who) => {
+  const crossSigningReset = formHandler(
+    ac,
+    '/account/?action=org.matrix.cross_signing_reset',
+    async (ctx, who) => {
       const c = ac.chrome(ctx);
       const allowed = await deps.users.allowCrossSigningReset(who.user.id);
       ac.send(
@@ -80,8 +94,18 @@ export function accountRoutes(deps: AccountDependencies): Router {
         ),
         allowed.ok ? 200 : 503,
       );
-    }),
+    },
   );
 
-  return router;
+  return {
+    callback,
+    overview,
+    crossSigningReset,
+    profile: profile.handlers,
+    emails: contacts.emails.handlers,
+    ...(contacts.phones ? { phones: contacts.phones.handlers } : {}),
+    ...(password ? { password: password.handlers } : {}),
+    devices: devices.handlers,
+    ...(deactivate ? { deactivate: deactivate.handlers } : {}),
+  };
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/config.js';
 import { lookOf } from './branding.js';
 import { SCRIPT } from './script.js';
@@ -25,36 +24,42 @@ function asset(body: string | Buffer, type: string, maxAge: number): Asset {
  * Cacheable, revalidated by ETag. Brand images are looked up by exact file name among those read at
  * start, so no request path ever reaches the file system.
  */
-export function assetRoutes(config: Config): Router {
-  const look = lookOf(config);
-  const router = new Router();
-  const fixed: Record<string, Asset | undefined> = {
-    '/assets/mxauth.css': asset(STYLESHEET, 'text/css; charset=utf-8', 3600),
-    '/assets/theme.css': asset(look.themeCss, 'text/css; charset=utf-8', 300),
-    '/assets/custom.css':
-      look.overrides.customCss === undefined
-        ? undefined
-        : asset(look.overrides.customCss, 'text/css; charset=utf-8', 300),
-    '/assets/mxauth.js': asset(SCRIPT, 'text/javascript; charset=utf-8', 3600),
-  };
-  for (const [path, found] of Object.entries(fixed)) {
-    if (found) router.get(path, (ctx) => send(ctx, found));
-  }
+export interface AssetHandlers {
+  stylesheet: Middleware;
+  theme: Middleware;
+  /** Absent without a custom.css in the override directory: the path is then not found. */
+  customCss?: Middleware;
+  script: Middleware;
+  brandImage: Middleware;
+}
 
+export function assetHandlers(config: Config): AssetHandlers {
+  const look = lookOf(config);
+  const serve =
+    (found: Asset): Middleware =>
+    (ctx) =>
+      send(ctx, found);
   const images = new Map(
     [...look.overrides.images].map(([name, image]) => [name, asset(image.body, image.type, 300)]),
   );
-  router.get('/assets/brand/:file', (ctx) => {
-    const found = images.get(ctx.params.file ?? '');
-    if (!found) return;
-    // An SVG opened on its own is a document of this origin: it gets no scripts and no forms.
-    ctx.set(
-      'Content-Security-Policy',
-      "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox",
-    );
-    send(ctx, found);
-  });
-  return router;
+  return {
+    stylesheet: serve(asset(STYLESHEET, 'text/css; charset=utf-8', 3600)),
+    theme: serve(asset(look.themeCss, 'text/css; charset=utf-8', 300)),
+    ...(look.overrides.customCss === undefined
+      ? {}
+      : { customCss: serve(asset(look.overrides.customCss, 'text/css; charset=utf-8', 300)) }),
+    script: serve(asset(SCRIPT, 'text/javascript; charset=utf-8', 3600)),
+    brandImage: (ctx) => {
+      const found = images.get(ctx.params.file ?? '');
+      if (!found) return;
+      // An SVG opened on its own is a document of this origin: it gets no scripts and no forms.
+      ctx.set(
+        'Content-Security-Policy',
+        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox",
+      );
+      send(ctx, found);
+    },
+  };
 }
 
 function send(ctx: Context, found: Asset): void {

@@ -1,5 +1,4 @@
-import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/config.js';
 import { addressBucket, type RateLimiter } from '../services/rate-limit.js';
 import type { UserService } from '../services/users.js';
@@ -10,7 +9,7 @@ import { passwordAdvice } from './password-advice.js';
 import { sendProblemJson } from './problem-page.js';
 import { registerProblemMessage } from './register-problems.js';
 
-/** Routes of the JSON checks, relative to public_base's path. */
+/** The JSON checks' paths (relative to public_base's path; served as src/routes.ts lists), for links. */
 export const AVAILABILITY_ROUTE = '/register/available';
 export const STRENGTH_ROUTE = '/password-strength';
 
@@ -32,9 +31,13 @@ export interface LiveCheckLimits {
  * strong a password is. Both are rate-limited per client address; the strength check takes the password
  * in a POST body (never in a URL, which would be logged) with the form's CSRF token.
  */
-export function liveCheckRoutes(deps: LiveCheckDependencies): Router {
+export interface LiveCheckHandlers {
+  availability: Middleware;
+  strength: Middleware;
+}
+
+export function liveCheckHandlers(deps: LiveCheckDependencies): LiveCheckHandlers {
   const { config, users, csrf } = deps;
-  const router = new Router();
   const chrome = pageChrome(config);
   const { limits } = deps;
 
@@ -55,7 +58,7 @@ export function liveCheckRoutes(deps: LiveCheckDependencies): Router {
     return true;
   };
 
-  router.get(AVAILABILITY_ROUTE, async (ctx) => {
+  const availability: Middleware = async (ctx) => {
     if (!config.account.password_registration_enabled)
       return json(ctx, 404, { error: 'not_found', message: 'Registration is disabled.' });
     if (limited(ctx, limits.availability)) return;
@@ -69,9 +72,9 @@ export function liveCheckRoutes(deps: LiveCheckDependencies): Router {
     const message = registerProblemMessage(t, checked.error);
     // `available: null`: the homeserver could not be asked, so nobody knows yet.
     json(ctx, 200, { available: unknown ? null : false, reason: checked.error.kind, message });
-  });
+  };
 
-  router.post(STRENGTH_ROUTE, async (ctx) => {
+  const strength: Middleware = async (ctx) => {
     const body = await readForm(ctx);
     if (!csrf.verify(ctx, body.csrf)) return sendProblemJson(ctx, chrome(ctx), { kind: 'form_expired' });
     if (limited(ctx, limits.strength)) return;
@@ -79,7 +82,7 @@ export function liveCheckRoutes(deps: LiveCheckDependencies): Router {
     const inputs = (body.user_inputs ?? '').split('\n').slice(0, 10);
     const advice = passwordAdvice(t, body.password ?? '', config.passwords.minimumComplexity, inputs);
     json(ctx, 200, { score: advice.score, acceptable: advice.acceptable, message: advice.message });
-  });
+  };
 
-  return router;
+  return { availability, strength };
 }

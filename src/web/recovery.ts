@@ -1,5 +1,4 @@
-import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/config.js';
 import { validateEmail } from '../domain/email.js';
 import { userId } from '../domain/matrix-id.js';
@@ -19,7 +18,7 @@ import { recoverDonePage, recoverExpiredPage, recoverResetPage } from './pages/r
 import { passwordAdvice } from './password-advice.js';
 import { sendProblemPage } from './problem-page.js';
 
-/** The recovery page, relative to public_base's path; links are `<public_base>recover/<token>`. */
+/** The recovery page, relative to public_base's path (rows in src/routes.ts); links are `<public_base>recover/<token>`. */
 export const RECOVER_ROUTE = '/recover';
 
 export interface RecoveryDependencies {
@@ -45,9 +44,17 @@ export interface RecoveryLimits {
  * password may have no authorization in progress. Asking for a link gives the same page whatever the
  * address; the link opens a form for a new password, once.
  */
-export function recoveryRoutes(deps: RecoveryDependencies): Router {
+export interface RecoveryHandlers {
+  /** `GET /recover`: the form asking for a link. */
+  requestForm: Middleware;
+  request: Middleware;
+  /** `GET /recover/:token`: the form for a new password. */
+  resetForm: Middleware;
+  reset: Middleware;
+}
+
+export function recoveryHandlers(deps: RecoveryDependencies): RecoveryHandlers {
   const { config, csrf, recovery } = deps;
-  const router = new Router();
   const root = config.http.publicBase.pathname;
   const chrome = pageChrome(config);
   const { limits } = deps;
@@ -109,11 +116,11 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
   const renderExpired = (ctx: Context) =>
     page(ctx, recoverExpiredPage(chrome(ctx), { requestUrl: requestPath }), 410);
 
-  router.get(RECOVER_ROUTE, (ctx) => {
+  const requestForm: Middleware = (ctx) => {
     if (enabled(ctx)) renderRequest(ctx);
-  });
+  };
 
-  router.post(RECOVER_ROUTE, async (ctx) => {
+  const request: Middleware = async (ctx) => {
     if (!enabled(ctx)) return;
     const body = await form(ctx);
     if (!body) return;
@@ -132,18 +139,18 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
       deps.logger.error({ err: e }, 'recovery link not sent');
     });
     page(ctx, recoverSentPage(chrome(ctx), { email: email.value, minutes: RECOVERY_LINK_MINUTES }));
-  });
+  };
 
-  router.get(`${RECOVER_ROUTE}/:token`, async (ctx) => {
+  const resetForm: Middleware = async (ctx) => {
     hideToken(ctx);
     if (!enabled(ctx)) return;
     const token = ctx.params.token ?? '';
     const found = await recovery.find(token);
     if (!found) return renderExpired(ctx);
     renderReset(ctx, token, found.user.localpart);
-  });
+  };
 
-  router.post(`${RECOVER_ROUTE}/:token`, async (ctx) => {
+  const reset: Middleware = async (ctx) => {
     hideToken(ctx);
     if (!enabled(ctx)) return;
     const token = ctx.params.token ?? '';
@@ -180,7 +187,7 @@ export function recoveryRoutes(deps: RecoveryDependencies): Router {
       ctx,
       recoverDonePage(chrome(ctx), { signInUrl: publicPath(root, '/account/'), sessionsEnded: endSessions }),
     );
-  });
+  };
 
-  return router;
+  return { requestForm, request, resetForm, reset };
 }

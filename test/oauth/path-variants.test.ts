@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
-import { ENGINE_ROUTES } from '../../src/oauth/engine-routes.js';
 import { ROUTES } from '../../src/oauth/provider.js';
+import { isEngineRoute } from '../../src/routes.js';
 import { newBrowser, type Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import { introspect, type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
@@ -211,21 +211,21 @@ for (const kind of DATABASE_KINDS) {
       ) as Record<string, unknown>;
       const served = engineSourceRoutes().filter(({ base }) => {
         const advertised = ADVERTISED_BY[base];
-        assert.ok(advertised, `a route under ${base} the test does not know: add it to ENGINE_ROUTES`);
+        assert.ok(advertised, `a route under ${base} the test does not know: add it to src/routes.ts`);
         return advertised === 'always' || (advertised !== 'mxauth' && discovery[advertised] !== undefined);
       });
       for (const { method, path } of served) {
-        const route = ENGINE_ROUTES.find((r) => r.template === path);
-        assert.ok(route, `${path} is missing from ENGINE_ROUTES`);
-        assert.ok(route.methods.includes(method), `${method} ${path} is missing from ENGINE_ROUTES`);
+        const route = server.mxauth.routes.find((r) => isEngineRoute(r) && r.path === path);
+        assert.ok(route, `${path} is missing from the engine's rows of src/routes.ts`);
+        assert.ok(route.methods.includes(method), `${method} ${path} is missing from src/routes.ts`);
       }
     });
 
     test('other spellings of every engine route are not found; the canonical one reaches the engine', async () => {
       const failures: string[] = [];
       let sent = 0;
-      for (const route of ENGINE_ROUTES) {
-        const path = route.template.replace(/:\w+/g, ID);
+      for (const route of server.mxauth.routes.filter(isEngineRoute)) {
+        const path = route.path.replace(/:\w+/g, ID);
         for (const method of route.methods) {
           const canonical = await raw(server.base, method, path, requestFor(method, path));
           if (notFoundByMxauth(canonical)) failures.push(`${method} ${path} (canonical) is not found`);

@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { VerificationCode } from '../../domain/account.js';
 import type { Result } from '../../domain/result.js';
 import type {
@@ -49,16 +48,34 @@ interface ContactKind {
   ): Promise<Result<VerificationCode, StartVerificationProblem>>;
   finish(who: Who, id: string, code: string): Promise<Result<unknown, FinishVerificationProblem>>;
   remove(who: Who, id: string): Promise<Result<unknown, { kind: string }>>;
+  /** Addresses only: which one is the primary. */
+  setPrimary?(who: Who, id: string): Promise<Result<unknown, unknown>>;
+}
+
+/** The forms of one view; `codes/:id…` are a code's, sent to an address or number being added. */
+export interface ContactHandlers {
+  view: Middleware;
+  add: Middleware;
+  verify: Middleware;
+  resend: Middleware;
+  cancel: Middleware;
+  remove: Middleware;
+  /** Addresses only. */
+  makePrimary?: Middleware;
+}
+
+type RenderView = (ctx: Context, who: Who) => Promise<void>;
+
+export interface ContactView {
+  render: RenderView;
+  handlers: ContactHandlers;
 }
 
 /**
  * The email addresses and phone numbers views: the list, adding one (a code is sent; it is added once
  * the code is typed in), and removing one; for addresses, choosing the primary one.
  */
-export function contactRoutes(
-  router: Router,
-  ac: AccountContext,
-): { emails: RenderView; phones?: RenderView } {
+export function contactHandlers(ac: AccountContext): { emails: ContactView; phones?: ContactView } {
   const { settings, config } = ac;
   const emailsRoute = VIEW_ROUTES.emails;
 
@@ -95,6 +112,7 @@ export function contactRoutes(
     start: (who, input, language) => settings.startAddingEmail(who.user, input, language),
     finish: (who, id, code) => settings.finishAddingEmail(who.user, id, code),
     remove: (who, id) => settings.removeEmail(who.user, id),
+    setPrimary: (who, id) => settings.setPrimaryEmail(who.user, id),
   };
 
   const phones: ContactKind = {
@@ -119,14 +137,12 @@ export function contactRoutes(
   };
 
   return {
-    emails: contactKindRoutes(router, ac, emails),
-    ...(ac.views.includes('phones') ? { phones: contactKindRoutes(router, ac, phones) } : {}),
+    emails: contactKindHandlers(ac, emails),
+    ...(ac.views.includes('phones') ? { phones: contactKindHandlers(ac, phones) } : {}),
   };
 }
 
-type RenderView = (ctx: Context, who: Who) => Promise<void>;
-
-function contactKindRoutes(router: Router, ac: AccountContext, kind: ContactKind): RenderView {
+function contactKindHandlers(ac: AccountContext, kind: ContactKind): ContactView {
   const route = VIEW_ROUTES[kind.view];
   const code = (id: string, action = '') => ac.path(`${route}/codes/${id}${action}`);
 
@@ -196,118 +212,102 @@ function contactKindRoutes(router: Router, ac: AccountContext, kind: ContactKind
     }
   };
 
-  router.get(
-    route,
-    viewHandler(ac, async (ctx, who) => render(ctx, who)),
-  );
+  const view = viewHandler(ac, async (ctx, who) => render(ctx, who));
 
-  router.post(
-    route,
-    change(async (ctx, who, form) => {
-      const t = ac.chrome(ctx).t;
-      const typed = form[kind.field] ?? '';
-      const sent = await kind.start(who, typed, t.language);
-      if (!sent.ok) return render(ctx, who, { ...startProblem(t, sent.error), typed });
-      ac.pending.add(ctx, sent.value.id);
-      ac.redirectDone(ctx, route, 'code_sent');
-    }),
-  );
+  const add = change(async (ctx, who, form) => {
+    const t = ac.chrome(ctx).t;
+    const typed = form[kind.field] ?? '';
+    const sent = await kind.start(who, typed, t.language);
+    if (!sent.ok) return render(ctx, who, { ...startProblem(t, sent.error), typed });
+    ac.pending.add(ctx, sent.value.id);
+    ac.redirectDone(ctx, route, 'code_sent');
+  });
 
-  router.post(
-    `${route}/codes/:id`,
-    change(async (ctx, who, form) => {
-      const t = ac.chrome(ctx).t;
-      const id = ctx.params.id!;
-      const finished = await kind.finish(who, id, (form.code ?? '').slice(0, 32));
-      if (finished.ok) {
-        ac.pending.remove(ctx, id);
-        return ac.redirectDone(ctx, route, kind.added);
-      }
-      const problem = finished.error;
-      // A dead code's field goes away; a wrong one stays, marked, for another try.
-      if (problem.kind !== 'wrong_code' && problem.kind !== 'rate_limited') ac.pending.remove(ctx, id);
-      const error = (() => {
-        switch (problem.kind) {
-          case 'wrong_code':
-            return t('account.contacts.error.wrong_code', { left: String(problem.attemptsLeft) });
-          case 'rate_limited':
-            return t('account.contacts.error.rate_limited');
-          case 'too_many_attempts':
-            return t('account.contacts.error.too_many_attempts');
-          case 'expired':
-            return t('account.contacts.error.expired');
-          case 'taken':
-            return t(kind.taken);
-        }
-      })();
-      return render(ctx, who, {
-        error,
-        status: problem.kind === 'rate_limited' ? 429 : 400,
-        ...(problem.kind === 'wrong_code' ? { invalidPendingId: id } : {}),
-      });
-    }),
-  );
-
-  router.post(
-    `${route}/codes/:id/resend`,
-    change(async (ctx, who) => {
-      const t = ac.chrome(ctx).t;
-      const id = ctx.params.id!;
-      const sent = await ac.settings.resend(who.user, kind.purpose, id, t.language);
-      if (!sent.ok) {
-        if (sent.error.kind === 'not_found') ac.pending.remove(ctx, id);
-        return render(ctx, who, {
-          error: t(
-            sent.error.kind === 'throttled'
-              ? 'account.contacts.error.throttled'
-              : 'account.contacts.error.expired',
-          ),
-          status: sent.error.kind === 'throttled' ? 429 : 400,
-        });
-      }
+  const verify = change(async (ctx, who, form) => {
+    const t = ac.chrome(ctx).t;
+    const id = ctx.params.id!;
+    const finished = await kind.finish(who, id, (form.code ?? '').slice(0, 32));
+    if (finished.ok) {
       ac.pending.remove(ctx, id);
-      ac.pending.add(ctx, sent.value.id);
-      ac.redirectDone(ctx, route, 'code_sent');
-    }),
-  );
-
-  router.post(
-    `${route}/codes/:id/cancel`,
-    formHandler(ac, route, async (ctx) => {
-      ac.pending.remove(ctx, ctx.params.id!);
-      ac.redirectDone(ctx, route, 'cancelled');
-    }),
-  );
-
-  if (kind.view === 'emails')
-    router.post(
-      `${route}/:id/primary`,
-      change(async (ctx, who) => {
-        const made = await ac.settings.setPrimaryEmail(who.user, ctx.params.id!);
-        if (!made.ok)
-          return render(ctx, who, {
-            error: ac.chrome(ctx).t('account.contacts.error.not_found'),
-            status: 404,
-          });
-        ac.redirectDone(ctx, route, 'primary');
-      }),
-    );
-
-  router.post(
-    `${route}/:id/remove`,
-    change(async (ctx, who) => {
-      const t = ac.chrome(ctx).t;
-      const removed = await kind.remove(who, ctx.params.id!);
-      if (!removed.ok) {
-        const last = removed.error.kind === 'last_verified';
-        return render(ctx, who, {
-          error: t(last ? 'account.emails.keep_reason' : 'account.contacts.error.not_found'),
-          status: last ? 400 : 404,
-        });
+      return ac.redirectDone(ctx, route, kind.added);
+    }
+    const problem = finished.error;
+    // A dead code's field goes away; a wrong one stays, marked, for another try.
+    if (problem.kind !== 'wrong_code' && problem.kind !== 'rate_limited') ac.pending.remove(ctx, id);
+    const error = (() => {
+      switch (problem.kind) {
+        case 'wrong_code':
+          return t('account.contacts.error.wrong_code', { left: String(problem.attemptsLeft) });
+        case 'rate_limited':
+          return t('account.contacts.error.rate_limited');
+        case 'too_many_attempts':
+          return t('account.contacts.error.too_many_attempts');
+        case 'expired':
+          return t('account.contacts.error.expired');
+        case 'taken':
+          return t(kind.taken);
       }
-      ac.redirectDone(ctx, route, 'removed');
-    }),
-  );
+    })();
+    return render(ctx, who, {
+      error,
+      status: problem.kind === 'rate_limited' ? 429 : 400,
+      ...(problem.kind === 'wrong_code' ? { invalidPendingId: id } : {}),
+    });
+  });
 
-  return (ctx, who) => render(ctx, who);
+  const resend = change(async (ctx, who) => {
+    const t = ac.chrome(ctx).t;
+    const id = ctx.params.id!;
+    const sent = await ac.settings.resend(who.user, kind.purpose, id, t.language);
+    if (!sent.ok) {
+      if (sent.error.kind === 'not_found') ac.pending.remove(ctx, id);
+      return render(ctx, who, {
+        error: t(
+          sent.error.kind === 'throttled'
+            ? 'account.contacts.error.throttled'
+            : 'account.contacts.error.expired',
+        ),
+        status: sent.error.kind === 'throttled' ? 429 : 400,
+      });
+    }
+    ac.pending.remove(ctx, id);
+    ac.pending.add(ctx, sent.value.id);
+    ac.redirectDone(ctx, route, 'code_sent');
+  });
+
+  const cancel = formHandler(ac, route, async (ctx) => {
+    ac.pending.remove(ctx, ctx.params.id!);
+    ac.redirectDone(ctx, route, 'cancelled');
+  });
+
+  const setPrimary = kind.setPrimary;
+  const makePrimary =
+    setPrimary &&
+    change(async (ctx, who) => {
+      const made = await setPrimary(who, ctx.params.id!);
+      if (!made.ok)
+        return render(ctx, who, {
+          error: ac.chrome(ctx).t('account.contacts.error.not_found'),
+          status: 404,
+        });
+      ac.redirectDone(ctx, route, 'primary');
+    });
+
+  const remove = change(async (ctx, who) => {
+    const t = ac.chrome(ctx).t;
+    const removed = await kind.remove(who, ctx.params.id!);
+    if (!removed.ok) {
+      const last = removed.error.kind === 'last_verified';
+      return render(ctx, who, {
+        error: t(last ? 'account.emails.keep_reason' : 'account.contacts.error.not_found'),
+        status: last ? 400 : 404,
+      });
+    }
+    ac.redirectDone(ctx, route, 'removed');
+  });
+
+  return {
+    render: (ctx, who) => render(ctx, who),
+    handlers: { view, add, verify, resend, cancel, remove, ...(makePrimary ? { makePrimary } : {}) },
+  };
 }

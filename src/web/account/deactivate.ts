@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { messagePage } from '../layout.js';
 import { deactivatePage } from '../pages/account-deactivate.js';
 import { type AccountContext, formHandler, viewHandler, type Who } from './context.js';
@@ -7,15 +6,20 @@ import { VIEW_ROUTES } from './views.js';
 
 const ROUTE = VIEW_ROUTES.deactivate;
 
+export interface DeactivateHandlers {
+  view: Middleware;
+  deactivate: Middleware;
+}
+
 /**
  * The deactivation view: a warning, the password again (or the username typed out, for an account
  * without a password), and whether to erase the data on the homeserver too. Then a final page: every
  * session of the account has ended, this browser's included.
  */
-export function deactivateRoutes(
-  router: Router,
-  ac: AccountContext,
-): (ctx: Context, who: Who) => Promise<void> {
+export function deactivateHandlers(ac: AccountContext): {
+  render: (ctx: Context, who: Who) => Promise<void>;
+  handlers: DeactivateHandlers;
+} {
   const render = async (
     ctx: Context,
     who: Who,
@@ -35,40 +39,34 @@ export function deactivateRoutes(
     );
   };
 
-  router.get(
-    ROUTE,
-    viewHandler(ac, (ctx, who) => render(ctx, who)),
-  );
+  const view = viewHandler(ac, (ctx, who) => render(ctx, who));
 
-  router.post(
-    ROUTE,
-    formHandler(ac, ROUTE, async (ctx, who, form) => {
-      const t = ac.chrome(ctx).t;
-      const erase = form.erase === 'yes';
-      const done = await ac.settings.deactivate(who.user, {
-        password: form.password ?? '',
-        confirmation: form.confirmation ?? '',
+  const deactivate = formHandler(ac, ROUTE, async (ctx, who, form) => {
+    const t = ac.chrome(ctx).t;
+    const erase = form.erase === 'yes';
+    const done = await ac.settings.deactivate(who.user, {
+      password: form.password ?? '',
+      confirmation: form.confirmation ?? '',
+      erase,
+      allowAttempt: () => ac.passwordAttempt(ctx, who.user),
+    });
+    if (!done.ok) {
+      const kind = done.error.kind;
+      return render(ctx, who, {
+        error: t(
+          kind === 'rate_limited'
+            ? 'account.password.error.rate_limited'
+            : kind === 'wrong_password'
+              ? 'account.password.error.wrong'
+              : 'account.deactivate.error.confirmation',
+        ),
+        status: kind === 'rate_limited' ? 429 : 400,
         erase,
-        allowAttempt: () => ac.passwordAttempt(ctx, who.user),
       });
-      if (!done.ok) {
-        const kind = done.error.kind;
-        return render(ctx, who, {
-          error: t(
-            kind === 'rate_limited'
-              ? 'account.password.error.rate_limited'
-              : kind === 'wrong_password'
-                ? 'account.password.error.wrong'
-                : 'account.deactivate.error.confirmation',
-          ),
-          status: kind === 'rate_limited' ? 429 : 400,
-          erase,
-        });
-      }
-      const c = ac.chrome(ctx);
-      ac.send(ctx, messagePage(c, t('account.deactivated.title'), t('account.deactivated.body')));
-    }),
-  );
+    }
+    const c = ac.chrome(ctx);
+    ac.send(ctx, messagePage(c, t('account.deactivated.title'), t('account.deactivated.body')));
+  });
 
-  return render;
+  return { render, handlers: { view, deactivate } };
 }

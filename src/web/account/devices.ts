@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { ACCOUNT_CLIENT_ID } from '../../oauth/provider.js';
 import { messagePage } from '../layout.js';
 import { accountMessagePage, type BrowserRow, type DeviceRow, devicesPage } from '../pages/account.js';
@@ -24,11 +23,21 @@ export type RenderDevices = (
   options?: { focus?: DevicesFocus; error?: string; status?: number },
 ) => Promise<void>;
 
+export interface DeviceHandlers {
+  view: Middleware;
+  endSession: Middleware;
+  renameSession: Middleware;
+  endCompatSession: Middleware;
+  renameCompatSession: Middleware;
+  endBrowserSession: Middleware;
+  signOutOthers: Middleware;
+}
+
 /**
  * The devices view: Matrix devices (OAuth and compatibility sessions) with rename and sign-out, the
  * browsers signed in to these pages, and signing out everywhere else.
  */
-export function deviceRoutes(router: Router, ac: AccountContext): RenderDevices {
+export function deviceHandlers(ac: AccountContext): { render: RenderDevices; handlers: DeviceHandlers } {
   const { engine, sessions, compat } = ac.deps;
 
   const deviceRows = async (ctx: Context, who: Who): Promise<DeviceRow[]> => {
@@ -126,10 +135,7 @@ export function deviceRoutes(router: Router, ac: AccountContext): RenderDevices 
     );
   };
 
-  router.get(
-    ROUTE,
-    viewHandler(ac, (ctx, who) => render(ctx, who)),
-  );
+  const view = viewHandler(ac, (ctx, who) => render(ctx, who));
 
   /** A form about one of the person's sessions: found and theirs, else 404 (someone else's looks unknown). */
   const sessionForm = <S extends { userId: string }>(
@@ -161,59 +167,52 @@ export function deviceRoutes(router: Router, ac: AccountContext): RenderDevices 
   const oauthSession = (id: string) => sessions.find(id);
   const compatSession = (id: string) => compat.find(id);
 
-  router.post(
-    '/account/sessions/:id/end',
-    sessionForm(oauthSession, async (ctx, _who, session) => {
-      if (!session.finishedAt) await sessions.end(session);
-      ctx.redirect(`${ac.path(HOME)}?ended=1`);
-    }),
+  const endSession = sessionForm(oauthSession, async (ctx, _who, session) => {
+    if (!session.finishedAt) await sessions.end(session);
+    ctx.redirect(`${ac.path(HOME)}?ended=1`);
+  });
+  const renameSession = sessionForm(
+    oauthSession,
+    renameWith((session, name) => sessions.rename(session, name)),
   );
-  router.post(
-    '/account/sessions/:id/rename',
-    sessionForm(
-      oauthSession,
-      renameWith((session, name) => sessions.rename(session, name)),
-    ),
-  );
-  router.post(
-    '/account/compat-sessions/:id/end',
-    sessionForm(compatSession, async (ctx, _who, session) => {
-      if (!session.finishedAt) await compat.end(session);
-      ctx.redirect(`${ac.path(HOME)}?ended=1`);
-    }),
-  );
-  router.post(
-    '/account/compat-sessions/:id/rename',
-    sessionForm(
-      compatSession,
-      renameWith((session, name) => compat.rename(session, name)),
-    ),
+  const endCompatSession = sessionForm(compatSession, async (ctx, _who, session) => {
+    if (!session.finishedAt) await compat.end(session);
+    ctx.redirect(`${ac.path(HOME)}?ended=1`);
+  });
+  const renameCompatSession = sessionForm(
+    compatSession,
+    renameWith((session, name) => compat.rename(session, name)),
   );
 
-  router.post(
-    '/account/browser-sessions/:id/end',
-    formHandler(ac, ROUTE, async (ctx, who) => {
-      const uid = ctx.params.id!;
-      const ended = await ac.settings.endBrowserSession(who.user, uid);
-      const c = ac.chrome(ctx);
-      if (!ended.ok) return render(ctx, who, { error: c.t('account.no_session'), status: 404 });
-      // This browser signed itself out: there is no account page to go back to.
-      if (uid === who.sessionUid)
-        return ac.send(
-          ctx,
-          messagePage(c, c.t('account.browsers.ended_this_title'), c.t('account.browsers.ended_this')),
-        );
-      ac.redirectDone(ctx, ROUTE, 'browser_ended');
-    }),
-  );
+  const endBrowserSession = formHandler(ac, ROUTE, async (ctx, who) => {
+    const uid = ctx.params.id!;
+    const ended = await ac.settings.endBrowserSession(who.user, uid);
+    const c = ac.chrome(ctx);
+    if (!ended.ok) return render(ctx, who, { error: c.t('account.no_session'), status: 404 });
+    // This browser signed itself out: there is no account page to go back to.
+    if (uid === who.sessionUid)
+      return ac.send(
+        ctx,
+        messagePage(c, c.t('account.browsers.ended_this_title'), c.t('account.browsers.ended_this')),
+      );
+    ac.redirectDone(ctx, ROUTE, 'browser_ended');
+  });
 
-  router.post(
-    '/account/devices/sign-out-others',
-    formHandler(ac, ROUTE, async (ctx, who) => {
-      await ac.settings.signOutEverywhereElse(who.user, who.sessionUid);
-      ac.redirectDone(ctx, ROUTE, 'signed_out_others');
-    }),
-  );
+  const signOutOthers = formHandler(ac, ROUTE, async (ctx, who) => {
+    await ac.settings.signOutEverywhereElse(who.user, who.sessionUid);
+    ac.redirectDone(ctx, ROUTE, 'signed_out_others');
+  });
 
-  return render;
+  return {
+    render,
+    handlers: {
+      view,
+      endSession,
+      renameSession,
+      endCompatSession,
+      renameCompatSession,
+      endBrowserSession,
+      signOutOthers,
+    },
+  };
 }

@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { ChangePasswordProblem } from '../../services/account-settings.js';
 import type { Translate } from '../i18n.js';
 import { passwordPage } from '../pages/account-password.js';
@@ -37,14 +36,19 @@ function describe(t: Translate, problem: ChangePasswordProblem): Omit<Refusal, '
   }
 }
 
+export interface PasswordHandlers {
+  view: Middleware;
+  change: Middleware;
+}
+
 /**
  * The password view: the current password (limited like sign-in), the new one twice under the strength
  * policy, and optionally signing out everywhere else. The primary address is told by mail.
  */
-export function passwordRoutes(
-  router: Router,
-  ac: AccountContext,
-): (ctx: Context, who: Who) => Promise<void> {
+export function passwordHandlers(ac: AccountContext): {
+  render: (ctx: Context, who: Who) => Promise<void>;
+  handlers: PasswordHandlers;
+} {
   const render = async (ctx: Context, who: Who, refused?: Refusal) => {
     const hasPassword = await ac.settings.hasPassword(who.user);
     ac.send(
@@ -58,28 +62,22 @@ export function passwordRoutes(
     );
   };
 
-  router.get(
-    ROUTE,
-    viewHandler(ac, (ctx, who) => render(ctx, who)),
-  );
+  const view = viewHandler(ac, (ctx, who) => render(ctx, who));
 
-  router.post(
-    ROUTE,
-    formHandler(ac, ROUTE, async (ctx, who, form) => {
-      const t = ac.chrome(ctx).t;
-      const signOutOthers = form.sign_out_others === 'yes';
-      const changed = await ac.settings.changePassword(who.user, {
-        current: form.current_password ?? '',
-        next: form.new_password ?? '',
-        confirmation: form.new_password_confirm ?? '',
-        language: t.language,
-        allowAttempt: () => ac.passwordAttempt(ctx, who.user),
-      });
-      if (!changed.ok) return render(ctx, who, { ...describe(t, changed.error), signOutOthers });
-      if (signOutOthers) await ac.settings.signOutEverywhereElse(who.user, who.sessionUid);
-      ac.redirectDone(ctx, ROUTE, signOutOthers ? 'password_changed_signed_out' : 'password_changed');
-    }),
-  );
+  const change = formHandler(ac, ROUTE, async (ctx, who, form) => {
+    const t = ac.chrome(ctx).t;
+    const signOutOthers = form.sign_out_others === 'yes';
+    const changed = await ac.settings.changePassword(who.user, {
+      current: form.current_password ?? '',
+      next: form.new_password ?? '',
+      confirmation: form.new_password_confirm ?? '',
+      language: t.language,
+      allowAttempt: () => ac.passwordAttempt(ctx, who.user),
+    });
+    if (!changed.ok) return render(ctx, who, { ...describe(t, changed.error), signOutOthers });
+    if (signOutOthers) await ac.settings.signOutEverywhereElse(who.user, who.sessionUid);
+    ac.redirectDone(ctx, ROUTE, signOutOthers ? 'password_changed_signed_out' : 'password_changed');
+  });
 
-  return render;
+  return { render, handlers: { view, change } };
 }

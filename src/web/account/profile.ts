@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { MAX_DISPLAY_NAME_LENGTH } from '../../domain/display-name.js';
 import type { DisplayNameProblem } from '../../services/account-settings.js';
 import type { MessageKey } from '../i18n.js';
@@ -15,8 +14,16 @@ const PROBLEMS: Record<DisplayNameProblem['kind'], MessageKey> = {
   control_characters: 'account.profile.error.control_characters',
 };
 
+export interface ProfileHandlers {
+  view: Middleware;
+  save: Middleware;
+}
+
 /** The profile view: the Matrix user id, and the display name (saved here and on the homeserver). */
-export function profileRoutes(router: Router, ac: AccountContext): (ctx: Context, who: Who) => Promise<void> {
+export function profileHandlers(ac: AccountContext): {
+  render: (ctx: Context, who: Who) => Promise<void>;
+  handlers: ProfileHandlers;
+} {
   const allowed = ac.config.account.displayname_change_allowed;
 
   const render = async (
@@ -37,26 +44,20 @@ export function profileRoutes(router: Router, ac: AccountContext): (ctx: Context
     );
   };
 
-  router.get(
-    ROUTE,
-    viewHandler(ac, async (ctx, who) => render(ctx, who)),
-  );
+  const view = viewHandler(ac, async (ctx, who) => render(ctx, who));
 
-  router.post(
-    ROUTE,
-    formHandler(ac, ROUTE, async (ctx, who, form) => {
-      const t = ac.chrome(ctx).t;
-      if (!allowed)
-        return render(ctx, who, { error: t('account.profile.display_name_locked'), typed: '', status: 403 });
-      const typed = form.displayname ?? '';
-      const saved = await ac.settings.setDisplayName(who.user, typed);
-      if (!saved.ok) {
-        const error = t(PROBLEMS[saved.error.kind], { max: String(MAX_DISPLAY_NAME_LENGTH) });
-        return render(ctx, who, { error, typed, status: 400 });
-      }
-      ac.redirectDone(ctx, ROUTE, 'saved');
-    }),
-  );
+  const save = formHandler(ac, ROUTE, async (ctx, who, form) => {
+    const t = ac.chrome(ctx).t;
+    if (!allowed)
+      return render(ctx, who, { error: t('account.profile.display_name_locked'), typed: '', status: 403 });
+    const typed = form.displayname ?? '';
+    const saved = await ac.settings.setDisplayName(who.user, typed);
+    if (!saved.ok) {
+      const error = t(PROBLEMS[saved.error.kind], { max: String(MAX_DISPLAY_NAME_LENGTH) });
+      return render(ctx, who, { error, typed, status: 400 });
+    }
+    ac.redirectDone(ctx, ROUTE, 'saved');
+  });
 
-  return render;
+  return { render, handlers: { view, save } };
 }
