@@ -12,6 +12,8 @@ import { messageJobHandlers } from './message-handlers.js';
 import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
 import { recordQuery } from './observability/request-context.js';
+import { BrowserSessionService } from './services/browser-sessions.js';
+import { ClientLocalizationService } from './services/client-localizations.js';
 import { CompatSessionService } from './services/compat-sessions.js';
 import { InteractionReads } from './services/interaction-reads.js';
 import { LoginLimits } from './services/login-limits.js';
@@ -22,6 +24,7 @@ import { RegistrationTokenService } from './services/registration-tokens.js';
 import { SecretBox } from './services/secret-box.js';
 import { LocalPasswordBackend, SignInService } from './services/sign-in.js';
 import { TermsService } from './services/terms.js';
+import { UserinfoService } from './services/userinfo.js';
 import { UserService } from './services/users.js';
 import { VerificationService } from './services/verification.js';
 import { type Database, openDatabase } from './storage/database.js';
@@ -56,6 +59,12 @@ export interface Services {
   recovery: RecoveryService;
   /** The repository reads of the authorization pages. */
   interactionReads: InteractionReads;
+  /** The browser signed in to mxauth's own pages: its account and its activity. */
+  browserSessions: BrowserSessionService;
+  /** The OpenID userinfo claims of an access token. */
+  userinfo: UserinfoService;
+  /** Localized metadata of registered clients, which the engine does not keep. */
+  clientLocalizations: ClientLocalizationService;
   /** Changes to tokens and their owners, for the introspection cache; when asked for (the server). */
   tokenChanges?: TokenChanges;
   close(): Promise<void>;
@@ -194,6 +203,9 @@ export async function openServices(config: Config, options: ServiceOptions): Pro
     registrationTokens: new RegistrationTokenService(storage, { clock, rng }),
     recovery,
     interactionReads: new InteractionReads(storage),
+    browserSessions: new BrowserSessionService(storage),
+    userinfo: new UserinfoService(storage),
+    clientLocalizations: new ClientLocalizationService(storage),
     tokenChanges,
     close: async () => {
       await worker.stop();

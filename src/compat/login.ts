@@ -8,7 +8,6 @@ import type { CompatSessionService } from '../services/compat-sessions.js';
 import type { LoginAttempt, LoginLimits } from '../services/login-limits.js';
 import type { SignInIdentifier, SignInService } from '../services/sign-in.js';
 import type { UserService } from '../services/users.js';
-import type { Storage } from '../storage/storage.js';
 import { logout } from './logout.js';
 import { logoutAll } from './logout-all.js';
 import {
@@ -36,7 +35,6 @@ export interface AppserviceAuth<A = unknown> {
 export interface CompatLoginDependencies {
   config: Config;
   users: UserService;
-  storage: Storage;
   compat: CompatSessionService;
   loginLimits: LoginLimits;
   /** Password sign-in (`m.login.password`), the same service the login page uses. */
@@ -70,7 +68,7 @@ export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
 
 /** `GET /login` (the flows offered) and `POST /login` (password, login token or appservice). */
 function loginEndpoint(deps: CompatLoginDependencies) {
-  const { config, users, storage, compat } = deps;
+  const { config, users, compat } = deps;
   const serverName = config.matrix.homeserver;
   const { signIn } = deps;
 
@@ -143,8 +141,7 @@ function loginEndpoint(deps: CompatLoginDependencies) {
         if (typeof token !== 'string')
           throw new MatrixError({ errcode: 'M_MISSING_PARAM', message: 'Missing token' });
         const attempt = allowed(deps.loginLimits.addressAttempt(ctx.state.clientAddress));
-        const owner = await compat.redeemLoginToken(token);
-        const user = owner && (await storage.users.findById(owner));
+        const user = await compat.redeemLoginToken(token);
         if (!user)
           throw new MatrixError({ errcode: 'M_FORBIDDEN', message: 'Invalid or expired login token' });
         attempt.succeeded();

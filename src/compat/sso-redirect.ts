@@ -3,8 +3,8 @@ import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import { userId } from '../domain/matrix-id.js';
 import type { OAuthEngine } from '../oauth/provider.js';
+import type { BrowserSessionService } from '../services/browser-sessions.js';
 import type { CompatSessionService } from '../services/compat-sessions.js';
-import type { Storage } from '../storage/storage.js';
 import { publicPath } from '../web/base-path.js';
 import { readForm } from '../web/body.js';
 import { browserSession } from '../web/browser-session.js';
@@ -17,7 +17,7 @@ import { sendProblemPage } from '../web/problem-page.js';
 export interface SsoRedirectDependencies {
   config: Config;
   engine: OAuthEngine;
-  storage: Storage;
+  browserSessions: BrowserSessionService;
   csrf: Csrf;
   compat: CompatSessionService;
 }

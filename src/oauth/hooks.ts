@@ -14,6 +14,7 @@ import {
   findControlCharacterInPairs,
 } from '../http/text-guard.js';
 import type { Logger } from '../observability/logger.js';
+import type { ClientLocalizationService } from '../services/client-localizations.js';
 import type { OAuthSessionService } from '../services/oauth-sessions.js';
 import type { Storage } from '../storage/storage.js';
 import { abuseLimits } from './abuse-limits.js';
@@ -28,7 +29,12 @@ import type { RefreshTurns } from './refresh-turns.js';
 type Ctx = KoaContextWithOIDC;
 
 export interface HookDependencies {
-  storage: Storage;
+  /**
+   * The engine's own records only (a client kept once it has a session): they are the engine's
+   * plumbing, in its shape, which no service owns (as the adapter, see surfaces.ts).
+   */
+  storage: Pick<Storage, 'oauthRecords'>;
+  clientLocalizations: ClientLocalizationService;
   sessions: OAuthSessionService;
   rng: Rng;
   logger: Logger;
@@ -148,7 +154,7 @@ function registration(deps: HookDependencies): Middleware {
     await next();
     const response = ctx.body as Record<string, unknown> | undefined;
     if (ctx.status === 201 && typeof response?.client_id === 'string' && checked.value.localized.length > 0) {
-      await deps.storage.clientLocalizations.save(response.client_id, checked.value.localized);
+      await deps.clientLocalizations.save(response.client_id, checked.value.localized);
       for (const { field, language, value } of checked.value.localized)
         response[`${field}#${language}`] = value;
     }

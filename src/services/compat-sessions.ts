@@ -192,10 +192,11 @@ export class CompatSessionService {
     return token;
   }
 
-  /** Uses a login token: the user id it was for, once; undefined when unknown, expired or used. */
-  redeemLoginToken(token: string): Promise<string | undefined> {
-    if (!isCompatToken(token, 'login')) return Promise.resolve(undefined);
-    return this.storage.compatLoginTokens.consume(tokenHash(token));
+  /** Uses a login token: the user it was for, once; undefined when unknown, expired, used or the user is gone. */
+  async redeemLoginToken(token: string): Promise<User | undefined> {
+    if (!isCompatToken(token, 'login')) return undefined;
+    const owner = await this.storage.compatLoginTokens.consume(tokenHash(token));
+    return owner === undefined ? undefined : this.storage.users.findById(owner);
   }
 
   find(id: string): Promise<CompatSession | undefined> {

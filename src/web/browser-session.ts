@@ -6,7 +6,7 @@ import { cryptoRng, type Rng } from '../domain/random.js';
 import type { User } from '../domain/user.js';
 import { cookieName } from '../http/cookie-names.js';
 import { ACCOUNT_CLIENT_ID, type OAuthEngine, ROUTES } from '../oauth/provider.js';
-import type { Storage } from '../storage/storage.js';
+import type { BrowserSessionService } from '../services/browser-sessions.js';
 import { publicPath } from './base-path.js';
 
 const STATE_COOKIE = 'mxauth-account-state';
@@ -53,11 +53,11 @@ const TOUCH_MEMORY = 10_000;
 export function browserSession(deps: {
   config: Config;
   engine: OAuthEngine;
-  storage: Storage;
+  browserSessions: BrowserSessionService;
   clock?: Clock;
   rng?: Rng;
 }): BrowserSession {
-  const { config, engine, storage } = deps;
+  const { config, engine, browserSessions } = deps;
   const clock = deps.clock ?? systemClock;
   const rng = deps.rng ?? cryptoRng;
   const touched = new Map<string, number>();
@@ -84,7 +84,7 @@ export function browserSession(deps: {
     }
     touched.set(uid, now);
     const userAgent = ctx.get('user-agent').slice(0, 512);
-    await storage.browserSessions.touch({
+    await browserSessions.recordActivity({
       id: uid,
       userId,
       ip: ctx.state.clientAddress ?? null,
@@ -96,8 +96,8 @@ export function browserSession(deps: {
     const session = await engine.Session.get(ctx as never);
     const accountId = session.accountId;
     if (!accountId) return undefined;
-    const user = await storage.users.findById(accountId);
-    if (!user || user.lockedAt || user.deactivatedAt) return undefined;
+    const user = await browserSessions.signedInUser(accountId);
+    if (!user) return undefined;
     await touch(ctx, session.uid, user.id);
     return { user, sessionUid: session.uid };
   };
