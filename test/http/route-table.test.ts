@@ -82,8 +82,8 @@ describe('the route table', () => {
     for (const route of routes) {
       const handler = route.handler;
       if (typeof handler === 'function' || handler.kind !== 'legacy-router') continue;
+      // koa-router answers HEAD wherever it answers GET.
       for (const layer of handler.router.stack)
-        // koa-router answers HEAD wherever it answers GET.
         for (const method of layer.methods)
           if (method !== 'HEAD' && !listed.has(`${method} ${layer.path}`))
             unlisted.push(`${method} ${layer.path}`);
