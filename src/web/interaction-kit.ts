@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Config } from '../config/config.js';
 import { classifyEngineError } from '../oauth/engine-errors.js';
-import type { OAuthEngine } from '../oauth/provider.js';
+import type { EngineInteractions, InteractionDetails } from '../oauth/interactions.js';
 import { publicPath } from './base-path.js';
 import { readForm } from './body.js';
 import { pageChrome } from './chrome.js';
@@ -11,7 +11,7 @@ import { messagePage, type PageChrome } from './layout.js';
 import { sendProblemPage } from './problem-page.js';
 
 /** An authorization's interaction, as the engine describes it. */
-export type Details = Awaited<ReturnType<OAuthEngine['interactionDetails']>>;
+export type Details = InteractionDetails;
 
 /** What every step of the interaction pages shares (interaction/index.ts provides it). */
 export interface InteractionKit {
@@ -38,10 +38,10 @@ export function interactionExpiry(d: Details): Date {
 /** The kit without its sign-in form, which the login step provides. */
 export function interactionKit(deps: {
   config: Config;
-  engine: OAuthEngine;
+  interactions: EngineInteractions;
   csrf: Csrf;
 }): Omit<InteractionKit, 'login'> {
-  const { config, engine, csrf } = deps;
+  const { config, interactions, csrf } = deps;
   const chrome = pageChrome(config);
   // Routes match below public_base's path; the links and form actions printed include it.
   const root = config.http.publicBase.pathname;
@@ -56,7 +56,7 @@ export function interactionKit(deps: {
   const details = async (ctx: Context): Promise<Details | undefined> => {
     let found: Details;
     try {
-      found = await engine.interactionDetails(ctx.req, ctx.res);
+      found = await interactions.details(ctx.req, ctx.res);
     } catch (e) {
       // A missing or expired interaction is the browser's problem; anything else is ours (a 500, logged).
       if (classifyEngineError(e) !== 'interaction_gone') throw e;
@@ -87,7 +87,7 @@ export function interactionKit(deps: {
   const finish = async (ctx: Context, result: Record<string, unknown>, merge: boolean): Promise<void> => {
     ctx.respond = false;
     try {
-      await engine.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+      await interactions.finish(ctx.req, ctx.res, result, merge);
     } catch (e) {
       if (ctx.res.headersSent) throw e;
       ctx.respond = true;

@@ -12,6 +12,7 @@ import { pageChrome } from './chrome.js';
 import { allowOnThisPage } from './csp.js';
 import type { Csrf } from './csrf.js';
 import type { Translate } from './i18n.js';
+import type { SignInCompletion } from './interaction/complete-sign-in.js';
 import { type Details, type InteractionKit, interactionExpiry } from './interaction-kit.js';
 import { InteractionCookie } from './interaction-state.js';
 import { AVAILABILITY_ROUTE, STRENGTH_ROUTE } from './live-checks.js';
@@ -32,6 +33,8 @@ export interface RegistrationDependencies {
   /** The current terms of service, to accept with the account. */
   termsUri: string | undefined;
   limits: RegistrationLimits;
+  /** Signs the new account in, as every sign-in is. */
+  completion: Pick<SignInCompletion, 'complete'>;
 }
 
 /** Per client address (surfaces.ts sets them). */
@@ -328,7 +331,7 @@ export function registrationRoutes(
     });
     if (!created.ok)
       return renderForm(ctx, d, { values, errors: problemErrors(chrome(ctx).t, created.error), status: 400 });
-    await kit.finish(ctx, { create: {}, login: { accountId: created.value.id, remember: true } }, false);
+    await deps.completion.complete(ctx, d, { userId: created.value.id, method: 'registration' });
   }
 
   return { show };

@@ -1,4 +1,4 @@
-import type { OAuthEngine } from '../../oauth/provider.js';
+import type { EngineInteractions } from '../../oauth/interactions.js';
 import type { InteractionReads } from '../../services/interaction-reads.js';
 
 /** How a client is presented to the person signing in to it. */
@@ -11,9 +11,9 @@ export interface ClientPresentation {
 export type ClientNames = (clientId: string, language: string) => Promise<ClientPresentation>;
 
 /** A client's name, logo and host in the page's language (`client_name#fr`), else as registered. */
-export function clientNames(engine: OAuthEngine, reads: InteractionReads): ClientNames {
+export function clientNames(interactions: EngineInteractions, reads: InteractionReads): ClientNames {
   return async (clientId, language) => {
-    const client = await engine.Client.find(clientId);
+    const client = await interactions.client(clientId);
     const localized = await reads.clientLocalizations(clientId);
     const pick = (field: string, fallback: unknown) =>
       localized.find((l) => l.field === field && l.language === language)?.value ??

@@ -3,21 +3,25 @@ import type { Context } from 'koa';
 import type { Config } from '../../config/config.js';
 import { userId } from '../../domain/matrix-id.js';
 import { parseMatrixScope, SCOPE_SYNAPSE_ADMIN } from '../../domain/matrix-scopes.js';
-import { ACCOUNT_CLIENT_ID, type OAuthEngine } from '../../oauth/provider.js';
+import type { EngineInteractions } from '../../oauth/interactions.js';
+import { ACCOUNT_CLIENT_ID } from '../../oauth/provider.js';
 import type { InteractionReads } from '../../services/interaction-reads.js';
 import type { Csrf } from '../csrf.js';
 import type { Details, InteractionKit } from '../interaction-kit.js';
 import { type ConsentView, consentPage } from '../pages/consent.js';
 import type { ClientNames } from './client-name.js';
+import type { SignInCompletion } from './complete-sign-in.js';
 import type { TermsStep } from './terms.js';
 
 export interface ConsentDependencies {
   config: Config;
-  engine: OAuthEngine;
+  interactions: EngineInteractions;
   csrf: Csrf;
   reads: InteractionReads;
   clientName: ClientNames;
   terms: TermsStep;
+  /** What a signed-in account still owes (the terms), asked as at sign-in. */
+  completion: Pick<SignInCompletion, 'nextStep'>;
 }
 
 /** The consent step: what the client asks for, and a new grant when the person allows it. */
@@ -30,10 +34,12 @@ export interface ConsentStep {
   show(ctx: Context, d: Details): Promise<void>;
   /** Records what the user allowed as a new grant (one per device) and lets the engine continue. */
   grant(ctx: Context, d: Details, accountId: string): Promise<void>;
+  /** Whether a signed-in account must accept the terms first: the sign-in's own step (complete-sign-in.ts). */
+  owesTerms(accountId: string): Promise<boolean>;
 }
 
 export function consentStep(kit: InteractionKit, deps: ConsentDependencies): ConsentStep {
-  const { config, engine, csrf, reads, clientName, terms } = deps;
+  const { config, interactions, csrf, reads, clientName, terms, completion } = deps;
   const serverName = config.matrix.homeserver;
 
   const show = async (ctx: Context, d: Details) => {
@@ -89,31 +95,32 @@ export function consentStep(kit: InteractionKit, deps: ConsentDependencies): Con
           true,
         );
     }
-    const grant = new engine.Grant({ accountId, clientId });
     const missing = d.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
       missingResourceScopes?: Record<string, string[]>;
     };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    // mxauth's own account client signs in to mxauth only: it never gets Matrix access.
-    if (clientId !== ACCOUNT_CLIENT_ID) {
-      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
-        grant.addResourceScope(indicator, scopes.join(' '));
-    }
-    const grantId = await grant.save();
+    const grantId = await interactions.grant({
+      accountId,
+      clientId,
+      oidcScope: missing.missingOIDCScope,
+      oidcClaims: missing.missingOIDCClaims,
+      // mxauth's own account client signs in to mxauth only: it never gets Matrix access.
+      resourceScopes: clientId === ACCOUNT_CLIENT_ID ? undefined : missing.missingResourceScopes,
+    });
     await kit.finish(ctx, { consent: { grantId } }, true);
   };
 
+  const owesTerms = async (accountId: string) => (await completion.nextStep(accountId)).kind === 'terms';
+
   const next = async (ctx: Context, d: Details, accountId: string) => {
-    if (await terms.service.mustAccept(accountId)) return terms.show(ctx, d);
+    if (await owesTerms(accountId)) return terms.show(ctx, d);
     // mxauth's own account page needs no consent to sign in to mxauth.
     if (d.params.client_id === ACCOUNT_CLIENT_ID) return grant(ctx, d, accountId);
     return show(ctx, d);
   };
 
-  return { next, show, grant };
+  return { next, show, grant, owesTerms };
 }
 
 /** `POST /consent`: allow (a grant) or deny (the client is told access was denied). */
@@ -131,7 +138,7 @@ export function consentRoutes(
     const accountId = d.session?.accountId;
     if (d.prompt.name !== 'consent' || !accountId) return kit.login(ctx, d);
     // Consent is given by someone who accepted the current terms, whichever page they came from.
-    if (await terms.service.mustAccept(accountId)) return terms.show(ctx, d);
+    if (await step.owesTerms(accountId)) return terms.show(ctx, d);
     if (body.decision !== 'allow') {
       return kit.finish(
         ctx,

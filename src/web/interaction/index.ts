@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Config } from '../../config/config.js';
 import type { Clock } from '../../domain/clock.js';
+import { EngineInteractions } from '../../oauth/interactions.js';
 import type { OAuthEngine } from '../../oauth/provider.js';
 import type { CaptchaVerifier } from '../../services/captcha.js';
 import type { InteractionReads } from '../../services/interaction-reads.js';
@@ -14,6 +15,7 @@ import { type InteractionKit, interactionKit } from '../interaction-kit.js';
 import type { KnownBrowsers } from '../known-browser.js';
 import { type RegistrationLimits, registrationRoutes } from '../registration.js';
 import { clientNames } from './client-name.js';
+import { signInCompletion } from './complete-sign-in.js';
 import { consentRoutes, consentStep } from './consent.js';
 import { loginForm, loginRoutes } from './login.js';
 import { termsRoutes, termsStep } from './terms.js';
@@ -38,18 +40,28 @@ export interface InteractionDependencies {
 
 /**
  * The pages of an authorization in progress: sign in, create an account (registration.ts), accept the
- * terms, consent. The engine sends the browser to /interaction/:uid; each step ends with
- * `interactionFinished`, which sends it back.
+ * terms, consent. The engine sends the browser to /interaction/:uid; every sign-in ends through
+ * complete-sign-in.ts, and the engine is reached only through oauth/interactions.ts.
  */
 export function interactionRoutes(deps: InteractionDependencies): Router {
   const { config, engine, csrf } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
-  const base = interactionKit({ config, engine, csrf });
-  const clientName = clientNames(engine, deps.reads);
+  const interactions = new EngineInteractions(engine);
+  const base = interactionKit({ config, interactions, csrf });
+  const clientName = clientNames(interactions, deps.reads);
   const showLogin = loginForm(base, { config, csrf, clientName });
   const kit: InteractionKit = { ...base, login: showLogin };
-  const terms = termsStep(base, { config, csrf, terms: deps.terms });
-  const consent = consentStep(kit, { config, engine, csrf, reads: deps.reads, clientName, terms });
+  const terms = termsStep(base, { csrf, terms: deps.terms });
+  const completion = signInCompletion(base, { config, terms: deps.terms, showTerms: terms.show });
+  const consent = consentStep(kit, {
+    config,
+    interactions,
+    csrf,
+    reads: deps.reads,
+    clientName,
+    terms,
+    completion,
+  });
 
   const registration = registrationRoutes(router, kit, {
     config,
@@ -61,6 +73,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     captcha: deps.captcha,
     termsUri: deps.terms.uri,
     limits: deps.registrationLimits,
+    completion,
   });
 
   // Where the engine sends the browser: the step its prompt asks for.
@@ -76,10 +89,16 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     config,
     signIn: deps.signIn,
     knownBrowsers: deps.knownBrowsers,
-    terms,
+    completion,
     show: showLogin,
   });
-  termsRoutes(router, kit, { step: terms, reads: deps.reads, clock: deps.clock, consent: consent.next });
+  termsRoutes(router, kit, {
+    step: terms,
+    completion,
+    reads: deps.reads,
+    clock: deps.clock,
+    consent: consent.next,
+  });
   consentRoutes(router, kit, consent, terms);
   return router;
 }

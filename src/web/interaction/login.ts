@@ -10,7 +10,7 @@ import type { KnownBrowsers } from '../known-browser.js';
 import { loginPage } from '../pages/login.js';
 import { RECOVER_ROUTE } from '../recovery.js';
 import type { ClientNames } from './client-name.js';
-import type { TermsStep } from './terms.js';
+import type { SignInCompletion } from './complete-sign-in.js';
 
 export type ShowLogin = (
   ctx: Context,
@@ -45,7 +45,7 @@ export function loginForm(
   };
 }
 
-/** `GET /login` and `POST /login`: a password sign-in, then the terms when they wait, then the engine. */
+/** `GET /login` and `POST /login`: a password sign-in, completed by complete-sign-in.ts. */
 export function loginRoutes(
   router: Router,
   kit: InteractionKit,
@@ -53,11 +53,11 @@ export function loginRoutes(
     config: Config;
     signIn: SignInService;
     knownBrowsers: KnownBrowsers;
-    terms: TermsStep;
+    completion: SignInCompletion;
     show: ShowLogin;
   },
 ): void {
-  const { signIn, knownBrowsers, terms, show } = deps;
+  const { signIn, knownBrowsers, completion, show } = deps;
   const serverName = deps.config.matrix.homeserver;
 
   router.get('/login', async (ctx) => {
@@ -97,12 +97,7 @@ export function loginRoutes(
       return show(ctx, d, { error, username, status: 401 });
     }
     knownBrowsers.remember(ctx, result.user.id);
-    if (await terms.service.mustAccept(result.user.id)) {
-      // The sign-in waits for the terms: it finishes only once they are accepted (POST /terms).
-      terms.holdLogin(ctx, d, result.user.id);
-      return terms.show(ctx, d);
-    }
-    await kit.finish(ctx, { login: { accountId: result.user.id, remember: true } }, false);
+    await completion.complete(ctx, d, { userId: result.user.id, method: 'password' });
   });
 }
 

@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { OAuthEngine } from './provider.js';
+
+/** An authorization's interaction, as the engine describes it. */
+export type InteractionDetails = Awaited<ReturnType<OAuthEngine['interactionDetails']>>;
+
+/** What a grant made at consent allows: the scopes and claims the engine found missing. */
+export interface GrantRequest {
+  accountId: string;
+  clientId: string;
+  oidcScope?: string[] | undefined;
+  oidcClaims?: string[] | undefined;
+  /** Per resource indicator, the scopes granted on it. */
+  resourceScopes?: Record<string, string[]> | undefined;
+}
+
+/** A registered client as the sign-in pages show it. */
+export interface ClientRecord {
+  clientName: string | undefined;
+  logoUri: string | undefined;
+  clientUri: string | undefined;
+}
+
+/**
+ * The engine's side of the authorization pages, in one place: reading the interaction, handing it
+ * back, making grants and reading clients. The pages use only this, so what they ask of the engine
+ * (and an engine upgrade's changes to it) is visible here rather than spread over every step.
+ */
+export class EngineInteractions {
+  constructor(private readonly engine: OAuthEngine) {}
+
+  /** The interaction this request's browser is in; throws the engine's errors (engine-errors.ts). */
+  details(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails> {
+    return this.engine.interactionDetails(req, res);
+  }
+
+  /**
+   * Hands the interaction back with `result`; the engine writes the redirect itself. `merge` keeps
+   * what an earlier step of the same interaction submitted (a sign-in, then consent).
+   */
+  async finish(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: Record<string, unknown>,
+    merge: boolean,
+  ): Promise<void> {
+    await this.engine.interactionFinished(req, res, result, { mergeWithLastSubmission: merge });
+  }
+
+  /** Saves a new grant; its id is what consent hands back. */
+  async grant(request: GrantRequest): Promise<string> {
+    const grant = new this.engine.Grant({ accountId: request.accountId, clientId: request.clientId });
+    if (request.oidcScope) grant.addOIDCScope(request.oidcScope.join(' '));
+    if (request.oidcClaims) grant.addOIDCClaims(request.oidcClaims);
+    for (const [indicator, scopes] of Object.entries(request.resourceScopes ?? {}))
+      grant.addResourceScope(indicator, scopes.join(' '));
+    return grant.save();
+  }
+
+  /** A registered client's presentation; undefined for an unknown one. */
+  async client(clientId: string): Promise<ClientRecord | undefined> {
+    const client = await this.engine.Client.find(clientId);
+    if (!client) return undefined;
+    return { clientName: client.clientName, logoUri: client.logoUri, clientUri: client.clientUri };
+  }
+}
