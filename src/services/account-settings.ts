@@ -160,7 +160,12 @@ export class AccountSettings {
 
   deactivate(user: User, input: DeactivateInput): Promise<Result<void, DeactivateProblem>> {
     return deactivateOwnAccount(
-      { users: this.deps.users, password: this.#password, sessions: this.#sessions },
+      {
+        users: this.deps.users,
+        signIn: this.deps.signIn,
+        password: this.#password,
+        sessions: this.#sessions,
+      },
       user,
       input,
     );

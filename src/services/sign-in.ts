@@ -140,6 +140,24 @@ export class SignInService {
   }
 
   /**
+   * `reauthenticate` for a caller that reserved the attempt itself (`reserveReauthentication`, asked
+   * only once the password is about to be checked): the same password checks, `attempt` given back
+   * when the password is right.
+   */
+  async reauthenticateReserved(input: {
+    user: User;
+    password: string;
+    attempt: { succeeded(): void };
+  }): Promise<SignInResult> {
+    const { attempt } = input;
+    return this.#check({
+      attempt: { ok: true, succeeded: () => attempt.succeeded() },
+      localpart: input.user.localpart,
+      password: input.password,
+    });
+  }
+
+  /**
    * One re-authentication attempt of `user` reserved under both limits, for a caller that checks the
    * password itself; `succeeded()` gives it back once the password proves right.
    */

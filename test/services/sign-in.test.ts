@@ -267,6 +267,23 @@ for (const kind of DATABASE_KINDS) {
       );
     });
 
+    test('a re-authentication whose attempt the caller reserved gets the same checks, and gives it back when right', async () => {
+      const signIn = service();
+      let givenBack = 0;
+      const reserved = { succeeded: () => givenBack++ };
+      const check = (password: string) =>
+        signIn.reauthenticateReserved({ user: alice, password, attempt: reserved });
+      assert.equal(signedInAs(await check('wrong')), 'unknown_or_wrong');
+      assert.equal(
+        signedInAs(await check('x'.repeat(10_000))),
+        'unknown_or_wrong',
+        'overlong: no hash spent',
+      );
+      assert.equal(givenBack, 0, 'wrong passwords keep the attempt');
+      assert.equal(signedInAs(await check(PASSWORD)), 'alice');
+      assert.equal(givenBack, 1);
+    });
+
     test('an appservice login resolves its identifier without the limits', async () => {
       const signIn = service({ perIp: 1 });
       for (let i = 0; i < 3; i++) {

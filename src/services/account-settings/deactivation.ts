@@ -23,7 +23,7 @@ export interface DeactivateInput {
  * browsers included; `erase` also erases the user's data on the homeserver.
  */
 export async function deactivateOwnAccount(
-  deps: Pick<AccountSettingsDependencies, 'users'> & {
+  deps: Pick<AccountSettingsDependencies, 'users' | 'signIn'> & {
     password: PasswordSettings;
     sessions: SessionSettings;
   },
@@ -31,7 +31,7 @@ export async function deactivateOwnAccount(
   input: DeactivateInput,
 ): Promise<Result<void, DeactivateProblem>> {
   if (await deps.password.hasPassword(user)) {
-    const proof = await proveOwnPassword(deps.users, user, input.password, input.allowAttempt);
+    const proof = await proveOwnPassword(deps.signIn, user, input.password, input.allowAttempt);
     if (proof !== 'proven') return err({ kind: proof });
   } else if (input.confirmation.trim() !== user.localpart) {
     return err({ kind: 'wrong_confirmation' });

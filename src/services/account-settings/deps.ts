@@ -1,11 +1,11 @@
 import type { Clock } from '../../domain/clock.js';
-import { MAX_PASSWORD_LENGTH } from '../../domain/password-policy.js';
 import type { User } from '../../domain/user.js';
 import type { Outbox } from '../../jobs/outbox.js';
 import type { Storage } from '../../storage/storage.js';
 import type { CompatSessionService } from '../compat-sessions.js';
 import type { Messenger } from '../messages.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
+import type { SignInService } from '../sign-in.js';
 import type { UserService } from '../users.js';
 import type { VerificationService } from '../verification.js';
 
@@ -28,6 +28,8 @@ export interface AccountSettingsDependencies {
   users: UserService;
   compat: CompatSessionService;
   clock: Clock;
+  /** Proving the password again goes through sign-in's own checks. */
+  signIn: Pick<SignInService, 'reauthenticateReserved'>;
 }
 
 /** A password attempt reserved under the sign-in limits; `succeeded` gives it back (only wrong ones count). */
@@ -36,21 +38,19 @@ export interface PasswordAttempt {
 }
 
 /**
- * Proves the person asking knows the account's password, under the sign-in limits: only a wrong
- * password spends an attempt.
+ * Proves the person asking knows the account's password, under the sign-in limits (`allowAttempt`
+ * reserves the attempt) and through sign-in's password checks: only a wrong password spends it.
  */
 export async function proveOwnPassword(
-  users: UserService,
+  signIn: AccountSettingsDependencies['signIn'],
   user: User,
   password: string,
   allowAttempt: () => PasswordAttempt | undefined,
 ): Promise<'proven' | 'rate_limited' | 'wrong_password'> {
   const attempt = allowAttempt();
   if (!attempt) return 'rate_limited';
-  // No password is that long (the policy caps new ones): wrong without spending a hash on it.
-  if (password.length > MAX_PASSWORD_LENGTH) return 'wrong_password';
-  const checked = await users.checkPassword(user.localpart, password);
-  if (!checked.ok) return 'wrong_password';
-  attempt.succeeded();
-  return 'proven';
+  const result = await signIn.reauthenticateReserved({ user, password, attempt });
+  if (result.ok) return 'proven';
+  // A locked or deactivated account is told no more here than a wrong password would be.
+  return result.problem === 'limited' ? 'rate_limited' : 'wrong_password';
 }

@@ -29,7 +29,7 @@ export interface ChangePasswordInput {
 /** The user's own password: whether there is one, and changing it. */
 export class PasswordSettings {
   constructor(
-    private readonly deps: Pick<AccountSettingsDependencies, 'storage' | 'hasher' | 'users' | 'messages'>,
+    private readonly deps: Pick<AccountSettingsDependencies, 'storage' | 'hasher' | 'signIn' | 'messages'>,
     private readonly options: Pick<AccountSettingsOptions, 'passwordsEnabled' | 'minimumComplexity'>,
   ) {}
 
@@ -46,7 +46,7 @@ export class PasswordSettings {
    */
   async change(user: User, input: ChangePasswordInput): Promise<Result<void, ChangePasswordProblem>> {
     if (!this.options.passwordsEnabled) return err({ kind: 'passwords_disabled' });
-    const { storage, hasher, users, messages } = this.deps;
+    const { storage, hasher, signIn, messages } = this.deps;
     if (!(await storage.passwords.active(user.id))) return err({ kind: 'no_password' });
     if (input.next !== input.confirmation) return err({ kind: 'mismatch' });
     const emails = await storage.emails.listForUser(user.id);
@@ -60,7 +60,7 @@ export class PasswordSettings {
       },
     );
     if (weak) return err(weak);
-    const proof = await proveOwnPassword(users, user, input.current, input.allowAttempt);
+    const proof = await proveOwnPassword(signIn, user, input.current, input.allowAttempt);
     if (proof !== 'proven') return err({ kind: proof });
     // Told only to someone who proved the current password.
     if (input.next === input.current) return err({ kind: 'same_password' });
