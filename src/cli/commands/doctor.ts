@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
+import { checkDeployment } from '../../diagnostics/deployment.js';
+import { failures, renderFindings } from '../../diagnostics/finding.js';
 import { systemClock } from '../../domain/clock.js';
 import { cryptoRng, randomAlphanumeric } from '../../domain/random.js';
 import { describeHomeserverError } from '../../homeserver/connector.js';
@@ -11,7 +13,7 @@ import { openDatabase } from '../../storage/database.js';
 import { pendingMigrations } from '../../storage/migrate.js';
 import { createStorage } from '../../storage/storage.js';
 import { configPath, loadConfigOrExit } from '../context.js';
-import { CliError, type CliIo } from '../io.js';
+import { CliError, type CliIo, readAll } from '../io.js';
 
 /** One finding: fine, worth a look, or broken (with what to do about it). */
 interface Finding {
@@ -33,6 +35,14 @@ export function doctorCommand(program: Command, io: CliIo): void {
       '--endpoint <url>',
       "mxauth's address as Synapse reaches it (matrix_authentication_service.endpoint; default: http.public_base)",
     )
+    .option(
+      '--homeserver-url <url>',
+      "also check the whole deployment live, as a Matrix client would, through this homeserver's client API",
+    )
+    .option(
+      '--test-user <localpart>',
+      'with --homeserver-url: sign in as this user; the password is read from standard input (never a flag)',
+    )
     .action(async (options) => {
       const path = configPath(io, options.config);
       const config = loadConfigOrExit(io, path);
@@ -46,7 +56,19 @@ export function doctorCommand(program: Command, io: CliIo): void {
       findings.push(...checkClocks(clocks));
       const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
       for (const f of findings) io.out(`${mark[f.level]} ${f.area}: ${f.message}\n`);
-      const failed = findings.filter((f) => f.level === 'fail').length;
+      let failed = findings.filter((f) => f.level === 'fail').length;
+      if (options.homeserverUrl) {
+        const password = options.testUser ? (await readAll(io.stdin)).replace(/\r?\n$/, '') : '';
+        const testUser = options.testUser ? { localpart: options.testUser, password } : undefined;
+        const rows = await checkDeployment({
+          config,
+          homeserverUrl: options.homeserverUrl,
+          timeoutMs: options.timeout,
+          ...(testUser ? { testUser } : {}),
+        });
+        io.out(renderFindings(rows));
+        failed += failures(rows);
+      }
       if (failed > 0) throw new CliError(`${failed} problem(s) found`);
       io.out('no problems found\n');
     });
