@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
 import type { ResourceName } from '../config/schema.js';
 import { engineRouteMatcher } from '../oauth/engine-routes.js';
-import type { Route } from '../routes.js';
+import { isEngineRoute, type Route } from '../routes.js';
 import type { FastPath } from './app.js';
 import { nameRoute } from './request-log.js';
 
@@ -68,7 +68,7 @@ function routers(rows: readonly Route[]): Middleware[] {
         current = new Router();
         use(current);
       }
-      current.register(row.path, [...row.methods], handler as never);
+      current.register(row.path, [...row.methods], handler);
     } else if (handler.kind === 'legacy-router') {
       current = undefined;
       if (mounted.has(handler.router)) continue;
@@ -87,9 +87,7 @@ function engineRows(
   rows: readonly Route[],
   handoff: EngineHandoff,
 ): (resources: ReadonlySet<ResourceName>) => Middleware {
-  const match = engineRouteMatcher(
-    rows.filter((row) => typeof row.handler !== 'function' && row.handler.kind === 'engine'),
-  );
+  const match = engineRouteMatcher(rows.filter(isEngineRoute));
   return (resources) => async (ctx, next) => {
     const route = match(ctx.path);
     if (!route || !resources.has(route.resource)) return next();
