@@ -14,5 +14,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   env: process.env,
   cwd: process.cwd(),
+  script: process.argv[1],
   stopSignal,
 });

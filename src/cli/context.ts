@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { openServices, type Services, StartupError } from '../compose.js';
+import { deploymentProblems } from '../config/check.js';
 import type { Config } from '../config/config.js';
 import { loadConfigFile } from '../config/load.js';
 import { formatProblem } from '../config/problems.js';
@@ -21,6 +22,17 @@ export function loadConfigOrExit(io: CliIo, path: string): Config {
     );
   }
   return loaded.value;
+}
+
+/** What `config check` and `serve` refuse beyond the schema (src/config/check.ts). */
+export function refuseUnsafeConfig(path: string, config: Config): void {
+  const problems = deploymentProblems(config);
+  if (problems.length > 0)
+    throw new CliError(
+      `invalid configuration (${path}):`,
+      EXIT_USAGE,
+      problems.map((p) => `  ${formatProblem(p)}`),
+    );
 }
 
 /** Runs `fn` with the services of the configured database, closing it afterwards whatever happens. */

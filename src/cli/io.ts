@@ -9,6 +9,8 @@ export interface CliIo {
   stdout?: Writable;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** The script node ran (process.argv[1]), to name the command that runs this installation in hints. */
+  script?: string;
   /** Resolves when the process is asked to stop (SIGTERM, SIGINT); `serve` waits on it. */
   stopSignal: () => Promise<string>;
 }

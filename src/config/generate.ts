@@ -11,7 +11,12 @@ export interface GenerateOptions {
   publicBase?: string;
   serverName?: string;
   databaseUri?: string;
+  /** The public listener: discovery, the pages, OAuth, the compatibility API and assets. */
   listen?: string;
+  /** The internal listener, for health checks and Prometheus only: loopback, as MAS's defaults have it. */
+  internalListen?: string;
+  /** `email.transport`; absent keeps the default (`blackhole`). The first start's config uses `log`. */
+  mailTransport?: 'log';
   matrixKind?: 'synapse' | 'synapse_legacy' | 'none';
   homeserverEndpoint?: string;
   passwordRegistration?: boolean;
@@ -29,7 +34,20 @@ export async function generateConfig(options: GenerateOptions = {}): Promise<Con
   return {
     http: {
       public_base: options.publicBase ?? 'http://localhost:8080/',
-      listeners: [{ name: 'web', binds: [{ address: options.listen ?? '[::]:8080' }] }],
+      listeners: [
+        {
+          name: 'web',
+          resources: ['discovery', 'human', 'oauth', 'compat', 'assets'],
+          binds: [{ address: options.listen ?? '[::]:8080' }],
+        },
+        {
+          name: 'internal',
+          resources: ['health', 'prometheus'],
+          binds: [{ address: options.internalListen ?? '127.0.0.1:8081' }],
+          // /health and /metrics at the root whatever public_base's path: the probes' URLs stay fixed.
+          prefix: '/',
+        },
+      ],
     },
     database: { uri: options.databaseUri ?? 'sqlite:mxauth.db' },
     matrix: {
@@ -51,6 +69,7 @@ export async function generateConfig(options: GenerateOptions = {}): Promise<Con
       minimum_complexity: 3,
     },
     account: { password_registration_enabled: options.passwordRegistration ?? false },
+    ...(options.mailTransport ? { email: { transport: options.mailTransport } } : {}),
   };
 }
 

@@ -246,9 +246,11 @@ const account = z.strictObject({
 const email = z
   .strictObject({
     transport: z
-      .enum(['blackhole', 'smtp', 'sendmail'])
+      .enum(['blackhole', 'smtp', 'sendmail', 'log'])
       .default('blackhole')
-      .describe('How mail leaves: `smtp`, the local `sendmail` command, or `blackhole` (dropped, logged)'),
+      .describe(
+        'How mail leaves: `smtp`, the local `sendmail` command, `blackhole` (dropped, logged without its content) or `log` (development only: the whole mail, codes and links included, written to the log; refused with an https `public_base`)',
+      ),
     from: z
       .string()
       .min(3)

@@ -50,6 +50,8 @@ export function createMailTransport(config: EmailConfig, options: MailTransportO
       return sendmailTransport(config);
     case 'blackhole':
       return blackholeTransport(options.logger);
+    case 'log':
+      return logTransport(options.logger);
   }
 }
 
@@ -149,6 +151,39 @@ function blackholeTransport(logger: Logger): MailTransport {
     },
     async verify() {
       return { ok: true, detail: 'blackhole: mail is dropped, nothing is sent' };
+    },
+  };
+}
+
+/**
+ * Development mail: the whole message, its codes and links included, goes to the log and nowhere else,
+ * so a person can register on a fresh install without a mail server. `config check` refuses it with an
+ * https public base; the warning at creation (once, when the server composes its outbox) says why the
+ * log holds codes.
+ */
+function logTransport(logger: Logger): MailTransport {
+  logger.warn(
+    'email.transport is log: every mail, codes and links included, is written to this log and not sent (development only)',
+  );
+  return {
+    description: 'log (development: mail is written to the log, not sent)',
+    async send(mail) {
+      logger.info(
+        {
+          development_mail: {
+            kind: mail.kind,
+            to: mail.to,
+            language: mail.language,
+            subject: mail.subject,
+            text: mail.text,
+          },
+        },
+        `development mail to ${mail.to}: ${mail.subject}`,
+      );
+      return delivered;
+    },
+    async verify() {
+      return { ok: true, detail: 'log: mail is written to the log, nothing is sent (development only)' };
     },
   };
 }

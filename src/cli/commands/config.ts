@@ -6,7 +6,7 @@ import { configToYaml, type GenerateOptions, generateConfig } from '../../config
 import { formatProblem } from '../../config/problems.js';
 import { configJsonSchema } from '../../config/schema.js';
 import { lookOf, OverridesError } from '../../web/branding.js';
-import { configPath, loadConfigOrExit } from '../context.js';
+import { configPath, loadConfigOrExit, refuseUnsafeConfig } from '../context.js';
 import { CliError, type CliIo, EXIT_USAGE } from '../io.js';
 
 export function configCommands(program: Command, io: CliIo): void {
@@ -20,7 +20,12 @@ export function configCommands(program: Command, io: CliIo): void {
     .option('--public-base <url>', 'URL where mxauth is reached', 'http://localhost:8080/')
     .option('--server-name <name>', 'the Matrix server name (matrix.homeserver)', 'localhost:8008')
     .option('--database-uri <uri>', 'sqlite:PATH or postgresql://…', 'sqlite:mxauth.db')
-    .option('--listen <address>', 'host:port to listen on', '[::]:8080')
+    .option('--listen <address>', 'host:port of the public listener (pages, OAuth, discovery)', '[::]:8080')
+    .option(
+      '--internal-listen <address>',
+      'host:port of the internal listener (/health, /metrics); keep it off the public network',
+      '127.0.0.1:8081',
+    )
     .option(
       '--synapse-config <file>',
       "fill matrix.* and the password schemes from Synapse's homeserver.yaml, and print the snippet Synapse needs",
@@ -48,6 +53,7 @@ export function configCommands(program: Command, io: CliIo): void {
         serverName: options.serverName,
         databaseUri: options.databaseUri,
         listen: options.listen,
+        internalListen: options.internalListen,
         ...fromSynapse,
       });
       const yaml = configToYaml(generated);
@@ -75,6 +81,7 @@ export function configCommands(program: Command, io: CliIo): void {
     .action((options) => {
       const path = configPath(io, options.config);
       const loaded = loadConfigOrExit(io, path);
+      refuseUnsafeConfig(path, loaded);
       // The page overrides are read as the server reads them at start, so a broken one fails here first.
       try {
         lookOf(loaded);

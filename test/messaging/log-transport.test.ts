@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Services } from '../../src/compose.js';
+import { eventually } from '../helpers/eventually.js';
+import { QUICK_OUTBOX } from '../helpers/homeserver-flows.js';
+import { startMxauth } from '../helpers/oauth-server.js';
+import { captureLogs } from './log-capture.js';
+
+/** pino's level, by name (the logger may write numbers or names). */
+function levelOf(line: Record<string, unknown>): unknown {
+  return ({ 30: 'info', 40: 'warn' } as Record<string, string>)[String(line.level)] ?? line.level;
+}
+
+async function sendCode(services: Services, to: string): Promise<void> {
+  const sent = await services.verification.send({
+    purpose: 'registration_email',
+    channel: 'email',
+    target: to,
+    userId: null,
+    context: `interaction-${to}`,
+    language: 'en',
+  });
+  assert.ok(sent.ok, 'the code is sent (not throttled)');
+}
+
+test('the log transport writes the whole mail, its code included, to the log, and warns once at start that it does', async () => {
+  const logs = captureLogs();
+  const running = await startMxauth(
+    'sqlite',
+    { email: { transport: 'log' } },
+    { mxauth: { outbox: QUICK_OUTBOX, logger: logs.logger } },
+  );
+  try {
+    const warnings = logs
+      .lines()
+      .filter((line) => levelOf(line) === 'warn' && /email\.transport is log/.test(String(line.msg)));
+    assert.equal(warnings.length, 1, 'one warning, at start');
+    assert.match(String(warnings[0]!.msg), /development only/);
+
+    await sendCode(running.mxauth.services, 'frida@example.org');
+    await eventually('the mail is logged', () =>
+      logs.text().includes('development mail to frida@example.org'),
+    );
+    const line = logs.lines().find((l) => String(l.msg).startsWith('development mail to frida@example.org'));
+    const mail = line?.development_mail as { to: string; kind: string; subject: string; text: string };
+    assert.equal(levelOf(line ?? {}), 'info');
+    assert.equal(mail.to, 'frida@example.org');
+    assert.equal(mail.kind, 'verification_code');
+    assert.match(mail.subject, /code/i);
+    assert.match(mail.text, /\b\d{6}\b/, 'the code a person types is in the log');
+    await sendCode(running.mxauth.services, 'gerd@example.org');
+    await eventually('the second mail is logged', () =>
+      logs.text().includes('development mail to gerd@example.org'),
+    );
+    assert.equal(
+      logs.lines().filter((l) => /email\.transport is log/.test(String(l.msg))).length,
+      1,
+      'still one warning',
+    );
+  } finally {
+    await running.close();
+  }
+});
