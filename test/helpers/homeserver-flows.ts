@@ -12,6 +12,12 @@ const API = 'urn:matrix:client:api:*';
 export const QUICK_OUTBOX = { pollMs: 20, backoffCapMs: 200 };
 
 /**
+ * Longer than any wait between two tries under QUICK_OUTBOX (its 200 ms cap plus 20 % jitter): a job
+ * waiting for a retry is due again once the clock moved this far (`running.advance(PAST_QUICK_RETRY)`).
+ */
+export const PAST_QUICK_RETRY = 1_000;
+
+/**
  * mxauth talking to a test homeserver through the connector `matrix.kind` names, with an outbox that
  * retries quickly, and a public client named "Element" registered as a Matrix client would.
  */

@@ -1,22 +1,40 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
+import { ManualClock, systemClock } from '../../src/domain/clock.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMxauth, type Mxauth, type MxauthOptions } from '../../src/server.js';
 import { testConfig } from './config.js';
 import { createTestDatabase, type TestDatabase, type TestDatabaseKind } from './databases.js';
+import { settled } from './jobs.js';
 
 export const HOMESERVER_SECRET = 'test-homeserver-secret';
 
 export interface RunningMxauth {
   mxauth: Mxauth;
   base: string;
+  /**
+   * mxauth's clock, which moves only when the test says so (`clock.advance(ms)`). Throws for a server
+   * started with `clock: 'real'` or with a clock of the test's own that is not a ManualClock.
+   */
+  readonly clock: ManualClock;
+  /**
+   * Moves mxauth's clock on by `ms` and resolves once the worker has delivered (or tried) every job then
+   * due: a retry that was waiting has happened, and one that fails again waits for the next move.
+   */
+  advance(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * mxauth on a free loopback port, with public_base set to that address (discovery must advertise URLs a
  * client can reach), password registration on, on the given database.
+ *
+ * mxauth runs on a ManualClock starting at the real now: limits, expiries and job retries move only when
+ * the test moves the clock. The OAuth engine keeps the real time for what it stamps itself (token `iat`
+ * and `exp`); starting at the real now and only moving forward keeps both consistent for a short test.
+ * `clock: 'real'` runs on the system clock instead, for a test that needs time to elapse on both sides
+ * alike; `mxauth: { clock }` passes a clock of the test's own.
  */
 export async function startMxauth(
   kind: TestDatabaseKind,
@@ -26,8 +44,12 @@ export async function startMxauth(
     mxauth?: MxauthOptions;
     /** An existing database to start on, kept on close (a restart over the same accounts). */
     database?: TestDatabase;
+    /** `'real'`: the system clock instead of the default ManualClock (see above). */
+    clock?: 'real';
   } = {},
 ): Promise<RunningMxauth> {
+  const clock =
+    options.mxauth?.clock ?? (options.clock === 'real' ? systemClock : new ManualClock(Date.now()));
   const database = options.database ?? (await createTestDatabase(kind));
   let handler:
     | ((req: Parameters<Mxauth['handler']>[0], res: Parameters<Mxauth['handler']>[1]) => void)
@@ -46,13 +68,26 @@ export async function startMxauth(
       account: { password_registration_enabled: true },
       ...overrides,
     }),
-    { logger: createLogger('silent'), ...options.mxauth },
+    { logger: createLogger('silent'), ...options.mxauth, clock },
   );
   await mxauth.start();
   handler = mxauth.handler;
+  const manual = (): ManualClock => {
+    if (clock instanceof ManualClock) return clock;
+    throw new Error('this mxauth runs on a clock that cannot be moved (started with clock: real?)');
+  };
   return {
     mxauth,
     base,
+    get clock() {
+      return manual();
+    },
+    advance: async (ms) => {
+      const moved = manual();
+      moved.advance(ms);
+      await mxauth.services.worker.runDue();
+      await settled(mxauth, () => moved.now());
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
+import { RECURRING_JOB_ID_PREFIX } from '../../src/domain/job.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMxauth, type Mxauth } from '../../src/server.js';
 import { openDatabase } from '../../src/storage/database.js';
@@ -11,10 +12,12 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helper
 import { eventually } from '../helpers/eventually.js';
 import {
   introspectAsHomeserver,
+  PAST_QUICK_RETRY,
   QUICK_OUTBOX,
   signInDevice,
   startWithHomeserver,
 } from '../helpers/homeserver-flows.js';
+import { jobsOf, waitsForRetry } from '../helpers/jobs.js';
 import type { RunningMxauth } from '../helpers/oauth-server.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -174,10 +177,16 @@ for (const kind of DATABASE_KINDS) {
         const refused = await signIn('erin', 'ERINNEW');
         assert.equal(refused.status, 503);
         assert.equal(refused.body.error, 'temporarily_unavailable');
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        const now = running.clock.now();
+        await eventually('both calls were tried, failed, and wait for a retry', async () => {
+          const [deletion] = await jobsOf(mxauth, 'delete_device', { deviceId: 'ERINPC' });
+          const [deactivation] = await jobsOf(mxauth, 'delete_user', { localpart: 'frank' });
+          return waitsForRetry(deletion, now) && waitsForRetry(deactivation, now);
+        });
       } finally {
         await homeserver.start();
       }
+      await running.advance(PAST_QUICK_RETRY);
       await eventually('the deletions arrive', () => {
         const e = homeserver.users.get('erin')!;
         return (
@@ -234,7 +243,13 @@ for (const kind of DATABASE_KINDS) {
       } finally {
         await homeserver.start();
       }
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      const allows = await jobsOf(mxauth, 'allow_cross_signing_reset', { localpart: 'hank' });
+      assert.deepEqual(
+        allows.map((job) => job.state),
+        ['done', 'failed'],
+        'the refused one is set aside as failed, never to be tried again unasked',
+      );
+      await running.advance(PAST_QUICK_RETRY);
       assert.equal(
         homeserver.users.get('hank')!.crossSigningResetAllowed,
         false,
@@ -262,7 +277,8 @@ for (const kind of DATABASE_KINDS) {
       } finally {
         homeserver.misbehave = 'no';
       }
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.deepEqual(await jobsOf(mxauth, 'delete_device', { deviceId: 'KURTPHONE' }), [], 'none owed');
+      await running.advance(PAST_QUICK_RETRY);
       assert.ok(homeserver.users.get('kurt')!.devices.has('KURTPHONE'), 'the device (and its keys) stayed');
       assert.equal(
         homeserver.callsOf('delete_device').filter((c) => c.body?.device_id === 'KURTPHONE').length,
@@ -273,15 +289,23 @@ for (const kind of DATABASE_KINDS) {
     test('a misbehaving homeserver (500, garbage, silence) neither crashes mxauth nor loses the job', async () => {
       await register('gina');
       const { body } = await signIn('gina', 'GINAPC');
-      for (const mode of ['error500', 'garbage'] as const) {
-        homeserver.misbehave = mode;
-        await new Promise((resolve) => setTimeout(resolve, 150));
-      }
+      homeserver.misbehave = 'error500';
       await oidc.tokenRevocation(client, body.refresh_token!);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const deletion = async () => (await jobsOf(mxauth, 'delete_device', { deviceId: 'GINAPC' }))[0];
+      const first = running.clock.now();
+      await eventually('the deletion was tried and waits for a retry', async () =>
+        waitsForRetry(await deletion(), first),
+      );
+      homeserver.misbehave = 'garbage';
+      await running.advance(PAST_QUICK_RETRY);
+      const retried = await deletion();
+      assert.ok(waitsForRetry(retried, running.clock.now()), 'a garbage answer is one more failed try');
+      assert.equal(retried!.attempts, 2);
       assert.ok(homeserver.users.get('gina')!.devices.has('GINAPC'), 'not deleted while the homeserver errs');
       homeserver.misbehave = 'no';
-      await eventually('the deletion arrives', () => !homeserver.users.get('gina')!.devices.has('GINAPC'));
+      await running.advance(PAST_QUICK_RETRY);
+      assert.equal((await deletion())!.state, 'done');
+      assert.ok(!homeserver.users.get('gina')!.devices.has('GINAPC'), 'the deletion arrived');
       assert.equal((await fetch(`${base}health`)).status, 200);
     });
   });
@@ -331,7 +355,13 @@ describe('two instances on one PostgreSQL database share the outbox', () => {
     await eventually('every user is deactivated there', () =>
       names.every((n) => homeserver.users.get(n)?.deactivated === true),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually('every job is done', async () => {
+      const open = await a.services.storage.jobs.list({
+        states: ['pending', 'running', 'failed'],
+        limit: 1000,
+      });
+      return open.every((job) => job.id.startsWith(RECURRING_JOB_ID_PREFIX));
+    });
     for (const name of names) {
       const about = (op: string) => homeserver.callsOf(op).filter((c) => c.body?.localpart === name).length;
       assert.equal(about('provision_user'), 2, `${name}: registration and provision-all, once each`);

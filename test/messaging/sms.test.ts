@@ -6,7 +6,8 @@ import type { Services } from '../../src/compose.js';
 import type { Job } from '../../src/domain/job.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import { eventually } from '../helpers/eventually.js';
-import { QUICK_OUTBOX } from '../helpers/homeserver-flows.js';
+import { PAST_QUICK_RETRY, QUICK_OUTBOX } from '../helpers/homeserver-flows.js';
+import { retryThrough } from '../helpers/jobs.js';
 import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
 import { captureLogs } from './log-capture.js';
 
@@ -72,6 +73,13 @@ async function sendPhoneCode(services: Services, phone: string, language = 'en')
   });
   assert.ok(sent.ok);
   return sent.value.id;
+}
+
+/** The text to `to`, in whatever state, or undefined before it is queued. */
+async function textTo(services: Services, to: string): Promise<Job | undefined> {
+  const states: Job['state'][] = ['pending', 'running', 'done', 'failed'];
+  const jobs = await services.storage.jobs.list({ states, limit: 100 });
+  return jobs.find((job) => job.queue === 'sms' && services.messages.open(job)?.to === to);
 }
 
 async function jobTo(services: Services, to: string, states: Job['state'][]): Promise<Job> {
@@ -155,6 +163,7 @@ for (const kind of DATABASE_KINDS) {
 
     test('a gateway outage delays the text; it is delivered when the gateway is back', async () => {
       await sendPhoneCode(services, '+49301111111');
+      await retryThrough(running, 2, () => textTo(services, '+49301111111'), PAST_QUICK_RETRY);
       const job = await jobTo(services, '+49301111111', ['done']);
       assert.equal(job.attempts, 3, 'two 503s, then accepted');
       assert.equal(gateway.received.filter((r) => r.body.includes('+49301111111')).length, 3);
@@ -236,7 +245,7 @@ describe('texts through the Twilio sender', () => {
 
   async function withTwilio(
     twilioConfig: Record<string, unknown>,
-    run: (services: Services, logs: ReturnType<typeof captureLogs>) => Promise<void>,
+    run: (services: Services, logs: ReturnType<typeof captureLogs>, running: RunningMxauth) => Promise<void>,
   ): Promise<void> {
     const logs = captureLogs();
     const running = await startMxauth(
@@ -251,7 +260,7 @@ describe('texts through the Twilio sender', () => {
       { mxauth: { outbox: QUICK_OUTBOX, logger: logs.logger } },
     );
     try {
-      await run(running.mxauth.services, logs);
+      await run(running.mxauth.services, logs, running);
     } finally {
       await running.close();
     }
@@ -286,8 +295,9 @@ describe('texts through the Twilio sender', () => {
   });
 
   test('429 and 5xx are retried until Twilio accepts the text', async () => {
-    await withTwilio({ from: '+15005550006' }, async (services) => {
+    await withTwilio({ from: '+15005550006' }, async (services, _logs, running) => {
       await sendPhoneCode(services, '+15550001111');
+      await retryThrough(running, 2, () => textTo(services, '+15550001111'), PAST_QUICK_RETRY);
       const job = await jobTo(services, '+15550001111', ['done']);
       assert.equal(job.attempts, 3);
       assert.equal(requestsTo('+15550001111').length, 3);

@@ -28,7 +28,9 @@ for (const kind of DATABASE_KINDS) {
     let config: oidc.Configuration;
 
     before(async () => {
-      server = await startMxauth(kind);
+      // The real clock: the engine stamps a token's `exp` in real time, and introspection's `expires_in`
+      // (asserted against the TTL below) reads mxauth's clock, which would lag behind while it stands still.
+      server = await startMxauth(kind, {}, { clock: 'real' });
       const registered = await server.mxauth.users.register({
         localpart: 'alice',
         password: PASSWORD,

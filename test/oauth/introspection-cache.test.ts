@@ -253,14 +253,15 @@ for (const kind of DATABASE_KINDS) {
         } finally {
           await admin.end();
         }
-        // The listener's socket carries the termination at once; give the event loop a moment to read it.
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        // The listener's socket carries the termination at once; the event loop reads it soon after.
+        const changes = running.mxauth.services.tokenChanges!;
+        await eventually('the cut is noticed: cached answers are not used', () => !changes.check());
         await otherConnection(({ value }) =>
           sql`update users set locked_at = ${Date.now()} where localpart = 'gus'`.execute(value.db),
         );
         assert.equal(await active(tokens.access_token), false, 'not served from memory while deaf');
-        // And once it listens again, what it kept from before is gone.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // And once it listens again (a real timer: reconnecting is network work), what it kept is gone.
+        await eventually('the listener is back', () => changes.check());
         assert.equal(await active(tokens.access_token), false);
       });
     }
@@ -304,7 +305,13 @@ describe('introspection cache when the change listener goes silent [postgres]', 
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const viaProxy = new URL(database.uri);
     viaProxy.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    running = await startMxauth('postgres', { database: { uri: viaProxy.toString() } }, { database });
+    // The real clock: the heartbeat's timer is a real interval and what it detects is a socket silent for
+    // seconds of real time, so the clock its deadline reads must move with it.
+    running = await startMxauth(
+      'postgres',
+      { database: { uri: viaProxy.toString() } },
+      { database, clock: 'real' },
+    );
     client = await registerClient(running);
     assert.ok((await running.mxauth.users.register({ localpart: 'jon', password: PASSWORD })).ok);
   });

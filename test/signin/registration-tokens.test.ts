@@ -163,7 +163,7 @@ for (const kind of DATABASE_KINDS) {
       await make('good-token', { usageLimit: 2 });
       const revoked = await make('revoked-token');
       await storage.registrationTokens.revoke(revoked.id);
-      await make('expired-token', { expiresAt: new Date(Date.now() - 1000) });
+      await make('expired-token', { expiresAt: new Date(server.clock.now().getTime() - 1000) });
       await make('used-up-token', { usageLimit: 1 });
       assert.ok(await storage.registrationTokens.use(tokenHash('used-up-token')));
 
