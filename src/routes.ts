@@ -1,8 +1,11 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
+import type { CompatLoginHandlers } from './compat/login.js';
+import type { SsoRedirectHandlers } from './compat/sso-redirect.js';
 import type { ResourceName } from './config/schema.js';
 import type { FastPathHandle } from './http/app.js';
 import type { MatrixDiscoveryHandlers } from './oauth/matrix-discovery.js';
+import type { UserinfoHandlers } from './oauth/userinfo.js';
 import type { AccountHandlers } from './web/account.js';
 import type { AssetHandlers } from './web/assets.js';
 import type { LiveCheckHandlers } from './web/live-checks.js';
@@ -48,6 +51,9 @@ interface Row extends Omit<Route, 'handler'> {
 
 /** The handlers of every route the services serve, built by surfaces.ts. */
 export interface Handlers {
+  compatLogin: CompatLoginHandlers;
+  ssoRedirect: SsoRedirectHandlers;
+  userinfo: UserinfoHandlers;
   discovery: MatrixDiscoveryHandlers;
   liveChecks: LiveCheckHandlers;
   recovery: RecoveryHandlers;
@@ -56,10 +62,7 @@ export interface Handlers {
   introspection: FastPathHandler;
   /** The modules not converted to handler objects yet, mounted through their own Router. */
   legacyRouter: {
-    compatLogin: LegacyRouterHandler;
-    ssoRedirect: LegacyRouterHandler;
     interaction: LegacyRouterHandler;
-    userinfo: LegacyRouterHandler;
   };
 }
 
@@ -93,22 +96,36 @@ export function alwaysOnRoutes(h: AlwaysOnHandlers): readonly Route[] {
  * mxauth's own, as are the interaction pages.
  */
 export function routeTable(h: Handlers): readonly Route[] {
-  const { account: a, legacyRouter: legacy } = h;
+  const { account: a, compatLogin: c, legacyRouter: legacy } = h;
   // biome-ignore format: one row per line, so that the table reads as one
   const rows: Row[] = [
     // The Matrix login API for clients that do not speak OAuth (compat/).
-    { methods: ['GET', 'POST', 'OPTIONS'], path: '/_matrix/client/v3/login', resource: 'compat', handler: legacy.compatLogin },
-    { methods: ['POST', 'OPTIONS'], path: '/_matrix/client/v3/logout', resource: 'compat', handler: legacy.compatLogin },
-    { methods: ['POST', 'OPTIONS'], path: '/_matrix/client/v3/logout/all', resource: 'compat', handler: legacy.compatLogin },
-    { methods: ['POST', 'OPTIONS'], path: '/_matrix/client/v3/refresh', resource: 'compat', handler: legacy.compatLogin },
-    { methods: ['GET', 'POST', 'OPTIONS'], path: '/_matrix/client/r0/login', resource: 'compat', handler: legacy.compatLogin },
-    { methods: ['POST', 'OPTIONS'], path: '/_matrix/client/r0/logout', resource: 'compat', handler: legacy.compatLogin },
-    { methods: ['POST', 'OPTIONS'], path: '/_matrix/client/r0/logout/all', resource: 'compat', handler: legacy.compatLogin },
-    { methods: ['POST', 'OPTIONS'], path: '/_matrix/client/r0/refresh', resource: 'compat', handler: legacy.compatLogin },
-    { methods: ['GET', 'POST'], path: '/_matrix/client/v3/login/sso/redirect', resource: 'compat', handler: legacy.ssoRedirect },
-    { methods: ['GET', 'POST'], path: '/_matrix/client/v3/login/sso/redirect/:idpId', resource: 'compat', handler: legacy.ssoRedirect },
-    { methods: ['GET', 'POST'], path: '/_matrix/client/r0/login/sso/redirect', resource: 'compat', handler: legacy.ssoRedirect },
-    { methods: ['GET', 'POST'], path: '/_matrix/client/r0/login/sso/redirect/:idpId', resource: 'compat', handler: legacy.ssoRedirect },
+    { methods: ['GET'], path: '/_matrix/client/v3/login', resource: 'compat', handler: c.flows },
+    { methods: ['POST'], path: '/_matrix/client/v3/login', resource: 'compat', handler: c.login },
+    { methods: ['POST'], path: '/_matrix/client/v3/logout', resource: 'compat', handler: c.logout },
+    { methods: ['POST'], path: '/_matrix/client/v3/logout/all', resource: 'compat', handler: c.logoutAll },
+    { methods: ['POST'], path: '/_matrix/client/v3/refresh', resource: 'compat', handler: c.refresh },
+    { methods: ['OPTIONS'], path: '/_matrix/client/v3/login', resource: 'compat', handler: c.preflight },
+    { methods: ['OPTIONS'], path: '/_matrix/client/v3/logout', resource: 'compat', handler: c.preflight },
+    { methods: ['OPTIONS'], path: '/_matrix/client/v3/logout/all', resource: 'compat', handler: c.preflight },
+    { methods: ['OPTIONS'], path: '/_matrix/client/v3/refresh', resource: 'compat', handler: c.preflight },
+    { methods: ['GET'], path: '/_matrix/client/r0/login', resource: 'compat', handler: c.flows },
+    { methods: ['POST'], path: '/_matrix/client/r0/login', resource: 'compat', handler: c.login },
+    { methods: ['POST'], path: '/_matrix/client/r0/logout', resource: 'compat', handler: c.logout },
+    { methods: ['POST'], path: '/_matrix/client/r0/logout/all', resource: 'compat', handler: c.logoutAll },
+    { methods: ['POST'], path: '/_matrix/client/r0/refresh', resource: 'compat', handler: c.refresh },
+    { methods: ['OPTIONS'], path: '/_matrix/client/r0/login', resource: 'compat', handler: c.preflight },
+    { methods: ['OPTIONS'], path: '/_matrix/client/r0/logout', resource: 'compat', handler: c.preflight },
+    { methods: ['OPTIONS'], path: '/_matrix/client/r0/logout/all', resource: 'compat', handler: c.preflight },
+    { methods: ['OPTIONS'], path: '/_matrix/client/r0/refresh', resource: 'compat', handler: c.preflight },
+    { methods: ['GET'], path: '/_matrix/client/v3/login/sso/redirect', resource: 'compat', handler: h.ssoRedirect.show },
+    { methods: ['POST'], path: '/_matrix/client/v3/login/sso/redirect', resource: 'compat', handler: h.ssoRedirect.confirm },
+    { methods: ['GET'], path: '/_matrix/client/v3/login/sso/redirect/:idpId', resource: 'compat', handler: h.ssoRedirect.show },
+    { methods: ['POST'], path: '/_matrix/client/v3/login/sso/redirect/:idpId', resource: 'compat', handler: h.ssoRedirect.confirm },
+    { methods: ['GET'], path: '/_matrix/client/r0/login/sso/redirect', resource: 'compat', handler: h.ssoRedirect.show },
+    { methods: ['POST'], path: '/_matrix/client/r0/login/sso/redirect', resource: 'compat', handler: h.ssoRedirect.confirm },
+    { methods: ['GET'], path: '/_matrix/client/r0/login/sso/redirect/:idpId', resource: 'compat', handler: h.ssoRedirect.show },
+    { methods: ['POST'], path: '/_matrix/client/r0/login/sso/redirect/:idpId', resource: 'compat', handler: h.ssoRedirect.confirm },
 
     // Discovery: Matrix's (oauth/matrix-discovery.ts), then the engine's metadata and keys.
     { methods: ['GET'], path: '/.well-known/matrix/client', resource: 'discovery', handler: h.discovery.clientWellKnown },
@@ -182,7 +199,8 @@ export function routeTable(h: Handlers): readonly Route[] {
     { methods: GET, path: '/oauth2/logout/success', resource: 'human', handler: ENGINE },
 
     // The OAuth API: userinfo (oauth/userinfo.ts), introspection (oauth/introspect.ts), the engine's.
-    { methods: ['GET', 'POST', 'OPTIONS'], path: '/oauth2/userinfo', resource: 'oauth', handler: legacy.userinfo },
+    { methods: ['GET', 'POST'], path: '/oauth2/userinfo', resource: 'oauth', handler: h.userinfo.userinfo },
+    { methods: ['OPTIONS'], path: '/oauth2/userinfo', resource: 'oauth', handler: h.userinfo.preflight },
     { methods: ['POST'], path: '/oauth2/introspect', resource: 'oauth', handler: h.introspection },
     { methods: ['POST', 'OPTIONS'], path: '/oauth2/token', resource: 'oauth', handler: ENGINE },
     // OPTIONS is answered by mxauth's registration hook (browser clients register cross-origin).

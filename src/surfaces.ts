@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { AppserviceRegistry } from './compat/appservices.js';
-import { type AppserviceAuth, compatLoginRoutes } from './compat/login.js';
-import { ssoRedirectRoutes } from './compat/sso-redirect.js';
+import { type AppserviceAuth, compatLoginHandlers } from './compat/login.js';
+import { ssoRedirectHandlers } from './compat/sso-redirect.js';
 import type { Services } from './compose.js';
 import type { Config } from './config/config.js';
 import { deriveKey, KEY_LABELS } from './config/derived-keys.js';
@@ -20,7 +20,7 @@ import { createEngine, type OAuthEngine } from './oauth/provider.js';
 import { RefreshTurns } from './oauth/refresh-turns.js';
 import { TokenCache } from './oauth/token-cache.js';
 import { TokenLookup } from './oauth/token-lookup.js';
-import { userinfoRoutes } from './oauth/userinfo.js';
+import { userinfoHandlers } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
 import { type Handlers, type LegacyRouterHandler, type Route, routeTable } from './routes.js';
@@ -96,7 +96,7 @@ export function buildSurfaces(
 
   const csrf = new Csrf(deriveKey(config, KEY_LABELS.csrf), config.http.publicBase.protocol === 'https:');
   const knownBrowsers = new KnownBrowsers(config, deps.clock);
-  const limits = pageLimits(deps.clock);
+  const limits = pageLimits(config.rateLimiting, deps.clock);
   const { loginLimits, signIn } = services;
   const settings = new AccountSettings(
     { ...services, clock: deps.clock },
@@ -105,6 +105,10 @@ export function buildSurfaces(
       minimumComplexity: config.passwords.minimumComplexity,
       verifiedEmailRequired:
         config.account.password_recovery_enabled || config.account.password_registration_email_required,
+      codeLimits: {
+        sendsPerAccount: config.rateLimiting.verificationCodes.sendsPerAccount,
+        checksPerAccount: config.rateLimiting.verificationCodes.checksPerAccount,
+      },
     },
   );
   // Answers are checked with the provider through the global fetch, as a browser would reach it.
@@ -151,26 +155,23 @@ export function buildSurfaces(
       quietWhenOk: true,
       handle: introspectionHandler({ config, tokens, log: new RepeatedLog(deps.logger) }),
     },
+    compatLogin: compatLoginHandlers({
+      config,
+      users,
+      compat: services.compat,
+      loginLimits,
+      signIn,
+      ...(appservices.enabled ? { appservices: appservices as AppserviceAuth } : {}),
+    }),
+    ssoRedirect: ssoRedirectHandlers({
+      config,
+      engine,
+      csrf,
+      compat: services.compat,
+      browserSessions: services.browserSessions,
+    }),
+    userinfo: userinfoHandlers({ userinfo: services.userinfo, tokens }),
     legacyRouter: {
-      compatLogin: legacy(
-        compatLoginRoutes({
-          config,
-          users,
-          compat: services.compat,
-          loginLimits,
-          signIn,
-          ...(appservices.enabled ? { appservices: appservices as AppserviceAuth } : {}),
-        }),
-      ),
-      ssoRedirect: legacy(
-        ssoRedirectRoutes({
-          config,
-          engine,
-          csrf,
-          compat: services.compat,
-          browserSessions: services.browserSessions,
-        }),
-      ),
       interaction: legacy(
         interactionRoutes({
           config,
@@ -188,7 +189,6 @@ export function buildSurfaces(
           clock: deps.clock,
         }),
       ),
-      userinfo: legacy(userinfoRoutes({ userinfo: services.userinfo, tokens })),
     },
   };
   const routes = routeTable(handlers);
@@ -220,29 +220,28 @@ export function buildSurfaces(
   };
 }
 
-/** The per-address limits of the pages besides sign-in (whose limits compose.ts builds from the config). */
-function pageLimits(clock: Clock): {
+/** The per-address limits of the pages besides sign-in, from `rate_limiting` (compose.ts builds sign-in's). */
+function pageLimits(
+  limits: Config['rateLimiting'],
+  clock: Clock,
+): {
   registration: RegistrationLimits;
   recovery: RecoveryLimits;
   liveChecks: LiveCheckLimits;
 } {
   return {
     registration: {
-      // Each submission of the details may cost a CAPTCHA check, a homeserver call and a password hash.
-      submit: new RateLimiter({ burst: 10, perSecond: 0.1 }, clock),
-      // Codes also die after a few wrong guesses; this stops one address from trying many registrations.
-      code: new RateLimiter({ burst: 10, perSecond: 0.1 }, clock),
+      submit: new RateLimiter(limits.registration, clock),
+      code: new RateLimiter(limits.verificationCodes.checksPerIp, clock),
     },
     recovery: {
-      // Asking mails someone: a few per client address, and fewer per address asked about.
-      requestPerIp: new RateLimiter({ burst: 5, perSecond: 1 / 60 }, clock),
-      requestPerAddress: new RateLimiter({ burst: 3, perSecond: 1 / 600 }, clock),
-      resetPerIp: new RateLimiter({ burst: 10, perSecond: 0.1 }, clock),
+      requestPerIp: new RateLimiter(limits.accountRecovery.perIp, clock),
+      requestPerAddress: new RateLimiter(limits.accountRecovery.perAddress, clock),
+      resetPerIp: new RateLimiter(limits.accountRecovery.resetPerIp, clock),
     },
-    // Generous for a person typing (the script debounces), tight for anyone listing names or guessing.
     liveChecks: {
-      availability: new RateLimiter({ burst: 20, perSecond: 0.5 }, clock),
-      strength: new RateLimiter({ burst: 30, perSecond: 1 }, clock),
+      availability: new RateLimiter(limits.liveChecks.availabilityPerIp, clock),
+      strength: new RateLimiter(limits.liveChecks.strengthPerIp, clock),
     },
   };
 }

@@ -1,5 +1,4 @@
-import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/config.js';
 import { userId, validateLocalpart } from '../domain/matrix-id.js';
 import type { User } from '../domain/user.js';
@@ -19,7 +18,6 @@ import {
   readJson,
   tokenFields,
   unknownToken,
-  VERSIONS,
 } from './matrix-api.js';
 import { refresh } from './refresh.js';
 
@@ -47,23 +45,30 @@ export interface CompatLoginDependencies {
  * the reverse proxy routes the login, logout and refresh paths of `/_matrix/client/` here (Synapse answers them 404
  * once it delegates authentication). One file per endpoint; this one is `/login`.
  */
-export function compatLoginRoutes(deps: CompatLoginDependencies): Router {
-  const router = new Router();
+/** The compat API's endpoints, each one row per version in src/routes.ts. */
+export interface CompatLoginHandlers {
+  flows: Middleware;
+  login: Middleware;
+  logout: Middleware;
+  logoutAll: Middleware;
+  refresh: Middleware;
+  /** CORS preflight of every compat path (browser clients call them cross-origin). */
+  preflight: Middleware;
+}
+
+export function compatLoginHandlers(deps: CompatLoginDependencies): CompatLoginHandlers {
   const login = loginEndpoint(deps);
-  for (const version of VERSIONS) {
-    const base = `/_matrix/client/${version}`;
-    router.get(`${base}/login`, matrixEndpoint(login.flows));
-    router.post(`${base}/login`, matrixEndpoint(login.login));
-    router.post(`${base}/logout`, matrixEndpoint(logout(deps.compat)));
-    router.post(`${base}/logout/all`, matrixEndpoint(logoutAll(deps.compat)));
-    router.post(`${base}/refresh`, matrixEndpoint(refresh(deps.compat)));
-    for (const path of ['/login', '/logout', '/logout/all', '/refresh'])
-      router.options(`${base}${path}`, (ctx) => {
-        cors(ctx);
-        ctx.status = 204;
-      });
-  }
-  return router;
+  return {
+    flows: matrixEndpoint(login.flows),
+    login: matrixEndpoint(login.login),
+    logout: matrixEndpoint(logout(deps.compat)),
+    logoutAll: matrixEndpoint(logoutAll(deps.compat)),
+    refresh: matrixEndpoint(refresh(deps.compat)),
+    preflight: (ctx) => {
+      cors(ctx);
+      ctx.status = 204;
+    },
+  };
 }
 
 /** `GET /login` (the flows offered) and `POST /login` (password, login token or appservice). */

@@ -4,10 +4,6 @@ import { BODY_LIMITS, readBody } from '../http/read-body.js';
 import { controlCharacterMessage, findControlCharacter } from '../http/text-guard.js';
 import type { CompatGrant } from '../services/compat-sessions.js';
 
-/** The client-server API versions the compatibility endpoints answer under. */
-export const VERSIONS = ['v3', 'r0'] as const;
-
-/** A Matrix error answer: `{errcode, error}` with the right status. */
 /** A Matrix error answer thrown from deep in an endpoint (http/errors/matrix.ts maps it). */
 export class MatrixError extends Error {
   constructor(readonly problem: MatrixProblem) {

@@ -1,5 +1,4 @@
-import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/config.js';
 import { userId } from '../domain/matrix-id.js';
 import type { OAuthEngine } from '../oauth/provider.js';
@@ -31,9 +30,14 @@ export interface SsoRedirectDependencies {
  * `idpId` is accepted and ignored: there are no upstream identity providers yet, so every id, known or
  * not, means mxauth's own login (a client that remembered an id from elsewhere still gets a login page).
  */
-export function ssoRedirectRoutes(deps: SsoRedirectDependencies): Router {
+/** `GET` asks (or signs in first), `POST` confirms; both at every path of src/routes.ts' SSO rows. */
+export interface SsoRedirectHandlers {
+  show: Middleware;
+  confirm: Middleware;
+}
+
+export function ssoRedirectHandlers(deps: SsoRedirectDependencies): SsoRedirectHandlers {
   const { config, csrf, compat } = deps;
-  const router = new Router();
   const root = config.http.publicBase.pathname;
   const browser = browserSession(deps);
   const chrome = pageChrome(config);
@@ -82,14 +86,5 @@ export function ssoRedirectRoutes(deps: SsoRedirectDependencies): Router {
     ctx.redirect(target.href);
   };
 
-  for (const version of ['v3', 'r0']) {
-    for (const path of [
-      `/_matrix/client/${version}/login/sso/redirect`,
-      `/_matrix/client/${version}/login/sso/redirect/:idpId`,
-    ]) {
-      router.get(path, show);
-      router.post(path, confirm);
-    }
-  }
-  return router;
+  return { show, confirm };
 }

@@ -1,17 +1,19 @@
-import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { sendOAuthError } from '../http/errors/oauth.js';
 import type { UserinfoService } from '../services/userinfo.js';
-import { ROUTES } from './provider.js';
 import type { TokenLookup } from './token-lookup.js';
 
 /**
  * OpenID Connect userinfo. Served here rather than by the engine, which refuses access tokens issued for
  * a resource server, and every Matrix access token is issued for the homeserver.
  */
-export function userinfoRoutes(deps: { userinfo: UserinfoService; tokens: TokenLookup }): Router {
-  const router = new Router();
-  const handler = async (ctx: Context) => {
+export interface UserinfoHandlers {
+  userinfo: Middleware;
+  preflight: Middleware;
+}
+
+export function userinfoHandlers(deps: { userinfo: UserinfoService; tokens: TokenLookup }): UserinfoHandlers {
+  const userinfo = async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.set('Access-Control-Allow-Origin', '*');
     const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
@@ -30,12 +32,10 @@ export function userinfoRoutes(deps: { userinfo: UserinfoService; tokens: TokenL
       });
     ctx.body = claims;
   };
-  router.get(ROUTES.userinfo, handler);
-  router.post(ROUTES.userinfo, handler);
-  router.options(ROUTES.userinfo, (ctx) => {
+  const preflight = (ctx: Context) => {
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.set('Access-Control-Allow-Headers', 'Authorization');
     ctx.status = 204;
-  });
-  return router;
+  };
+  return { userinfo, preflight };
 }
