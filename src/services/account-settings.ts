@@ -55,7 +55,7 @@ export class AccountSettings {
     private readonly deps: AccountSettingsDependencies,
     options: AccountSettingsOptions,
   ) {
-    this.#codes = new ContactCodes(deps);
+    this.#codes = new ContactCodes(deps, options.codeLimits);
     this.#emails = new EmailSettings(deps, this.#codes, options);
     this.#phones = new PhoneSettings(deps, this.#codes);
     this.#password = new PasswordSettings(deps, options);

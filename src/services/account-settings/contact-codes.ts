@@ -4,7 +4,7 @@ import { err, type Result } from '../../domain/result.js';
 import type { User } from '../../domain/user.js';
 import { RateLimiter } from '../rate-limit.js';
 import type { CheckProblem } from '../verification.js';
-import type { AccountSettingsDependencies } from './deps.js';
+import type { AccountSettingsDependencies, AccountSettingsOptions } from './deps.js';
 
 export type StartVerificationProblem =
   | { kind: 'invalid_email'; reason: string }
@@ -22,11 +22,6 @@ export type FinishVerificationProblem =
 
 export type ContactPurpose = 'add_email' | 'add_phone';
 
-// Each account may send a handful of codes an hour whatever the targets, so the pages cannot be used
-// to flood strangers' inboxes or phones; and may check a few codes a minute beyond each code's own limit.
-const SENDS = { burst: 5, perSecond: 10 / 3600 };
-const CHECKS = { burst: 10, perSecond: 10 / 60 };
-
 /** The codes that prove a new address or number is the user's: sent, typed in, sent again. */
 export class ContactCodes {
   readonly #sends: RateLimiter;
@@ -34,9 +29,12 @@ export class ContactCodes {
 
   constructor(
     private readonly deps: Pick<AccountSettingsDependencies, 'storage' | 'verification' | 'clock'>,
+    limits: AccountSettingsOptions['codeLimits'],
   ) {
-    this.#sends = new RateLimiter(SENDS, deps.clock);
-    this.#checks = new RateLimiter(CHECKS, deps.clock);
+    // Per account whatever the targets, so the pages cannot be used to flood strangers' inboxes or
+    // phones; checks beyond each code's own limit of wrong guesses.
+    this.#sends = new RateLimiter(limits.sendsPerAccount, deps.clock);
+    this.#checks = new RateLimiter(limits.checksPerAccount, deps.clock);
   }
 
   async send(

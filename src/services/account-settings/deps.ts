@@ -5,6 +5,7 @@ import type { Storage } from '../../storage/storage.js';
 import type { CompatSessionService } from '../compat-sessions.js';
 import type { Messenger } from '../messages.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
+import type { RateLimit } from '../rate-limit.js';
 import type { SignInService } from '../sign-in.js';
 import type { UserService } from '../users.js';
 import type { VerificationService } from '../verification.js';
@@ -17,6 +18,8 @@ export interface AccountSettingsOptions {
    * registration demanded one. Then the last verified address cannot be removed.
    */
   verifiedEmailRequired: boolean;
+  /** Codes sent to new addresses or numbers, and codes typed in, per account (`rate_limiting.verification_codes`). */
+  codeLimits: { sendsPerAccount: RateLimit; checksPerAccount: RateLimit };
 }
 
 export interface AccountSettingsDependencies {
