@@ -15,7 +15,8 @@ import { HealthProblem } from './http/health.js';
 import { listen, type RunningServer } from './http/listen.js';
 import { scheduleRecurringJobs } from './jobs/registry.js';
 import type { JobWorkerOptions } from './jobs/worker.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import { routeEngineNotices } from './observability/engine-notices.js';
+import { createLogger, defaultLogFormat, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { alwaysOnRoutes, type Route } from './routes.js';
 import type { OAuthSessionService } from './services/oauth-sessions.js';
@@ -80,7 +81,10 @@ export interface Mxauth {
  */
 export function createMxauth(config: Config | ConfigFileInput, options: MxauthOptions = {}): Mxauth {
   const resolved = isResolved(config) ? config : parsed(config);
-  const logger = options.logger ?? createLogger(resolved.log.level);
+  const logger =
+    options.logger ?? createLogger(resolved.log.level, undefined, resolved.log.format ?? defaultLogFormat());
+  // The engine's console warnings go to this logger while the instance runs.
+  let detachEngineNotices: (() => void) | undefined;
   let services: Services | undefined;
   let surfaces: Surfaces | undefined;
   const metrics = createMetrics(
@@ -143,6 +147,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
     async start(startOptions = {}) {
       if (state !== 'new') throw new Error(`mxauth cannot start: it is ${state}`);
       state = 'starting';
+      detachEngineNotices = routeEngineNotices(logger);
       try {
         services = await openServices(resolved, {
           migrate: startOptions.migrate ?? true,
@@ -185,6 +190,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
         services = undefined;
         surfaces = undefined;
         state = 'closed';
+        detachEngineNotices?.();
         throw e instanceof StartupError ? e : new StartupError((e as Error).message);
       }
     },
@@ -195,6 +201,8 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
       await services?.close();
       services = undefined;
       surfaces = undefined;
+      detachEngineNotices?.();
+      logger.info('mxauth stopped');
     },
   };
 }

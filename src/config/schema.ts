@@ -600,6 +600,12 @@ const log = z.strictObject({
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('Least severe level written'),
+  format: z
+    .enum(['text', 'json'])
+    .optional()
+    .describe(
+      'How lines are written: `text` for a person at a terminal, `json` for machines (default: `text` when stdout is a terminal, else `json`)',
+    ),
 });
 
 export const configSchema = z

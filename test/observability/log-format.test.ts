@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { routeEngineNotices } from '../../src/observability/engine-notices.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { formatLine } from '../../src/observability/text-log.js';
+import { startMxauth } from '../helpers/oauth-server.js';
 
 function capture(format: 'json' | 'text' = 'json') {
   const lines: string[] = [];
@@ -59,4 +60,23 @@ test("the engine's console warnings reach the logger as JSON; expected ones at d
   // Detached: the engine's lines print as before.
   console.warn('oidc-provider WARNING: after');
   assert.equal(printed.length, 2);
+});
+
+test("a running instance logs the engine's notices as its own lines, and says when it has stopped", async () => {
+  const { logger, lines } = capture();
+  const server = await startMxauth('sqlite', {}, { mxauth: { logger } });
+  try {
+    // The engine notes once per process that mxauth read the body before it (oauth/hooks.ts bodyGuard).
+    await fetch(new URL('oauth2/token', server.base), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=unknown',
+    });
+  } finally {
+    await server.close();
+  }
+  const logged = lines.map((l) => JSON.parse(l));
+  const notice = logged.find((l) => typeof l.engine === 'string' && /already parsed/.test(l.engine));
+  assert.equal(notice?.level, 'debug', 'the expected notice, at debug');
+  assert.equal(logged.at(-1)?.msg, 'mxauth stopped');
 });
