@@ -14,6 +14,11 @@ const EXPECTED: readonly { pattern: RegExp; why: string }[] = [
     pattern: /already parsed request body detected/,
     why: 'mxauth reads request bodies before the engine, to check them',
   },
+  {
+    // oidc-provider 9 names Node.js 22 as its runtime; mxauth supports and tests Node.js >= 20.19.
+    pattern: /Unsupported runtime/,
+    why: 'mxauth is tested on Node.js 20.19 and later',
+  },
 ];
 
 const PREFIX = /^oidc-provider (NOTICE|WARNING): ([\s\S]*)$/;
