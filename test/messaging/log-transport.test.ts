@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Services } from '../../src/compose.js';
 import { eventually } from '../helpers/eventually.js';
 import { QUICK_OUTBOX } from '../helpers/homeserver-flows.js';
 import { startMxauth } from '../helpers/oauth-server.js';
 import { captureLogs } from './log-capture.js';
-
-/** pino's level, by name (the logger may write numbers or names). */
-function levelOf(line: Record<string, unknown>): unknown {
-  return ({ 30: 'info', 40: 'warn' } as Record<string, string>)[String(line.level)] ?? line.level;
-}
-
-async function sendCode(services: Services, to: string): Promise<void> {
-  const sent = await services.verification.send({
-    purpose: 'registration_email',
-    channel: 'email',
-    target: to,
-    userId: null,
-    context: `interaction-${to}`,
-    language: 'en',
-  });
-  assert.ok(sent.ok, 'the code is sent (not throttled)');
-}
+import { sendCode } from './send-code.js';
 
 test('the log transport writes the whole mail, its code included, to the log, and warns once at start that it does', async () => {
   const logs = captureLogs();
@@ -33,7 +16,7 @@ test('the log transport writes the whole mail, its code included, to the log, an
   try {
     const warnings = logs
       .lines()
-      .filter((line) => levelOf(line) === 'warn' && /email\.transport is log/.test(String(line.msg)));
+      .filter((line) => line.level === 'warn' && /email\.transport is log/.test(String(line.msg)));
     assert.equal(warnings.length, 1, 'one warning, at start');
     assert.match(String(warnings[0]!.msg), /development only/);
 
@@ -43,7 +26,7 @@ test('the log transport writes the whole mail, its code included, to the log, an
     );
     const line = logs.lines().find((l) => String(l.msg).startsWith('development mail to frida@example.org'));
     const mail = line?.development_mail as { to: string; kind: string; subject: string; text: string };
-    assert.equal(levelOf(line ?? {}), 'info');
+    assert.equal(line?.level, 'info');
     assert.equal(mail.to, 'frida@example.org');
     assert.equal(mail.kind, 'verification_code');
     assert.match(mail.subject, /code/i);

@@ -18,20 +18,7 @@ import {
 } from '../helpers/mail-catcher.js';
 import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
 import { captureLogs } from './log-capture.js';
-
-/** Sends a registration code to `to` the way the registration page does, and returns the code's id. */
-async function sendCode(services: Services, to: string, language = 'en'): Promise<string> {
-  const sent = await services.verification.send({
-    purpose: 'registration_email',
-    channel: 'email',
-    target: to,
-    userId: null,
-    context: `interaction-${to}`,
-    language,
-  });
-  assert.ok(sent.ok, 'the code is sent (not throttled)');
-  return sent.value.id;
-}
+import { sendCode } from './send-code.js';
 
 /** The outbox job carrying the message to `to`, once it is in one of `states`. */
 async function jobTo(services: Services, to: string, states: Job['state'][]): Promise<Job> {
