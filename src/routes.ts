@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { CompatLoginHandlers } from './compat/login.js';
 import type { SsoRedirectHandlers } from './compat/sso-redirect.js';
@@ -8,6 +7,7 @@ import type { MatrixDiscoveryHandlers } from './oauth/matrix-discovery.js';
 import type { UserinfoHandlers } from './oauth/userinfo.js';
 import type { AccountHandlers } from './web/account.js';
 import type { AssetHandlers } from './web/assets.js';
+import type { InteractionHandlers } from './web/interaction/index.js';
 import type { LiveCheckHandlers } from './web/live-checks.js';
 import type { RecoveryHandlers } from './web/recovery.js';
 
@@ -25,16 +25,7 @@ export interface FastPathHandler {
   handle: FastPathHandle;
 }
 
-/**
- * A module that still builds its own koa-router Router: it is mounted as it is, once, where its first
- * row stands. Its rows list what it registers, so the table stays complete.
- */
-export interface LegacyRouterHandler {
-  kind: 'legacy-router';
-  router: Router;
-}
-
-export type RouteHandler = Middleware | EngineHandler | FastPathHandler | LegacyRouterHandler;
+export type RouteHandler = Middleware | EngineHandler | FastPathHandler;
 
 /** One endpoint: its methods at one path (a koa-router template), the listener resource serving it. */
 export interface Route {
@@ -60,10 +51,7 @@ export interface Handlers {
   account: AccountHandlers;
   assets: AssetHandlers;
   introspection: FastPathHandler;
-  /** The modules not converted to handler objects yet, mounted through their own Router. */
-  legacyRouter: {
-    interaction: LegacyRouterHandler;
-  };
+  interaction: InteractionHandlers;
 }
 
 /** The handlers of the routes served from the start, before the services exist. */
@@ -87,8 +75,8 @@ export function alwaysOnRoutes(h: AlwaysOnHandlers): readonly Route[] {
 }
 
 /**
- * Every other route mxauth serves, relative to public_base's path, in match order. Router rows
- * (middleware and legacy routers) are matched in this order, fixed segments before `:id` where both
+ * Every other route mxauth serves, relative to public_base's path, in match order. Middleware rows
+ * are matched in this order, fixed segments before `:id` where both
  * could match; the fast path is answered before all of them (http/app.ts), and the engine's rows after
  * all of them, only in their exact spelling (oauth/engine-routes.ts), so where those two stand does not
  * change what answers. The engine's rows are those oidc-provider registers for the features provider.ts
@@ -96,7 +84,7 @@ export function alwaysOnRoutes(h: AlwaysOnHandlers): readonly Route[] {
  * mxauth's own, as are the interaction pages.
  */
 export function routeTable(h: Handlers): readonly Route[] {
-  const { account: a, compatLogin: c, legacyRouter: legacy } = h;
+  const { account: a, compatLogin: c, interaction: i } = h;
   // biome-ignore format: one row per line, so that the table reads as one
   const rows: Row[] = [
     // The Matrix login API for clients that do not speak OAuth (compat/).
@@ -141,13 +129,16 @@ export function routeTable(h: Handlers): readonly Route[] {
     { methods: [...GET, 'OPTIONS'], path: '/oauth2/keys.json', resource: 'discovery', handler: ENGINE },
 
     // The pages of an authorization in progress (web/interaction/, web/registration.ts).
-    { methods: ['GET'], path: '/interaction/:uid', resource: 'human', handler: legacy.interaction },
-    { methods: ['GET', 'POST'], path: '/interaction/:uid/register', resource: 'human', handler: legacy.interaction },
-    { methods: ['GET', 'POST'], path: '/interaction/:uid/register/verify', resource: 'human', handler: legacy.interaction },
-    { methods: ['POST'], path: '/interaction/:uid/register/resend', resource: 'human', handler: legacy.interaction },
-    { methods: ['GET', 'POST'], path: '/interaction/:uid/login', resource: 'human', handler: legacy.interaction },
-    { methods: ['POST'], path: '/interaction/:uid/terms', resource: 'human', handler: legacy.interaction },
-    { methods: ['POST'], path: '/interaction/:uid/consent', resource: 'human', handler: legacy.interaction },
+    { methods: ['GET'], path: '/interaction/:uid', resource: 'human', handler: i.start },
+    { methods: ['GET'], path: '/interaction/:uid/register', resource: 'human', handler: i.register.form },
+    { methods: ['POST'], path: '/interaction/:uid/register', resource: 'human', handler: i.register.submit },
+    { methods: ['GET'], path: '/interaction/:uid/register/verify', resource: 'human', handler: i.register.verifyForm },
+    { methods: ['POST'], path: '/interaction/:uid/register/verify', resource: 'human', handler: i.register.verify },
+    { methods: ['POST'], path: '/interaction/:uid/register/resend', resource: 'human', handler: i.register.resend },
+    { methods: ['GET'], path: '/interaction/:uid/login', resource: 'human', handler: i.login.form },
+    { methods: ['POST'], path: '/interaction/:uid/login', resource: 'human', handler: i.login.submit },
+    { methods: ['POST'], path: '/interaction/:uid/terms', resource: 'human', handler: i.terms },
+    { methods: ['POST'], path: '/interaction/:uid/consent', resource: 'human', handler: i.consent },
 
     // The forms' live hints (web/live-checks.ts) and password recovery (web/recovery.ts).
     { methods: ['GET'], path: '/register/available', resource: 'human', handler: h.liveChecks.availability },

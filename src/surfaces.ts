@@ -14,6 +14,7 @@ import { type EngineHandoff, mountRoutes } from './http/route-mount.js';
 import { queryGuard } from './http/text-guard.js';
 import { enginePages } from './oauth/engine-pages.js';
 import { installHooks } from './oauth/hooks.js';
+import { EngineInteractions } from './oauth/interactions.js';
 import { introspectionHandler } from './oauth/introspect.js';
 import { matrixDiscoveryHandlers } from './oauth/matrix-discovery.js';
 import { createEngine, type OAuthEngine } from './oauth/provider.js';
@@ -23,7 +24,7 @@ import { TokenLookup } from './oauth/token-lookup.js';
 import { userinfoHandlers } from './oauth/userinfo.js';
 import type { Logger } from './observability/logger.js';
 import { RepeatedLog } from './observability/repeated-log.js';
-import { type Handlers, type LegacyRouterHandler, type Route, routeTable } from './routes.js';
+import { type Handlers, type Route, routeTable } from './routes.js';
 import { AccountSettings } from './services/account-settings.js';
 import { CaptchaVerifier } from './services/captcha.js';
 import type { OAuthSessionService } from './services/oauth-sessions.js';
@@ -34,7 +35,7 @@ import { assetHandlers } from './web/assets.js';
 import { setPublicRoot } from './web/base-path.js';
 import { browserSession } from './web/browser-session.js';
 import { Csrf } from './web/csrf.js';
-import { interactionRoutes } from './web/interaction/index.js';
+import { interactionHandlers } from './web/interaction/index.js';
 import { KnownBrowsers } from './web/known-browser.js';
 import { languageSwitch } from './web/language-switch.js';
 import { type LiveCheckLimits, liveCheckHandlers } from './web/live-checks.js';
@@ -117,11 +118,8 @@ export function buildSurfaces(
     new CaptchaVerifier(config.captcha, undefined, undefined, config.http.publicBase.hostname);
 
   const appservices = AppserviceRegistry.fromConfig(config);
-  /** The temporary adapter for modules that still build a Router (src/routes.ts LegacyRouterHandler). */
-  const legacy = (router: LegacyRouterHandler['router']): LegacyRouterHandler => ({
-    kind: 'legacy-router',
-    router,
-  });
+  // The human pages reach the engine only through this facade (oauth/interactions.ts).
+  const interactions = new EngineInteractions(engine);
   const handlers: Handlers = {
     discovery: matrixDiscoveryHandlers(config),
     liveChecks: liveCheckHandlers({ config, users, csrf, limits: limits.liveChecks }),
@@ -134,7 +132,7 @@ export function buildSurfaces(
     }),
     account: accountHandlers({
       config,
-      engine,
+      interactions,
       sessions,
       users,
       csrf,
@@ -142,7 +140,7 @@ export function buildSurfaces(
       settings,
       browser: browserSession({
         config,
-        engine,
+        interactions,
         browserSessions: services.browserSessions,
         clock: deps.clock,
       }),
@@ -165,31 +163,27 @@ export function buildSurfaces(
     }),
     ssoRedirect: ssoRedirectHandlers({
       config,
-      engine,
+      interactions,
       csrf,
       compat: services.compat,
       browserSessions: services.browserSessions,
     }),
     userinfo: userinfoHandlers({ userinfo: services.userinfo, tokens }),
-    legacyRouter: {
-      interaction: legacy(
-        interactionRoutes({
-          config,
-          engine,
-          users,
-          csrf,
-          signIn,
-          terms: services.terms,
-          knownBrowsers,
-          registrationTokens: services.registrationTokens,
-          captcha,
-          reads: services.interactionReads,
-          registrationLimits: limits.registration,
-          verification: services.verification,
-          clock: deps.clock,
-        }),
-      ),
-    },
+    interaction: interactionHandlers({
+      config,
+      interactions,
+      users,
+      csrf,
+      signIn,
+      terms: services.terms,
+      knownBrowsers,
+      registrationTokens: services.registrationTokens,
+      captcha,
+      reads: services.interactionReads,
+      registrationLimits: limits.registration,
+      verification: services.verification,
+      clock: deps.clock,
+    }),
   };
   const routes = routeTable(handlers);
   // Listeners speak plain HTTP; with an https public_base a TLS-terminating proxy is in front, and the

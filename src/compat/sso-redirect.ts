@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/config.js';
 import { userId } from '../domain/matrix-id.js';
-import type { OAuthEngine } from '../oauth/provider.js';
+import type { EngineInteractions } from '../oauth/interactions.js';
 import type { BrowserSessionService } from '../services/browser-sessions.js';
 import type { CompatSessionService } from '../services/compat-sessions.js';
 import { publicPath } from '../web/base-path.js';
@@ -15,7 +15,7 @@ import { sendProblemPage } from '../web/problem-page.js';
 
 export interface SsoRedirectDependencies {
   config: Config;
-  engine: OAuthEngine;
+  interactions: EngineInteractions;
   browserSessions: BrowserSessionService;
   csrf: Csrf;
   compat: CompatSessionService;

@@ -18,9 +18,9 @@ export interface MountedRoutes {
 }
 
 /**
- * Turns rows of src/routes.ts into what serves them: koa-router Routers for the middleware rows (a
- * legacy row's Router mounted once, where its first row stands), the exact-spelling matcher in front of
- * the engine for the engine's rows, and the fast paths. Built once per set of listener resources.
+ * Turns rows of src/routes.ts into what serves them: one koa-router Router for the middleware rows,
+ * in table order, the exact-spelling matcher in front of the engine for the engine's rows, and the
+ * fast paths. Built once per set of listener resources.
  */
 export function mountRoutes(
   rows: readonly Route[],
@@ -54,29 +54,12 @@ export function mountRoutes(
   };
 }
 
-/** The router rows in table order: runs of middleware rows in one Router, legacy Routers between them. */
+/** The middleware rows, registered in table order on one Router (its 405s answer a wrong method). */
 function routers(rows: readonly Route[]): Middleware[] {
-  const parts: Middleware[] = [];
-  const mounted = new Set<Router>();
-  let current: Router | undefined;
-  const use = (router: Router) =>
-    parts.push(router.routes() as Middleware, router.allowedMethods() as Middleware);
-  for (const row of rows) {
-    const handler = row.handler;
-    if (typeof handler === 'function') {
-      if (!current) {
-        current = new Router();
-        use(current);
-      }
-      current.register(row.path, [...row.methods], handler);
-    } else if (handler.kind === 'legacy-router') {
-      current = undefined;
-      if (mounted.has(handler.router)) continue;
-      mounted.add(handler.router);
-      use(handler.router);
-    }
-  }
-  return parts;
+  const router = new Router();
+  for (const row of rows)
+    if (typeof row.handler === 'function') router.register(row.path, [...row.methods], row.handler);
+  return [router.routes() as Middleware, router.allowedMethods() as Middleware];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from 'koa';
 import type { OAuthEngine } from './provider.js';
 
 /** An authorization's interaction, as the engine describes it. */
@@ -21,9 +22,15 @@ export interface ClientRecord {
   clientUri: string | undefined;
 }
 
+/** The engine's sign-in session of a browser: its uid, and the account when someone is signed in. */
+export interface EngineBrowserSession {
+  uid: string;
+  accountId: string | undefined;
+}
+
 /**
- * The engine's side of the authorization pages, in one place: reading the interaction, handing it
- * back, making grants and reading clients. The pages use only this, so what they ask of the engine
+ * The engine's side of the human pages, in one place: reading the interaction, handing it back,
+ * making grants, reading clients and the browser's engine session. The pages use only this, so what they ask of the engine
  * (and an engine upgrade's changes to it) is visible here rather than spread over every step.
  */
 export class EngineInteractions {
@@ -55,6 +62,12 @@ export class EngineInteractions {
     for (const [indicator, scopes] of Object.entries(request.resourceScopes ?? {}))
       grant.addResourceScope(indicator, scopes.join(' '));
     return grant.save();
+  }
+
+  /** The browser's engine session (a new, empty one when it has none: the engine's own behaviour). */
+  async browserSession(ctx: Context): Promise<EngineBrowserSession> {
+    const session = await this.engine.Session.get(ctx as never);
+    return { uid: session.uid, accountId: session.accountId };
   }
 
   /** A registered client's presentation; undefined for an unknown one. */

@@ -5,7 +5,8 @@ import { type Clock, systemClock } from '../domain/clock.js';
 import { cryptoRng, type Rng } from '../domain/random.js';
 import type { User } from '../domain/user.js';
 import { cookieName } from '../http/cookie-names.js';
-import { ACCOUNT_CLIENT_ID, type OAuthEngine, ROUTES } from '../oauth/provider.js';
+import type { EngineInteractions } from '../oauth/interactions.js';
+import { ACCOUNT_CLIENT_ID, ROUTES } from '../oauth/provider.js';
 import type { BrowserSessionService } from '../services/browser-sessions.js';
 import { publicPath } from './base-path.js';
 
@@ -52,12 +53,12 @@ const TOUCH_MEMORY = 10_000;
  */
 export function browserSession(deps: {
   config: Config;
-  engine: OAuthEngine;
+  interactions: EngineInteractions;
   browserSessions: BrowserSessionService;
   clock?: Clock;
   rng?: Rng;
 }): BrowserSession {
-  const { config, engine, browserSessions } = deps;
+  const { config, interactions, browserSessions } = deps;
   const clock = deps.clock ?? systemClock;
   const rng = deps.rng ?? cryptoRng;
   const touched = new Map<string, number>();
@@ -93,7 +94,7 @@ export function browserSession(deps: {
   };
 
   const current: BrowserSession['current'] = async (ctx) => {
-    const session = await engine.Session.get(ctx as never);
+    const session = await interactions.browserSession(ctx);
     const accountId = session.accountId;
     if (!accountId) return undefined;
     const user = await browserSessions.signedInUser(accountId);

@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import type { CaptchaVerifier } from '../services/captcha.js';
@@ -62,17 +61,32 @@ interface FormValues {
   displayName?: string;
 }
 
+/** The registration pages' handlers, and the page the interaction's start shows for `prompt=create`. */
+export interface RegistrationHandlers {
+  /** The registration page of this interaction: the code step while one is waiting, else the form. */
+  show(ctx: Context, d: Details): void;
+  /** `GET /register` (`?restart=1` starts over). */
+  form: Middleware;
+  /** `POST /register`: the details. */
+  submit: Middleware;
+  /** `GET /register/verify`. */
+  verifyForm: Middleware;
+  /** `POST /register/verify`: the emailed code. */
+  verify: Middleware;
+  /** `POST /register/resend`: a new code. */
+  resend: Middleware;
+}
+
 /**
  * Registration inside an authorization (`prompt=create`, or the login page's link): the details, then,
  * when an address is given, the code mailed to it. The account is created only once the code is right,
  * in one transaction with its address, accepted terms and registration token, and the person is signed
  * in with it.
  */
-export function registrationRoutes(
-  router: Router,
+export function registrationHandlers(
   kit: InteractionKit,
   deps: RegistrationDependencies,
-): { show(ctx: Context, d: Details): void } {
+): RegistrationHandlers {
   const { config, users, csrf, verification } = deps;
   const account = config.account;
   const root = config.http.publicBase.pathname;
@@ -148,7 +162,7 @@ export function registrationRoutes(
 
   const disabled = (ctx: Context, d: Details) => kit.login(ctx, d, { status: 404 });
 
-  router.get('/register', async (ctx) => {
+  const form: Middleware = async (ctx) => {
     const d = await kit.details(ctx);
     if (!d) return;
     if (!account.password_registration_enabled) return disabled(ctx, d);
@@ -157,16 +171,16 @@ export function registrationRoutes(
       return renderForm(ctx, d);
     }
     show(ctx, d);
-  });
+  };
 
-  router.get('/register/verify', async (ctx) => {
+  const verifyForm: Middleware = async (ctx) => {
     const d = await kit.details(ctx);
     if (!d) return;
     if (!account.password_registration_enabled) return disabled(ctx, d);
     show(ctx, d);
-  });
+  };
 
-  router.post('/register', async (ctx) => {
+  const submit: Middleware = async (ctx) => {
     const body = await kit.form(ctx);
     if (!body) return;
     const d = await kit.details(ctx);
@@ -252,9 +266,9 @@ export function registrationRoutes(
     // Post/redirect/get: reloading the code page does not send the details (and a new code) again.
     ctx.status = 303;
     ctx.redirect(kit.step(d, 'register/verify'));
-  });
+  };
 
-  router.post('/register/verify', async (ctx) => {
+  const verify: Middleware = async (ctx) => {
     const body = await kit.form(ctx);
     if (!body) return;
     const d = await kit.details(ctx);
@@ -291,9 +305,9 @@ export function registrationRoutes(
     }
     pending.clear(ctx, d.uid);
     await create(ctx, d, state.prepared, state, valuesOf(state));
-  });
+  };
 
-  router.post('/register/resend', async (ctx) => {
+  const resend: Middleware = async (ctx) => {
     const body = await kit.form(ctx);
     if (!body) return;
     const d = await kit.details(ctx);
@@ -315,7 +329,7 @@ export function registrationRoutes(
     const next = { ...state, verificationId: sent.value.id };
     pending.set(ctx, d.uid, interactionExpiry(d), next);
     renderVerify(ctx, d, next, { notice: t('verify.resent', { email: state.prepared.email }) });
-  });
+  };
 
   /** Creates the account and signs the person in with it; a late refusal gets the form back. */
   async function create(
@@ -334,7 +348,7 @@ export function registrationRoutes(
     await deps.completion.complete(ctx, d, { userId: created.value.id, method: 'registration' });
   }
 
-  return { show };
+  return { show, form, submit, verifyForm, verify, resend };
 }
 
 function problemErrors(t: Translate, problem: RegisterProblem, weakPasswordMessage?: string): FieldErrors {

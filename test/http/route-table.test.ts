@@ -76,21 +76,6 @@ describe('the route table', () => {
     assert.deepEqual(missing, []);
   });
 
-  test('the legacy Routers register no route the table does not list', () => {
-    const listed = new Set(routes.flatMap((r) => r.methods.map((m) => `${m} ${r.path}`)));
-    const unlisted: string[] = [];
-    for (const route of routes) {
-      const handler = route.handler;
-      if (typeof handler === 'function' || handler.kind !== 'legacy-router') continue;
-      // koa-router answers HEAD wherever it answers GET.
-      for (const layer of handler.router.stack)
-        for (const method of layer.methods)
-          if (method !== 'HEAD' && !listed.has(`${method} ${layer.path}`))
-            unlisted.push(`${method} ${layer.path}`);
-    }
-    assert.deepEqual([...new Set(unlisted)], []);
-  });
-
   test('a path outside the table is not found, and counted as unmatched', async () => {
     for (const path of ['account/nothing', 'oauth2/nothing', 'assets/nothing.css', 'interaction', 'x']) {
       const response = await fetch(new URL(path, server.base));

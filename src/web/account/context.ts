@@ -2,7 +2,7 @@ import type { Context, Middleware } from 'koa';
 import type { Config } from '../../config/config.js';
 import { userId } from '../../domain/matrix-id.js';
 import type { User } from '../../domain/user.js';
-import type { OAuthEngine } from '../../oauth/provider.js';
+import type { EngineInteractions } from '../../oauth/interactions.js';
 import type { AccountSettings } from '../../services/account-settings.js';
 import type { CompatSessionService } from '../../services/compat-sessions.js';
 import type { OAuthSessionService } from '../../services/oauth-sessions.js';
@@ -23,7 +23,8 @@ import { type AccountViewName, enabledViews, VIEW_ROUTES } from './views.js';
 
 export interface AccountDependencies {
   config: Config;
-  engine: OAuthEngine;
+  /** The engine's registered clients, to name the app of each device. */
+  interactions: EngineInteractions;
   sessions: OAuthSessionService;
   users: UserService;
   csrf: Csrf;

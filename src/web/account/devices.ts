@@ -38,7 +38,7 @@ export interface DeviceHandlers {
  * browsers signed in to these pages, and signing out everywhere else.
  */
 export function deviceHandlers(ac: AccountContext): { render: RenderDevices; handlers: DeviceHandlers } {
-  const { engine, sessions, compat } = ac.deps;
+  const { interactions, sessions, compat } = ac.deps;
 
   const deviceRows = async (ctx: Context, who: Who): Promise<DeviceRow[]> => {
     const t = ac.chrome(ctx).t;
@@ -48,7 +48,7 @@ export function deviceHandlers(ac: AccountContext): { render: RenderDevices; han
         const client =
           s.clientId === ACCOUNT_CLIENT_ID
             ? undefined
-            : await engine.Client.find(s.clientId).catch(() => undefined);
+            : await interactions.client(s.clientId).catch(() => undefined);
         const app = client?.clientName ?? s.clientId;
         return {
           name: s.displayName ?? app,

@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../../config/config.js';
 import { userId } from '../../domain/matrix-id.js';
 import { parseMatrixScope, SCOPE_SYNAPSE_ADMIN } from '../../domain/matrix-scopes.js';
@@ -124,13 +123,8 @@ export function consentStep(kit: InteractionKit, deps: ConsentDependencies): Con
 }
 
 /** `POST /consent`: allow (a grant) or deny (the client is told access was denied). */
-export function consentRoutes(
-  router: Router,
-  kit: InteractionKit,
-  step: ConsentStep,
-  terms: TermsStep,
-): void {
-  router.post('/consent', async (ctx) => {
+export function consentSubmit(kit: InteractionKit, step: ConsentStep, terms: TermsStep): Middleware {
+  return async (ctx) => {
     const body = await kit.form(ctx);
     if (!body) return;
     const d = await kit.details(ctx);
@@ -147,5 +141,5 @@ export function consentRoutes(
       );
     }
     await step.grant(ctx, d, accountId);
-  });
+  };
 }

@@ -1,8 +1,7 @@
-import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { Config } from '../../config/config.js';
 import type { Clock } from '../../domain/clock.js';
-import { EngineInteractions } from '../../oauth/interactions.js';
-import type { OAuthEngine } from '../../oauth/provider.js';
+import type { EngineInteractions } from '../../oauth/interactions.js';
 import type { CaptchaVerifier } from '../../services/captcha.js';
 import type { InteractionReads } from '../../services/interaction-reads.js';
 import type { RegistrationTokenService } from '../../services/registration-tokens.js';
@@ -13,16 +12,16 @@ import type { VerificationService } from '../../services/verification.js';
 import type { Csrf } from '../csrf.js';
 import { type InteractionKit, interactionKit } from '../interaction-kit.js';
 import type { KnownBrowsers } from '../known-browser.js';
-import { type RegistrationLimits, registrationRoutes } from '../registration.js';
+import { type RegistrationHandlers, type RegistrationLimits, registrationHandlers } from '../registration.js';
 import { clientNames } from './client-name.js';
 import { signInCompletion } from './complete-sign-in.js';
-import { consentRoutes, consentStep } from './consent.js';
-import { loginForm, loginRoutes } from './login.js';
-import { termsRoutes, termsStep } from './terms.js';
+import { consentStep, consentSubmit } from './consent.js';
+import { type LoginHandlers, loginForm, loginHandlers } from './login.js';
+import { termsStep, termsSubmit } from './terms.js';
 
 export interface InteractionDependencies {
   config: Config;
-  engine: OAuthEngine;
+  interactions: EngineInteractions;
   users: UserService;
   csrf: Csrf;
   /** Password sign-in, the same service the compatibility login API and re-authentication use. */
@@ -38,15 +37,25 @@ export interface InteractionDependencies {
   clock: Clock;
 }
 
+/** The handlers of `/interaction/:uid` and the pages under it (rows in src/routes.ts). */
+export interface InteractionHandlers {
+  /** `GET /interaction/:uid`: where the engine sends the browser, the step its prompt asks for. */
+  start: Middleware;
+  login: LoginHandlers;
+  register: Omit<RegistrationHandlers, 'show'>;
+  /** `POST …/terms`. */
+  terms: Middleware;
+  /** `POST …/consent`. */
+  consent: Middleware;
+}
+
 /**
  * The pages of an authorization in progress: sign in, create an account (registration.ts), accept the
  * terms, consent. The engine sends the browser to /interaction/:uid; every sign-in ends through
  * complete-sign-in.ts, and the engine is reached only through oauth/interactions.ts.
  */
-export function interactionRoutes(deps: InteractionDependencies): Router {
-  const { config, engine, csrf } = deps;
-  const router = new Router({ prefix: '/interaction/:uid' });
-  const interactions = new EngineInteractions(engine);
+export function interactionHandlers(deps: InteractionDependencies): InteractionHandlers {
+  const { config, interactions, csrf } = deps;
   const base = interactionKit({ config, interactions, csrf });
   const clientName = clientNames(interactions, deps.reads);
   const showLogin = loginForm(base, { config, csrf, clientName });
@@ -63,7 +72,7 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     completion,
   });
 
-  const registration = registrationRoutes(router, kit, {
+  const registration = registrationHandlers(kit, {
     config,
     users: deps.users,
     csrf,
@@ -76,29 +85,31 @@ export function interactionRoutes(deps: InteractionDependencies): Router {
     completion,
   });
 
-  // Where the engine sends the browser: the step its prompt asks for.
-  router.get('/', async (ctx) => {
+  const start: Middleware = async (ctx) => {
     const d = await kit.details(ctx);
     if (!d) return;
     if (d.prompt.name === 'create') return registration.show(ctx, d);
     if (d.prompt.name === 'login') return showLogin(ctx, d);
     if (d.prompt.name === 'consent' && d.session?.accountId) return consent.next(ctx, d, d.session.accountId);
     return consent.show(ctx, d);
-  });
-  loginRoutes(router, kit, {
-    config,
-    signIn: deps.signIn,
-    knownBrowsers: deps.knownBrowsers,
-    completion,
-    show: showLogin,
-  });
-  termsRoutes(router, kit, {
-    step: terms,
-    completion,
-    reads: deps.reads,
-    clock: deps.clock,
-    consent: consent.next,
-  });
-  consentRoutes(router, kit, consent, terms);
-  return router;
+  };
+  return {
+    start,
+    login: loginHandlers(kit, {
+      config,
+      signIn: deps.signIn,
+      knownBrowsers: deps.knownBrowsers,
+      completion,
+      show: showLogin,
+    }),
+    register: registration,
+    terms: termsSubmit(kit, {
+      step: terms,
+      completion,
+      reads: deps.reads,
+      clock: deps.clock,
+      consent: consent.next,
+    }),
+    consent: consentSubmit(kit, consent, terms),
+  };
 }

@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../../config/config.js';
 import { localpartFromInput } from '../../domain/matrix-id.js';
 import type { SignInService } from '../../services/sign-in.js';
@@ -45,9 +44,14 @@ export function loginForm(
   };
 }
 
-/** `GET /login` and `POST /login`: a password sign-in, completed by complete-sign-in.ts. */
-export function loginRoutes(
-  router: Router,
+/** `GET /login` (the form) and `POST /login` (the check). */
+export interface LoginHandlers {
+  form: Middleware;
+  submit: Middleware;
+}
+
+/** A password sign-in, completed by complete-sign-in.ts. */
+export function loginHandlers(
   kit: InteractionKit,
   deps: {
     config: Config;
@@ -56,16 +60,16 @@ export function loginRoutes(
     completion: SignInCompletion;
     show: ShowLogin;
   },
-): void {
+): LoginHandlers {
   const { signIn, knownBrowsers, completion, show } = deps;
   const serverName = deps.config.matrix.homeserver;
 
-  router.get('/login', async (ctx) => {
+  const form: Middleware = async (ctx) => {
     const d = await kit.details(ctx);
     if (d) await show(ctx, d);
-  });
+  };
 
-  router.post('/login', async (ctx) => {
+  const submit: Middleware = async (ctx) => {
     const body = await kit.form(ctx);
     if (!body) return;
     const d = await kit.details(ctx);
@@ -98,7 +102,9 @@ export function loginRoutes(
     }
     knownBrowsers.remember(ctx, result.user.id);
     await completion.complete(ctx, d, { userId: result.user.id, method: 'password' });
-  });
+  };
+
+  return { form, submit };
 }
 
 /** `login_hint=mxid:@alice:example.org` (MSC4198) for this server, or an email, prefills the form. */

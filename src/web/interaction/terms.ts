@@ -1,5 +1,4 @@
-import type Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Clock } from '../../domain/clock.js';
 import { userStatus } from '../../domain/user.js';
 import type { InteractionReads } from '../../services/interaction-reads.js';
@@ -40,8 +39,7 @@ export function termsStep(
  * `POST /terms`: accepting completes a held sign-in (complete-sign-in.ts), or goes on to consent for
  * a browser already signed in; declining ends the authorization.
  */
-export function termsRoutes(
-  router: Router,
+export function termsSubmit(
   kit: InteractionKit,
   deps: {
     step: TermsStep;
@@ -52,9 +50,9 @@ export function termsRoutes(
     /** The consent step of a signed-in account that accepted the terms. */
     consent(ctx: Context, d: Details, accountId: string): Promise<void>;
   },
-): void {
+): Middleware {
   const { step, completion } = deps;
-  router.post('/terms', async (ctx) => {
+  return async (ctx) => {
     const body = await kit.form(ctx);
     if (!body) return;
     const d = await kit.details(ctx);
@@ -78,5 +76,5 @@ export function termsRoutes(
     if (!proven) return deps.consent(ctx, d, user.id);
     completion.release(ctx, d);
     await completion.complete(ctx, d, proven);
-  });
+  };
 }
