@@ -7,6 +7,7 @@ import type { MatrixDiscoveryHandlers } from './oauth/matrix-discovery.js';
 import type { UserinfoHandlers } from './oauth/userinfo.js';
 import type { AccountHandlers } from './web/account.js';
 import type { AssetHandlers } from './web/assets.js';
+import type { HomeHandlers } from './web/home.js';
 import type { InteractionHandlers } from './web/interaction/index.js';
 import type { LiveCheckHandlers } from './web/live-checks.js';
 import type { RecoveryHandlers } from './web/recovery.js';
@@ -50,6 +51,7 @@ export interface Handlers {
   recovery: RecoveryHandlers;
   account: AccountHandlers;
   assets: AssetHandlers;
+  home: HomeHandlers;
   introspection: FastPathHandler;
   interaction: InteractionHandlers;
 }
@@ -148,6 +150,10 @@ export function routeTable(h: Handlers): readonly Route[] {
     { methods: ['GET'], path: '/recover/:token', resource: 'human', handler: h.recovery.resetForm },
     { methods: ['POST'], path: '/recover/:token', resource: 'human', handler: h.recovery.reset },
 
+    // The start page (web/home.ts): where a typed address lands, and every error page leads back.
+    { methods: ['GET'], path: '/', resource: 'human', handler: h.home.index },
+    { methods: ['GET'], path: '/register', resource: 'human', handler: h.home.register },
+
     // The account pages (web/account.ts, web/account/); a view that is off has no rows.
     { methods: ['GET'], path: '/account/callback', resource: 'human', handler: a.callback },
     { methods: ['GET'], path: '/account/devices', resource: 'human', handler: a.devices.view },
@@ -207,6 +213,8 @@ export function routeTable(h: Handlers): readonly Route[] {
     { methods: ['GET'], path: '/assets/custom.css', resource: 'assets', handler: h.assets.customCss },
     { methods: ['GET'], path: '/assets/mxauth.js', resource: 'assets', handler: h.assets.script },
     { methods: ['GET'], path: '/assets/brand/:file', resource: 'assets', handler: h.assets.brandImage },
+    { methods: ['GET'], path: '/assets/favicon.svg', resource: 'assets', handler: h.assets.favicon },
+    { methods: ['GET'], path: '/favicon.ico', resource: 'assets', handler: h.assets.faviconIco },
   ];
   return rows.filter((row): row is Route => row.handler !== undefined);
 }

@@ -23,6 +23,7 @@ import type { OAuthSessionService } from './services/oauth-sessions.js';
 import type { UserService } from './services/users.js';
 import { schemaMismatch } from './storage/migrate.js';
 import type { Surfaces } from './surfaces.js';
+import { requestProblemPages } from './web/error-pages.js';
 
 /** The configuration is invalid; `problems` names each key at fault. */
 export class ConfigError extends Error {
@@ -98,6 +99,7 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
     logger,
     metrics,
     trustedProxies: resolved.http.trustedProxies,
+    problemPages: requestProblemPages(resolved),
     ping: async () => {
       if (!services) throw new Error('not started');
       const mismatch = await schemaMismatch(services.database);

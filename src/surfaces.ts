@@ -35,6 +35,7 @@ import { assetHandlers } from './web/assets.js';
 import { setPublicRoot } from './web/base-path.js';
 import { browserSession } from './web/browser-session.js';
 import { Csrf } from './web/csrf.js';
+import { homeHandlers } from './web/home.js';
 import { interactionHandlers } from './web/interaction/index.js';
 import { KnownBrowsers } from './web/known-browser.js';
 import { languageSwitch } from './web/language-switch.js';
@@ -120,6 +121,13 @@ export function buildSurfaces(
   const appservices = AppserviceRegistry.fromConfig(config);
   // The human pages reach the engine only through this facade (oauth/interactions.ts).
   const interactions = new EngineInteractions(engine);
+  // The browser's sign-in to mxauth's own pages (the account, the start page).
+  const browser = browserSession({
+    config,
+    interactions,
+    browserSessions: services.browserSessions,
+    clock: deps.clock,
+  });
   const handlers: Handlers = {
     discovery: matrixDiscoveryHandlers(config),
     liveChecks: liveCheckHandlers({ config, users, csrf, limits: limits.liveChecks }),
@@ -138,16 +146,12 @@ export function buildSurfaces(
       csrf,
       compat: services.compat,
       settings,
-      browser: browserSession({
-        config,
-        interactions,
-        browserSessions: services.browserSessions,
-        clock: deps.clock,
-      }),
+      browser,
       signIn,
       knownBrowsers,
     }),
     assets: assetHandlers(config),
+    home: homeHandlers({ config, browser }),
     introspection: {
       kind: 'fast',
       quietWhenOk: true,

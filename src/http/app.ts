@@ -13,6 +13,7 @@ import { metricsHandler } from './metrics-route.js';
 import { notFound, unanswered } from './not-found.js';
 import { drainAfterAnswer } from './read-body.js';
 import { cutOffByTimeout, endedEarly, logRequest, requestLog } from './request-log.js';
+import { type ProblemPages, useProblemPages } from './respond.js';
 import { mountRoutes } from './route-mount.js';
 
 export interface AppDependencies {
@@ -22,6 +23,8 @@ export interface AppDependencies {
   ping: () => Promise<void>;
   /** Routes served before Koa; absent until the services have started. */
   fastPaths?: () => readonly FastPath[] | undefined;
+  /** Branded pages for the problems answered outside any endpoint (404, 500, 503); plain ones without. */
+  problemPages?: ProblemPages;
   /** The protocol and page routes for a set of resources; absent until the services have started. */
   surfaces?: () => ((resources: ReadonlySet<ResourceName>) => Middleware) | undefined;
 }
@@ -71,6 +74,7 @@ export function buildApp(deps: AppDependencies, options: AppOptions): Koa {
   // Errors are answered and logged by requestLog; Koa's own printing would double them.
   app.silent = true;
   app.on('error', () => {});
+  if (deps.problemPages) useProblemPages(app, deps.problemPages);
   app.use(requestLog(deps.logger, deps.metrics, new ClientAddressResolver(deps.trustedProxies)));
   if (options.prefix) app.use(stripPrefix(options.prefix));
   app.use(unanswered);

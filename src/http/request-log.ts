@@ -2,7 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { RepeatedLog } from '../observability/repeated-log.js';
 import { type RequestStats, runWithRequestStats } from '../observability/request-context.js';
+import { isDatabaseUnavailable } from '../storage/unavailable.js';
 import type { ClientAddressResolver } from './client-address.js';
 import { RequestProblemError, respondError } from './respond.js';
 
@@ -12,6 +14,8 @@ import { RequestProblemError, respondError } from './respond.js';
  * query string is never logged: it can carry authorization codes and tokens.
  */
 export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAddressResolver): Middleware {
+  // A database that is down fails every request: one line a minute with a count, not a stack each time.
+  const outage = new RepeatedLog(logger);
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     ctx.state.clientAddress = addresses.resolve(
@@ -31,6 +35,14 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
         }
         if (e instanceof RequestProblemError) {
           respondError(ctx, e.problem);
+        } else if (isDatabaseUnavailable(e)) {
+          outage.log(
+            'error',
+            'database',
+            { error: (e as Error).message },
+            'requests fail: the database is unavailable',
+          );
+          respondError(ctx, { kind: 'unavailable' });
         } else {
           ctx.state.error = e;
           respondError(ctx, { kind: 'internal' });
@@ -38,6 +50,9 @@ export function requestLog(logger: Logger, metrics: Metrics, addresses: ClientAd
       }
     });
     await result;
+    // Only a request that queried the database shows it answers again (an asset request shows nothing).
+    if (stats.dbQueries > 0 && ctx.status < 500)
+      outage.resolved('database', 'requests reach the database again');
     // Responses handed to the OAuth engine are written by it, not by Koa. A request whose body did not
     // arrive in time got Node's 408, whatever the handler then tried to answer.
     const state = ctx.state as Record<symbol, string | undefined>;

@@ -1,3 +1,4 @@
+import type Koa from 'koa';
 import type { Context } from 'koa';
 import { sendMatrixError } from './errors/matrix.js';
 import { sendOAuthError } from './errors/oauth.js';
@@ -13,7 +14,25 @@ export type RequestProblem =
   | { kind: 'method_not_allowed'; allow: string }
   | { kind: 'invalid_text'; message: string }
   | { kind: 'too_large'; message: string }
+  /** The database cannot be reached (storage/unavailable.ts): a moment's wait, not a bug. */
+  | { kind: 'unavailable' }
   | { kind: 'internal' };
+
+/** How long a client is asked to wait while the database is away. */
+const UNAVAILABLE_RETRY_SECONDS = 30;
+
+/**
+ * Renders a problem as a page in the site's look and the person's language, with a way back
+ * (web/error-pages.ts). The plain page of http/html.ts stands in where no renderer is set.
+ */
+export type ProblemPages = (ctx: Context, problem: RequestProblem, status: number) => string;
+
+const PROBLEM_PAGES = Symbol('problem pages');
+
+/** Every request of `app` answers its problems with `pages` (Koa's app.context is each ctx's prototype). */
+export function useProblemPages(app: Koa, pages: ProblemPages): void {
+  (app.context as unknown as Record<symbol, ProblemPages>)[PROBLEM_PAGES] = pages;
+}
 
 /** A request problem thrown from deep in a handler (a body reader), answered by http/request-log.ts. */
 export class RequestProblemError extends Error {
@@ -28,12 +47,15 @@ export class RequestProblemError extends Error {
  */
 export function respondError(ctx: Context, problem: RequestProblem): void {
   const { status, title, message } = describe(ctx, problem);
+  if (problem.kind === 'unavailable') ctx.set('Retry-After', String(UNAVAILABLE_RETRY_SECONDS));
   if (ctx.path.startsWith('/_matrix/')) {
     sendMatrixError(ctx, matrixProblem(problem, message));
   } else if (ctx.accepts('json', 'html') === 'html' || postedPageForm(ctx)) {
+    const pages = (ctx as unknown as Record<symbol, ProblemPages | undefined>)[PROBLEM_PAGES];
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = errorPage(title, message);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = pages ? pages(ctx, problem, status) : errorPage(title, message);
   } else {
     sendOAuthError(ctx, oauthProblem(problem, message));
   }
@@ -53,6 +75,12 @@ function describe(ctx: Context, problem: RequestProblem): { status: number; titl
       return { status: 400, title: 'Bad request', message: problem.message };
     case 'too_large':
       return { status: 413, title: 'Bad request', message: problem.message };
+    case 'unavailable':
+      return {
+        status: 503,
+        title: 'Temporarily unavailable',
+        message: 'The service cannot reach its database right now; try again in a moment.',
+      };
     case 'internal':
       return {
         status: 500,
@@ -72,6 +100,8 @@ function matrixProblem(problem: RequestProblem, message: string) {
       return { errcode: 'M_INVALID_PARAM', message } as const;
     case 'too_large':
       return { errcode: 'M_TOO_LARGE', message } as const;
+    case 'unavailable':
+      return { errcode: 'M_UNKNOWN', message, status: 503 } as const;
     case 'internal':
       return { errcode: 'M_UNKNOWN', message, status: 500 } as const;
   }
@@ -87,6 +117,12 @@ function oauthProblem(problem: RequestProblem, message: string) {
       return { kind: 'malformed', description: message } as const;
     case 'too_large':
       return { kind: 'too_large' } as const;
+    case 'unavailable':
+      return {
+        kind: 'unavailable',
+        description: message,
+        retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS,
+      } as const;
     case 'internal':
       return { kind: 'internal' } as const;
   }

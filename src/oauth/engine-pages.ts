@@ -1,6 +1,8 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.js';
+import { isDatabaseUnavailable } from '../storage/unavailable.js';
 import { pageChrome } from '../web/chrome.js';
+import { oauthErrorMessage, problemPage } from '../web/error-pages.js';
 import { html, SafeHtml } from '../web/html.js';
 import { layout, messagePage } from '../web/layout.js';
 
@@ -24,6 +26,10 @@ export interface EnginePages {
   logoutContinue(ctx: Ctx, form: string, destination: URL): Promise<void>;
   logoutSuccess(ctx: Ctx): Promise<void>;
   error(ctx: Ctx, out: { error: string; error_description?: string }, error: unknown): Promise<void>;
+  /** A page of the engine's opened without the browser session it belongs to: start again. */
+  expired(ctx: Ctx): Promise<void>;
+  /** A request refused before the engine reads it; `detail` is the developer's English sentence. */
+  badRequest(ctx: Ctx, detail: string): Promise<void>;
 }
 
 export function enginePages(config: Config): EnginePages {
@@ -124,20 +130,42 @@ ${engineForm(form)}
       const c = chrome(ctx);
       send(ctx, messagePage(c, c.t('logout.title'), c.t('logout.done')));
     },
-    async error(ctx, out) {
+    async error(ctx, out, error) {
       const c = chrome(ctx);
-      // The engine's descriptions are English sentences for developers; the code is what support asks for.
-      send(
-        ctx,
-        layout(
-          c,
-          c.t('error.title'),
-          html`<h1>${c.t('error.title')}</h1>
-${out.error_description ? html`<p lang="en">${out.error_description}</p>` : ''}
-<p>${c.t('error.back_to_app')}</p>
-<p class="muted">${c.t('error.code', { code: out.error })}</p>`,
-        ),
-      );
+      ctx.set('Cache-Control', 'no-store');
+      if (isDatabaseUnavailable(error)) {
+        // The engine read a client or a session and the database did not answer: wait, not a bug.
+        ctx.set('Retry-After', '30');
+        const service = c.frame?.serviceName ?? c.serverName;
+        const view = {
+          title: c.t('problem.unavailable.title', { service }),
+          message: c.t('problem.unavailable'),
+          code: '503',
+        };
+        return send(ctx, problemPage(c, view), 503);
+      }
+      // The engine's descriptions are English sentences for developers: the person gets a sentence of
+      // their own in their language, and the code, which is what support asks for.
+      const title = out.error === 'server_error' ? c.t('problem.internal.title') : c.t('oauth.title');
+      const message = c.t(oauthErrorMessage(out.error), { server: c.serverName });
+      send(ctx, problemPage(c, { title, message, code: out.error }));
+    },
+    async expired(ctx) {
+      const c = chrome(ctx);
+      ctx.set('Cache-Control', 'no-store');
+      const view = { title: c.t('oauth.title'), message: c.t('oauth.expired'), code: 'invalid_request' };
+      send(ctx, problemPage(c, view), 400);
+    },
+    async badRequest(ctx, detail) {
+      const c = chrome(ctx);
+      ctx.set('Cache-Control', 'no-store');
+      const view = {
+        title: c.t('problem.bad_request.title'),
+        message: c.t('problem.bad_request'),
+        detail,
+        code: 'invalid_request',
+      };
+      send(ctx, problemPage(c, view), 400);
     },
   };
 }

@@ -6,7 +6,6 @@ import type { Clock } from '../domain/clock.js';
 import { deviceScope, generateDeviceId, parseMatrixScope } from '../domain/matrix-scopes.js';
 import type { Rng } from '../domain/random.js';
 import { sendOAuthError } from '../http/errors/oauth.js';
-import { errorPage } from '../http/html.js';
 import { BODY_LIMITS, readBody } from '../http/read-body.js';
 import {
   controlCharacterMessage,
@@ -65,10 +64,10 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
 
   engine.use(abuseLimits(deps) as never);
   engine.use(engineFormTargets as never);
-  engine.use(bodyGuard() as never);
+  engine.use(bodyGuard(deps.pages) as never);
   // After the body is read (it tells identical refreshes apart), around everything that writes the answer.
   engine.use(deps.refreshTurns.middleware as never);
-  engine.use(refuseLoopbackPortZero as never);
+  engine.use(refuseLoopbackPortZero(deps.pages) as never);
   engine.use(registration(deps) as never);
   engine.use(authorizationDevice(deps.rng) as never);
   engine.use((async (ctx: Ctx, next) => {
@@ -78,16 +77,7 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
       // The engine fails to save a browser session it created in a request that then failed (a form
       // posted to /link without the session it came from): the real answer is "start again", not 500.
       if (classifyEngineError(e) !== 'session_lost' || ctx.res.headersSent) throw e;
-      await deps.pages.error(
-        ctx,
-        {
-          error: 'invalid_request',
-          error_description:
-            'This page has expired or was opened in another browser. Start again from the device.',
-        },
-        e,
-      );
-      ctx.status = 400;
+      await deps.pages.expired(ctx);
       return;
     }
     if (ctx.state.revokedGrants) await deps.sessions.grantsRevoked(ctx.state.revokedGrants as string[]);
@@ -174,7 +164,7 @@ function registrationError(
  * `req.body`), and refused when a text in them carries a control character (see http/text-guard.ts):
  * PostgreSQL refuses NUL, and a registration failing there had already written its client.
  */
-function bodyGuard(): Middleware {
+function bodyGuard(pages: Pick<EnginePages, 'badRequest'>): Middleware {
   return async (ctx, next) => {
     const json = ctx.is('application/json') === 'application/json';
     if (!ctx.req.readable || !(json || ctx.is('application/x-www-form-urlencoded'))) return next();
@@ -198,12 +188,8 @@ function bodyGuard(): Middleware {
     } else bad = findControlCharacterInPairs(new URLSearchParams(raw.toString('utf8')));
     if (bad === undefined) return next();
     const description = controlCharacterMessage(bad);
-    if (ctx.accepts('json', 'html') === 'html' && !json) {
-      ctx.status = 400;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.type = 'html';
-      ctx.body = errorPage('Bad request', description);
-    } else if (registering) registrationError(ctx, 'invalid_client_metadata', description);
+    if (ctx.accepts('json', 'html') === 'html' && !json) await pages.badRequest(ctx as never, description);
+    else if (registering) registrationError(ctx, 'invalid_client_metadata', description);
     else sendOAuthError(ctx, { kind: 'malformed', description });
   };
 }

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { errorPage } from '../http/html.js';
+import type { EnginePages } from './engine-pages.js';
 import { ROUTES } from './provider.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -10,22 +10,22 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
  * to whatever grabbed a random port). Refused before the engine matches redirect URIs, and never redirected
  * to, so the answer is an error page (or JSON) here.
  */
-export const refuseLoopbackPortZero: Middleware = async (ctx, next) => {
-  // Only these spellings reach the engine (surfaces.ts: engineHandoff).
-  if (ctx.path !== ROUTES.authorization && ctx.path !== ROUTES.pushed_authorization_request) return next();
-  let redirect: unknown = ctx.query.redirect_uri;
-  const body = (ctx.req as unknown as { body?: unknown }).body;
-  if (redirect === undefined && Buffer.isBuffer(body) && ctx.is('application/x-www-form-urlencoded'))
-    redirect = new URLSearchParams(body.toString('utf8')).get('redirect_uri') ?? undefined;
-  if (typeof redirect !== 'string' || !portZero(redirect)) return next();
-  const description = 'loopback redirect URIs must name the port the app listens on, not port 0';
-  ctx.status = 400;
-  ctx.set('Cache-Control', 'no-store');
-  if (ctx.accepts('json', 'html') === 'html') {
-    ctx.type = 'html';
-    ctx.body = errorPage('Bad request', description);
-  } else ctx.body = { error: 'invalid_request', error_description: description };
-};
+export const refuseLoopbackPortZero =
+  (pages: Pick<EnginePages, 'badRequest'>): Middleware =>
+  async (ctx, next) => {
+    // Only these spellings reach the engine (surfaces.ts: engineHandoff).
+    if (ctx.path !== ROUTES.authorization && ctx.path !== ROUTES.pushed_authorization_request) return next();
+    let redirect: unknown = ctx.query.redirect_uri;
+    const body = (ctx.req as unknown as { body?: unknown }).body;
+    if (redirect === undefined && Buffer.isBuffer(body) && ctx.is('application/x-www-form-urlencoded'))
+      redirect = new URLSearchParams(body.toString('utf8')).get('redirect_uri') ?? undefined;
+    if (typeof redirect !== 'string' || !portZero(redirect)) return next();
+    const description = 'loopback redirect URIs must name the port the app listens on, not port 0';
+    if (ctx.accepts('json', 'html') === 'html') return pages.badRequest(ctx as never, description);
+    ctx.status = 400;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error: 'invalid_request', error_description: description };
+  };
 
 function portZero(uri: string): boolean {
   try {

@@ -139,6 +139,10 @@ async function openPostgres(
   pool.on('error', () => {});
   pool.on('connect', (client) => {
     client.on('notice', (notice) => notices.emit('notice', notice.message));
+    // The pool listens for errors only while a client is idle: one checked out when the server goes
+    // away would emit 'error' to nobody and crash the process. Its query fails with the error anyway,
+    // and the pool drops the dead client when it is released.
+    client.on('error', () => {});
   });
   try {
     const client = await pool.connect();

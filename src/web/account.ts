@@ -12,9 +12,10 @@ import { type DeviceHandlers, deviceHandlers } from './account/devices.js';
 import { type PasswordHandlers, passwordHandlers } from './account/password.js';
 import { type ProfileHandlers, profileHandlers } from './account/profile.js';
 import { type AccountViewName, resolveAction } from './account/views.js';
+import { publicPath } from './base-path.js';
 import { messagePage } from './layout.js';
 import { crossSigningResetPage } from './pages/account.js';
-import { sendProblemPage } from './problem-page.js';
+import { sendAuthorizationError, sendProblemPage } from './problem-page.js';
 
 export type { AccountDependencies } from './account/context.js';
 
@@ -42,9 +43,21 @@ export interface AccountHandlers {
 export function accountHandlers(deps: AccountDependencies): AccountHandlers {
   const ac = accountContext(deps);
 
+  const startAgain = publicPath(deps.config.http.publicBase.pathname, '/account/');
   const callback: Middleware = async (ctx) => {
     const returnTo = ac.browser.finishSignIn(ctx);
-    if (!returnTo) return sendProblemPage(ctx, ac.chrome(ctx), { kind: 'sign_in_state_lost' });
+    const error = typeof ctx.query.error === 'string' ? ctx.query.error : undefined;
+    // The authorization ended without a sign-in (cancelled, or a request that was not valid): say
+    // which in the person's words, whether or not the state came back with it.
+    // Only an OAuth error code's spelling is shown: the query is anyone's to write.
+    if (error)
+      return sendAuthorizationError(
+        ctx,
+        ac.chrome(ctx),
+        /^[a-z_]{1,64}$/.test(error) ? error : 'invalid_request',
+        startAgain,
+      );
+    if (!returnTo) return sendProblemPage(ctx, ac.chrome(ctx), { kind: 'sign_in_state_lost' }, startAgain);
     ctx.redirect(returnTo);
   };
 

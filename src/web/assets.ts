@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Config } from '../config/config.js';
+import { publicPath } from './base-path.js';
 import { lookOf } from './branding.js';
 import { SCRIPT } from './script.js';
 import { STYLESHEET } from './style.js';
+
+/** Where the built-in icon is served, below public_base's path. */
+export const BUILT_IN_FAVICON = '/assets/favicon.svg';
 
 interface Asset {
   body: string | Buffer;
@@ -31,7 +35,15 @@ export interface AssetHandlers {
   customCss?: Middleware;
   script: Middleware;
   brandImage: Middleware;
+  /** The built-in icon: a key on the default accent colour. */
+  favicon: Middleware;
+  /** `/favicon.ico`, which browsers and bookmarks ask for by themselves: the brand's icon, else mxauth's. */
+  faviconIco: Middleware;
 }
+
+/** mxauth's own icon, used while the override directory has no favicon of its own. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0b5cad"/><circle cx="12" cy="16" r="5.5" fill="none" stroke="#fff" stroke-width="3"/><path d="M17.5 16H26v4M22 16v3" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>
+`;
 
 export function assetHandlers(config: Config): AssetHandlers {
   const look = lookOf(config);
@@ -49,6 +61,11 @@ export function assetHandlers(config: Config): AssetHandlers {
       ? {}
       : { customCss: serve(asset(look.overrides.customCss, 'text/css; charset=utf-8', 300)) }),
     script: serve(asset(SCRIPT, 'text/javascript; charset=utf-8', 3600)),
+    favicon: serve(asset(FAVICON_SVG, 'image/svg+xml', 86_400)),
+    faviconIco: (ctx) => {
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      ctx.redirect(look.faviconSrc ?? publicPath(config.http.publicBase.pathname, BUILT_IN_FAVICON));
+    },
     brandImage: (ctx) => {
       const found = images.get(ctx.params.file ?? '');
       if (!found) return;

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { BUILT_IN_FAVICON } from './assets.js';
 import { publicPath } from './base-path.js';
 import { lookOf } from './branding.js';
 import { LANGUAGE_PARAMETER, languageCookieName, localTarget } from './language-switch.js';
@@ -39,7 +40,7 @@ export function pageChrome(config: Config): (ctx: ChromeContext) => PageChrome {
     const frame: Frame = {
       serviceName: look.serviceName,
       logoSrc: look.logoSrc,
-      faviconSrc: look.faviconSrc,
+      faviconSrc: look.faviconSrc ?? publicPath(root, BUILT_IN_FAVICON),
       stylesheets,
       languages: names.map(({ language, name }) => ({
         language,
@@ -55,7 +56,7 @@ export function pageChrome(config: Config): (ctx: ChromeContext) => PageChrome {
       imprint: branding.imprint,
       template: look.overrides.layout,
     };
-    return { t, serverName: config.matrix.homeserver, assetsBase, frame };
+    return { t, serverName: config.matrix.homeserver, assetsBase, home: publicPath(root, '/'), frame };
   };
 }
 

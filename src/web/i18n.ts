@@ -6,6 +6,7 @@
 
 import * as account from './messages/account.js';
 import * as common from './messages/common.js';
+import * as errors from './messages/errors.js';
 import * as mail from './messages/mail.js';
 import * as signIn from './messages/sign-in.js';
 
@@ -13,12 +14,12 @@ import * as signIn from './messages/sign-in.js';
  * Each area of the pages keeps its strings in its own file under messages/, English first; the other
  * languages are typed against it, so a missing translation does not compile.
  */
-const en = { ...common.en, ...signIn.en, ...account.en, ...mail.en };
+const en = { ...common.en, ...errors.en, ...signIn.en, ...account.en, ...mail.en };
 
 export type MessageKey = keyof typeof en;
 type Catalog = Record<MessageKey, string>;
 
-const de: Catalog = { ...common.de, ...signIn.de, ...account.de, ...mail.de };
+const de: Catalog = { ...common.de, ...errors.de, ...signIn.de, ...account.de, ...mail.de };
 
 const BUILT_IN: Readonly<Record<string, Catalog>> = { en, de };
 export const LANGUAGES = Object.keys(BUILT_IN);

@@ -8,6 +8,8 @@ export interface PageChrome {
   serverName: string;
   /** Path prefix of mxauth's assets (`/assets/`). */
   assetsBase: string;
+  /** The start page (public_base's path), where error pages lead back to; `/` when not set. */
+  home?: string;
   /** Branding, language switch and footer; pageChrome() always sets it. Without it, a plain frame. */
   frame?: Frame;
 }

@@ -12,14 +12,14 @@ export type PageProblem =
   /** The authorization this page belonged to is over, or its cookie is gone. */
   | { kind: 'interaction_gone' };
 
-export type PageMessageKey = 'error.csrf' | 'interaction.expired';
+export type PageMessageKey = 'error.csrf' | 'interaction.expired' | 'problem.sign_in_lost';
 
 export function pageError(problem: PageProblem): { status: number; message: PageMessageKey } {
   switch (problem.kind) {
     case 'form_expired':
       return { status: 403, message: 'error.csrf' };
     case 'sign_in_state_lost':
-      return { status: 400, message: 'error.csrf' };
+      return { status: 400, message: 'problem.sign_in_lost' };
     case 'interaction_gone':
       return { status: 400, message: 'interaction.expired' };
     default:
