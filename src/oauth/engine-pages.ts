@@ -26,7 +26,7 @@ export interface EnginePages {
   logoutContinue(ctx: Ctx, form: string, destination: URL): Promise<void>;
   logoutSuccess(ctx: Ctx): Promise<void>;
   error(ctx: Ctx, out: { error: string; error_description?: string }, error: unknown): Promise<void>;
-  /** A page of the engine's opened without the browser session it belongs to: start again. */
+  /** A device-sign-in page opened without the browser session it belongs to: start again there. */
   expired(ctx: Ctx): Promise<void>;
   /** A request refused before the engine reads it; `detail` is the developer's English sentence. */
   badRequest(ctx: Ctx, detail: string): Promise<void>;
@@ -153,7 +153,7 @@ ${engineForm(form)}
     async expired(ctx) {
       const c = chrome(ctx);
       ctx.set('Cache-Control', 'no-store');
-      const view = { title: c.t('oauth.title'), message: c.t('oauth.expired'), code: 'invalid_request' };
+      const view = { title: c.t('oauth.title'), message: c.t('oauth.device_expired'), code: 'invalid_request' };
       send(ctx, problemPage(c, view), 400);
     },
     async badRequest(ctx, detail) {

@@ -79,7 +79,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(((await matrix.json()) as { errcode: string }).errcode, 'M_UNRECOGNIZED');
       const page = await fetch(`${server.base}nowhere`, { headers: { accept: 'text/html' } });
       assert.equal(page.status, 404);
-      assert.match(await page.text(), /There is nothing at \/nowhere/);
+      assert.match(await page.text(), /<h1>Page not found<\/h1>/);
     });
   });
 }

@@ -56,7 +56,7 @@ for (const kind of DATABASE_KINDS) {
         /<header class="site"><div class="brand"><img src="\/assets\/brand\/logo\.png" alt=""><span>Example &lt;Chat&gt;<\/span><\/div>/,
       );
       const error = await (await get(branded, 'authorize?client_id=nobody&response_type=code')).text();
-      assert.match(error, /<title>Something went wrong · Example &lt;Chat&gt;<\/title>/);
+      assert.match(error, /<title>This sign-in cannot continue · Example &lt;Chat&gt;<\/title>/);
 
       const plainPage = await (await get(plain, 'link')).text();
       assert.match(plainPage, /<title>Connect a device · example\.test<\/title>/);

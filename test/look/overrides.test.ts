@@ -98,7 +98,7 @@ for (const kind of DATABASE_KINDS) {
       assert.doesNotMatch(page, /\{\{|<a class="skip"/, 'every placeholder filled; no built-in header');
       assert.equal((await get(server, 'assets/brand/banner.png')).status, 200);
       const error = await (await get(server, 'authorize?client_id=nobody&response_type=code')).text();
-      assert.match(error, /<div class="admin-banner">[\s\S]*<h1>Something went wrong<\/h1>/);
+      assert.match(error, /<div class="admin-banner">[\s\S]*<h1>This sign-in cannot continue<\/h1>/);
     });
 
     test('messages/fr.json adds French, English filling its gaps; other catalogs can be reworded', async () => {

@@ -43,6 +43,8 @@ export const en = {
   'oauth.access_denied': 'The sign-in was cancelled. Go back to the app to try again.',
   'oauth.expired':
     'This page has expired or was opened in another browser. Go back to the app and start again.',
+  'oauth.device_expired':
+    'This page has expired or was opened in another browser. Start again from the device.',
   'oauth.too_many': 'Too many attempts. Wait a few minutes and try again.',
   'oauth.other': 'The sign-in could not be completed. Go back to the app and try again.',
 } as const;
@@ -94,6 +96,8 @@ export const de: Record<keyof typeof en, string> = {
   'oauth.access_denied': 'Die Anmeldung wurde abgebrochen. Geh zurück zur App, um es erneut zu versuchen.',
   'oauth.expired':
     'Diese Seite ist abgelaufen oder wurde in einem anderen Browser geöffnet. Geh zurück zur App und fang neu an.',
+  'oauth.device_expired':
+    'Diese Seite ist abgelaufen oder wurde in einem anderen Browser geöffnet. Fang auf dem Gerät neu an.',
   'oauth.too_many': 'Zu viele Versuche. Warte ein paar Minuten und versuche es erneut.',
   'oauth.other':
     'Die Anmeldung konnte nicht abgeschlossen werden. Geh zurück zur App und versuche es erneut.',
