@@ -153,7 +153,11 @@ ${engineForm(form)}
     async expired(ctx) {
       const c = chrome(ctx);
       ctx.set('Cache-Control', 'no-store');
-      const view = { title: c.t('oauth.title'), message: c.t('oauth.device_expired'), code: 'invalid_request' };
+      const view = {
+        title: c.t('oauth.title'),
+        message: c.t('oauth.device_expired'),
+        code: 'invalid_request',
+      };
       send(ctx, problemPage(c, view), 400);
     },
     async badRequest(ctx, detail) {

@@ -56,6 +56,19 @@ describe('the pages a person meets first', () => {
     assert.doesNotMatch(signedIn, /Create an account/);
   });
 
+  test('signing in to the account pages names them in the person’s language, not by a client name', async () => {
+    for (const [language, lead] of [
+      ['en', /to continue to your account on example\.test/],
+      ['de', /um mit deinem Konto auf example\.test fortzufahren/],
+    ] as const) {
+      const browser = newBrowser(server.base, { accept: 'text/html', 'accept-language': language });
+      const login = await browser.get(new URL('account/', server.base).href);
+      assert.match(login.html, /name="password"/);
+      assert.match(visible(login.html), lead);
+      assert.doesNotMatch(visible(login.html), /\bAccount\b/);
+    }
+  });
+
   test('a page that does not exist is a branded 404 in the person’s language, with a way back', async () => {
     const missing = await page(server, '/no/such/page', 'de');
     assert.equal(missing.status, 404);

@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Config } from '../../config/config.js';
 import { localpartFromInput } from '../../domain/matrix-id.js';
+import { ACCOUNT_CLIENT_ID } from '../../oauth/provider.js';
 import type { SignInService } from '../../services/sign-in.js';
 import { publicPath } from '../base-path.js';
 import type { Csrf } from '../csrf.js';
@@ -26,13 +27,18 @@ export function loginForm(
   const root = config.http.publicBase.pathname;
   return async (ctx, d, extra = {}) => {
     const c = kit.chrome(ctx);
-    const client = await deps.clientName(String(d.params.client_id), c.t.language);
+    const clientId = String(d.params.client_id);
+    // mxauth's own account pages are named in the person's language, not by their registered name.
+    const clientName =
+      clientId === ACCOUNT_CLIENT_ID
+        ? c.t('client.account_name', { service: c.frame?.serviceName ?? c.serverName })
+        : (await deps.clientName(clientId, c.t.language)).name;
     kit.page(
       ctx,
       loginPage(c, {
         action: kit.step(d, 'login'),
         csrf: csrf.token(ctx),
-        clientName: client.name,
+        clientName,
         username: extra.username ?? loginHint(d, config.matrix.homeserver),
         error: extra.error,
         allowEmail: config.account.login_with_email_allowed,

@@ -8,6 +8,8 @@ export const en = {
   'footer.terms': 'Terms of service',
   'footer.powered_by': 'Powered by mxauth',
   'site.title': 'Sign in',
+  /** mxauth's own account pages as the client being signed in to, inside 'login.lead'. */
+  'client.account_name': 'your account on {service}',
   'error.title': 'Something went wrong',
   'error.csrf': 'The form expired. Go back, reload the page and try again.',
   'error.code': 'Error code: {code}',
@@ -49,6 +51,7 @@ export const de: Record<keyof typeof en, string> = {
   'footer.terms': 'Nutzungsbedingungen',
   'footer.powered_by': 'Betrieben mit mxauth',
   'site.title': 'Anmelden',
+  'client.account_name': 'deinem Konto auf {service}',
   'error.title': 'Etwas ist schiefgelaufen',
   'error.csrf': 'Das Formular ist abgelaufen. Geh zurück, lade die Seite neu und versuche es erneut.',
   'error.code': 'Fehlercode: {code}',
