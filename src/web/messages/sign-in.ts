@@ -126,6 +126,8 @@ export const en = {
   'consent.deny': 'Cancel',
   'consent.site': 'Site: {host}',
   'consent.not_you': 'Not you? Sign in as someone else',
+  'consent.client_terms': 'Terms of service of {client}',
+  'consent.client_privacy': 'Privacy policy of {client}',
 } as const;
 
 export const de: Record<keyof typeof en, string> = {
@@ -261,4 +263,6 @@ export const de: Record<keyof typeof en, string> = {
   'consent.deny': 'Abbrechen',
   'consent.site': 'Website: {host}',
   'consent.not_you': 'Nicht du? Mit einem anderen Konto anmelden',
+  'consent.client_terms': 'Nutzungsbedingungen von {client}',
+  'consent.client_privacy': 'Datenschutzerklärung von {client}',
 };
