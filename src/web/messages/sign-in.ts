@@ -40,6 +40,9 @@ export const en = {
   'register.token_invalid':
     'This registration token is not valid: it is unknown, expired, revoked or used up.',
   'register.privacy': 'Privacy policy',
+  'register.no_mail_title': 'Registration is not available',
+  'register.no_mail':
+    'A new account needs a confirmed email address, but {server} does not send email, so no account can be created here. Please contact the administrators of {server}.',
   'register.username_empty': 'Choose a username.',
   'register.username_invalid':
     'A username may only contain lowercase letters, digits and . _ = - / + (not {characters}).',
@@ -172,6 +175,9 @@ export const de: Record<keyof typeof en, string> = {
   'register.token_invalid':
     'Dieses Registrierungstoken ist nicht gültig: unbekannt, abgelaufen, widerrufen oder aufgebraucht.',
   'register.privacy': 'Datenschutzerklärung',
+  'register.no_mail_title': 'Registrierung nicht möglich',
+  'register.no_mail':
+    'Ein neues Konto braucht eine bestätigte E-Mail-Adresse, aber {server} verschickt keine E-Mails. Deshalb kann hier kein Konto erstellt werden. Wende dich bitte an die Administration von {server}.',
   'register.username_empty': 'Wähle einen Benutzernamen.',
   'register.username_invalid':
     'Ein Benutzername darf nur Kleinbuchstaben, Ziffern und . _ = - / + enthalten (nicht {characters}).',
