@@ -99,4 +99,22 @@ for (const kind of DATABASE_KINDS) {
       assert.doesNotMatch(page.html, /class="client-links"/);
     });
   });
+
+  describe(`the consent page of a server with an https branding logo [${kind}]`, () => {
+    let server: RunningMxauth;
+    before(async () => {
+      server = await startMxauth(kind, { branding: { logo_uri: 'https://cdn.example.org/brand.svg' } });
+      assert.ok((await server.mxauth.users.register({ localpart: 'someone', password: PASSWORD })).ok);
+    });
+    after(() => server.close());
+
+    test("img-src keeps the branding logo's origin beside the app's", async () => {
+      const page = await consentFor(server, {
+        client_name: 'Test App',
+        logo_uri: 'https://app.example.com/l.png',
+      });
+      assert.match(page.html, /<img src="https:\/\/cdn\.example\.org\/brand\.svg" alt="">/);
+      assert.equal(imgSrc(page), "img-src 'self' data: https://cdn.example.org https://app.example.com");
+    });
+  });
 }
