@@ -20,6 +20,9 @@ export interface ClientRecord {
   clientName: string | undefined;
   logoUri: string | undefined;
   clientUri: string | undefined;
+  /** The client's own terms of service and privacy policy (`tos_uri`, `policy_uri`), as registered. */
+  tosUri: string | undefined;
+  policyUri: string | undefined;
 }
 
 /** The engine's sign-in session of a browser: its uid, and the account when someone is signed in. */
@@ -74,6 +77,12 @@ export class EngineInteractions {
   async client(clientId: string): Promise<ClientRecord | undefined> {
     const client = await this.engine.Client.find(clientId);
     if (!client) return undefined;
-    return { clientName: client.clientName, logoUri: client.logoUri, clientUri: client.clientUri };
+    return {
+      clientName: client.clientName,
+      logoUri: client.logoUri,
+      clientUri: client.clientUri,
+      tosUri: client.tosUri,
+      policyUri: client.policyUri,
+    };
   }
 }

@@ -6,12 +6,7 @@ import type { Context } from 'koa';
  * and frames. Every other page keeps the strict default.
  */
 export function allowOnThisPage(ctx: Context, additions: Partial<Record<string, readonly string[]>>): void {
-  const current = ctx.response.get('Content-Security-Policy');
-  const directives = new Map<string, string[]>();
-  for (const part of current.split(';')) {
-    const [name, ...sources] = part.trim().split(/\s+/);
-    if (name) directives.set(name.toLowerCase(), sources);
-  }
+  const directives = policyOf(ctx);
   for (const [name, sources] of Object.entries(additions)) {
     if (!sources || sources.length === 0) continue;
     // An absent directive fell back to default-src: it starts from there, so nothing else is loosened.
@@ -20,6 +15,34 @@ export function allowOnThisPage(ctx: Context, additions: Partial<Record<string, 
     );
     directives.set(name, [...new Set([...existing, ...sources])]);
   }
+  setPolicy(ctx, directives);
+}
+
+/**
+ * Narrows this page's `img-src` to mxauth itself (and `data:`) plus the https origins of `images`: where
+ * the default allows images from any https host (an admin's layout may show some), a page that shows a
+ * third party's image (a client's logo on the consent page) allows that one origin and no other.
+ */
+export function onlyImagesFrom(ctx: Context, images: readonly (string | undefined)[]): void {
+  const origins = images.flatMap((image) => {
+    const url = image ? URL.parse(image) : null;
+    return url?.protocol === 'https:' ? [url.origin] : [];
+  });
+  const directives = policyOf(ctx);
+  directives.set('img-src', ["'self'", 'data:', ...new Set(origins)]);
+  setPolicy(ctx, directives);
+}
+
+function policyOf(ctx: Context): Map<string, string[]> {
+  const directives = new Map<string, string[]>();
+  for (const part of ctx.response.get('Content-Security-Policy').split(';')) {
+    const [name, ...sources] = part.trim().split(/\s+/);
+    if (name) directives.set(name.toLowerCase(), sources);
+  }
+  return directives;
+}
+
+function setPolicy(ctx: Context, directives: Map<string, string[]>): void {
   ctx.set(
     'Content-Security-Policy',
     [...directives].map(([name, sources]) => [name, ...sources].join(' ')).join('; '),

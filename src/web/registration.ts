@@ -15,7 +15,7 @@ import type { SignInCompletion } from './interaction/complete-sign-in.js';
 import { type Details, type InteractionKit, interactionExpiry } from './interaction-kit.js';
 import { InteractionCookie } from './interaction-state.js';
 import { AVAILABILITY_ROUTE, STRENGTH_ROUTE } from './live-checks.js';
-import { type FieldErrors, registerPage } from './pages/register.js';
+import { type FieldErrors, registerNoMailPage, registerPage } from './pages/register.js';
 import { registerVerifyPage } from './pages/register-verify.js';
 import { passwordAdvice } from './password-advice.js';
 import { captchaProblemMessage, registerProblemField, registerProblemMessage } from './register-problems.js';
@@ -79,7 +79,7 @@ export interface RegistrationHandlers {
 
 /**
  * Registration inside an authorization (`prompt=create`, or the login page's link): the details, then,
- * when an address is given, the code mailed to it. The account is created only once the code is right,
+ * when an address is given, the code mailed to it (never under `email.transport: blackhole`, see below). The account is created only once the code is right,
  * in one transaction with its address, accepted terms and registration token, and the person is signed
  * in with it.
  */
@@ -89,6 +89,11 @@ export function registrationHandlers(
 ): RegistrationHandlers {
   const { config, users, csrf, verification } = deps;
   const account = config.account;
+  // `email.transport: blackhole` drops every mail: no code can reach anyone, so none is ever sent and
+  // no page says one was. Without a required address, registration goes on without asking for one;
+  // with one required, it cannot be done here, and the page says so (and whom to ask) before the form.
+  const mailArrives = config.email.transport !== 'blackhole';
+  const noRegistration = !mailArrives && account.password_registration_email_required;
   const root = config.http.publicBase.pathname;
   const chrome = pageChrome(config);
   const pending = new InteractionCookie<PendingRegistration>(
@@ -103,6 +108,8 @@ export function registrationHandlers(
     extra: { values?: FormValues; errors?: FieldErrors; status?: number; passwordScore?: number } = {},
   ) => {
     const c = chrome(ctx);
+    if (noRegistration)
+      return kit.page(ctx, registerNoMailPage(c, { loginUrl: kit.step(d, 'login') }), extra.status ?? 503);
     // The script's JSON checks, and the CAPTCHA widget's own origins when there is one.
     const widget = deps.captcha?.provider.csp ?? {};
     allowOnThisPage(ctx, { ...widget, 'connect-src': ["'self'", ...(widget['connect-src'] ?? [])] });
@@ -115,6 +122,7 @@ export function registrationHandlers(
         values: extra.values ?? {},
         errors: extra.errors ?? {},
         emailRequired: account.password_registration_email_required,
+        emailField: mailArrives,
         tokenRequired: account.registration_token_required,
         termsUri: deps.termsUri,
         policyUri: config.branding.policy_uri,
@@ -153,9 +161,22 @@ export function registrationHandlers(
       extra.status,
     );
 
+  /**
+   * The pending registration of this interaction, while a code can arrive. One left from before a
+   * restart into `blackhole` is dropped: its code page would speak of a mail nobody gets now.
+   */
+  const pendingOf = (ctx: Context, d: Details): PendingRegistration | undefined => {
+    const state = pending.get(ctx, d.uid, deps.clock.now());
+    if (state && !mailArrives) {
+      pending.clear(ctx, d.uid);
+      return undefined;
+    }
+    return state;
+  };
+
   /** The registration page of this interaction: the code step while one is waiting, else the form. */
   const show = (ctx: Context, d: Details) => {
-    const state = pending.get(ctx, d.uid, deps.clock.now());
+    const state = pendingOf(ctx, d);
     if (state) return renderVerify(ctx, d, state);
     renderForm(ctx, d);
   };
@@ -186,10 +207,12 @@ export function registrationHandlers(
     const d = await kit.details(ctx);
     if (!d) return;
     if (!account.password_registration_enabled) return disabled(ctx, d);
+    if (noRegistration) return renderForm(ctx, d);
     const t = chrome(ctx).t;
     const values: FormValues = {
       username: (body.username ?? '').trim(),
-      email: (body.email ?? '').trim(),
+      // No address is asked for when no mail arrives (the form has no such field).
+      email: mailArrives ? (body.email ?? '').trim() : '',
       displayName: (body.display_name ?? '').trim(),
     };
     const password = body.password ?? '';
@@ -275,7 +298,7 @@ export function registrationHandlers(
     if (!d) return;
     if (!account.password_registration_enabled) return disabled(ctx, d);
     const t = chrome(ctx).t;
-    const state = pending.get(ctx, d.uid, deps.clock.now());
+    const state = pendingOf(ctx, d);
     if (!state) return renderForm(ctx, d, { errors: { form: t('verify.gone') }, status: 400 });
     if (!deps.limits.code.take(addressBucket(ctx.state.clientAddress)).ok)
       return renderVerify(ctx, d, state, { error: t('login.rate_limited'), status: 429 });
@@ -314,7 +337,7 @@ export function registrationHandlers(
     if (!d) return;
     if (!account.password_registration_enabled) return disabled(ctx, d);
     const t = chrome(ctx).t;
-    const state = pending.get(ctx, d.uid, deps.clock.now());
+    const state = pendingOf(ctx, d);
     if (!state?.prepared.email)
       return renderForm(ctx, d, { errors: { form: t('verify.gone') }, status: 400 });
     const sent = await verification.send({

@@ -8,6 +8,9 @@
  *   values of the form's `[data-user-input]` fields) to that URL and shows the answer's `score` in the
  *   <meter> named by `data-meter-id` and its `message` in the element named by `data-feedback-id`.
  *
+ * - an image with `data-logo-fallback` (a client's logo) is hidden when it cannot be loaded, which
+ *   uncovers the client's initial under it (the stylesheet covers a broken image in most browsers too).
+ *
  * Every text comes from the server, already in the page's language. Requests are debounced, and an
  * answer that arrives after a newer question was asked is dropped.
  */
@@ -88,6 +91,13 @@ export const SCRIPT = `(function () {
         })
         .catch(function () {});
     }, 250));
+  });
+
+  document.querySelectorAll('img[data-logo-fallback]').forEach(function (img) {
+    function hide() { img.hidden = true; }
+    // decode() also settles for an image that failed before this script ran.
+    if (img.decode) img.decode().catch(hide);
+    else img.addEventListener('error', hide);
   });
 })();
 `;

@@ -205,8 +205,11 @@ ul.contacts .value{font-weight:600;overflow-wrap:anywhere;flex:1 1 12rem}
 ul.contacts form.inline{margin:0}
 ul.contacts .hint{flex-basis:100%}
 .client{display:flex;gap:1rem;align-items:center;margin-bottom:1.25rem}
-.client img,.client-initial{width:52px;height:52px;border-radius:12px;object-fit:contain;flex:none}
-.client-initial{display:grid;place-items:center;background:var(--accent);color:var(--accent-fg);font-size:1.5rem;font-weight:700}
+.client-logo{position:relative;width:52px;height:52px;flex:none;border-radius:12px;overflow:hidden}
+.client-logo>*{position:absolute;inset:0;width:100%;height:100%}
+.client-initial,.client-logo img::before{display:grid;place-items:center;background:var(--accent);color:var(--accent-fg);font-size:1.5rem;font-weight:700;line-height:1}
+.client-logo img{object-fit:contain;background:var(--card);color:transparent}
+.client-logo img::before{content:attr(data-initial);position:absolute;inset:0}
 .client h1{margin:0}
 .client p{margin:0}
 ul.grants{list-style:none;padding:0;margin:0 0 1.5rem;display:grid;gap:.5rem}

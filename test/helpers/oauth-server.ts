@@ -66,6 +66,8 @@ export async function startMxauth(
       database: { uri: database.uri },
       matrix: { kind: 'none', homeserver: 'example.test', secret: HOMESERVER_SECRET },
       account: { password_registration_enabled: true },
+      // Mail goes to the (silent) log, not the default blackhole, under which registration asks for no code.
+      email: { transport: 'log' },
       ...overrides,
     }),
     { logger: createLogger('silent'), ...options.mxauth, clock },

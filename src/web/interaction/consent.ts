@@ -5,6 +5,7 @@ import { parseMatrixScope, SCOPE_SYNAPSE_ADMIN } from '../../domain/matrix-scope
 import type { EngineInteractions } from '../../oauth/interactions.js';
 import { ACCOUNT_CLIENT_ID } from '../../oauth/provider.js';
 import type { InteractionReads } from '../../services/interaction-reads.js';
+import { onlyImagesFrom } from '../csp.js';
 import type { Csrf } from '../csrf.js';
 import type { Details, InteractionKit } from '../interaction-kit.js';
 import { type ConsentView, consentPage } from '../pages/consent.js';
@@ -60,6 +61,8 @@ export function consentStep(kit: InteractionKit, deps: ConsentDependencies): Con
         deviceName: current.session.displayName ?? undefined,
         lastSeen: current.session.lastActiveAt ?? undefined,
       };
+    // The browser fetches the client's logo (when shown) from its own site, and no other third party.
+    onlyImagesFrom(ctx, [c.frame?.logoSrc, client.logoUri]);
     kit.page(
       ctx,
       consentPage(c, {
@@ -69,6 +72,9 @@ export function consentStep(kit: InteractionKit, deps: ConsentDependencies): Con
         clientName: client.name,
         clientHost: client.host,
         logoUri: client.logoUri,
+        tosUri: client.tosUri,
+        policyUri: client.policyUri,
+        scriptUrl: `${c.assetsBase}mxauth.js`,
         userId: userId(user.localpart, serverName),
         deviceId: matrix?.deviceId,
         fullAccess: matrix?.api ?? false,

@@ -40,6 +40,9 @@ export const en = {
   'register.token_invalid':
     'This registration token is not valid: it is unknown, expired, revoked or used up.',
   'register.privacy': 'Privacy policy',
+  'register.no_mail_title': 'Registration is not available',
+  'register.no_mail':
+    'A new account needs a confirmed email address, but {server} does not send email, so no account can be created here. Please contact the administrators of {server}.',
   'register.username_empty': 'Choose a username.',
   'register.username_invalid':
     'A username may only contain lowercase letters, digits and . _ = - / + (not {characters}).',
@@ -126,6 +129,8 @@ export const en = {
   'consent.deny': 'Cancel',
   'consent.site': 'Site: {host}',
   'consent.not_you': 'Not you? Sign in as someone else',
+  'consent.client_terms': 'Terms of service of {client}',
+  'consent.client_privacy': 'Privacy policy of {client}',
 } as const;
 
 export const de: Record<keyof typeof en, string> = {
@@ -170,6 +175,9 @@ export const de: Record<keyof typeof en, string> = {
   'register.token_invalid':
     'Dieses Registrierungstoken ist nicht gültig: unbekannt, abgelaufen, widerrufen oder aufgebraucht.',
   'register.privacy': 'Datenschutzerklärung',
+  'register.no_mail_title': 'Registrierung nicht möglich',
+  'register.no_mail':
+    'Ein neues Konto braucht eine bestätigte E-Mail-Adresse, aber {server} verschickt keine E-Mails. Deshalb kann hier kein Konto erstellt werden. Wende dich bitte an die Administration von {server}.',
   'register.username_empty': 'Wähle einen Benutzernamen.',
   'register.username_invalid':
     'Ein Benutzername darf nur Kleinbuchstaben, Ziffern und . _ = - / + enthalten (nicht {characters}).',
@@ -261,4 +269,6 @@ export const de: Record<keyof typeof en, string> = {
   'consent.deny': 'Abbrechen',
   'consent.site': 'Website: {host}',
   'consent.not_you': 'Nicht du? Mit einem anderen Konto anmelden',
+  'consent.client_terms': 'Nutzungsbedingungen von {client}',
+  'consent.client_privacy': 'Datenschutzerklärung von {client}',
 };

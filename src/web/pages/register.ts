@@ -29,6 +29,8 @@ export interface RegisterView {
   values: { username?: string; email?: string; displayName?: string };
   errors: FieldErrors;
   emailRequired: boolean;
+  /** False when no mail can reach anyone (`email.transport: blackhole`): no address is asked for. */
+  emailField?: boolean;
   tokenRequired: boolean;
   termsUri?: string;
   policyUri?: string;
@@ -76,10 +78,14 @@ ${fieldError('username')}</div>
 <div class="field"><label for="display_name">${t('register.display_name')}</label>
 <input type="text" id="display_name" name="display_name" value="${values.displayName ?? ''}" autocomplete="name" maxlength="256" data-user-input${described('display_name')}>
 ${fieldError('display_name')}</div>
-<div class="field"><label for="email">${view.emailRequired ? t('register.email') : t('register.email_optional')}</label>
+${
+  view.emailField === false
+    ? ''
+    : html`<div class="field"><label for="email">${view.emailRequired ? t('register.email') : t('register.email_optional')}</label>
 <input type="email" id="email" name="email" value="${values.email ?? ''}" autocomplete="email" autocapitalize="none" spellcheck="false" maxlength="254"${view.emailRequired ? html` required` : ''} data-user-input${described('email', 'email-hint')}>
 <span class="hint" id="email-hint">${t('register.email_hint')}</span>
-${fieldError('email')}</div>
+${fieldError('email')}</div>`
+}
 <div class="field"><label for="password">${t('login.password')}</label>
 <input type="password" id="password" name="password" autocomplete="new-password" required data-strength-url="${view.strengthUrl}" data-meter-id="password-meter" data-feedback-id="password-feedback"${described('password', 'password-hint password-feedback')}>
 <span class="hint" id="password-hint">${t('register.password_hint')}</span>
@@ -131,4 +137,20 @@ export function strengthMeter(chrome: PageChrome, score: number | undefined): Sa
 <meter id="password-meter" min="0" max="4" low="2" high="3" optimum="4" value="${score ?? 0}">${score ?? 0}/4</meter>
 <span class="hint" id="password-feedback" aria-live="polite"></span>
 </div>`;
+}
+
+/**
+ * Registration where it cannot be completed: an address must be confirmed by mail, and this server sends
+ * none (`email.transport: blackhole`). Said before anyone fills in a form, with whom to ask instead.
+ */
+export function registerNoMailPage(chrome: PageChrome, view: { loginUrl: string }): string {
+  const { t } = chrome;
+  const server = chrome.frame?.serviceName ?? chrome.serverName;
+  return layout(
+    chrome,
+    t('register.no_mail_title'),
+    html`<h1>${t('register.no_mail_title')}</h1>
+<p class="notice" role="status">${t('register.no_mail', { server })}</p>
+<p><a href="${view.loginUrl}">${t('register.have_account')}</a></p>`,
+  );
 }
