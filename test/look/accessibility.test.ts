@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, newContext } from '../helpers/chromium.js';
 import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+import { FIRST_HOUR_PAGES, walkFirstHourPages } from './first-hour-tour.js';
 import {
   MAIN_PAGES,
   MORE_PAGES,
@@ -161,6 +162,17 @@ for (const kind of ['sqlite'] as const) {
         try {
           const { audited, problems } = await auditWalk((visit) => walkMainPages(tour, context, visit));
           assert.deepEqual(audited, [...MAIN_PAGES]);
+          assert.deepEqual(problems, []);
+        } finally {
+          await context.close();
+        }
+      });
+
+      test(`the first hour's pages (start, not found, unknown app in en and de, failing logo, refused password, database down) pass the WCAG 2.1 A/AA audit at ${width} px in both schemes, with 44 px targets and nothing wider than the screen`, async () => {
+        const context = await newContext(browser, { width });
+        try {
+          const { audited, problems } = await auditWalk((visit) => walkFirstHourPages(tour, context, visit));
+          assert.deepEqual(audited, [...FIRST_HOUR_PAGES]);
           assert.deepEqual(problems, []);
         } finally {
           await context.close();

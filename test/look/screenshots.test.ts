@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, newContext } from '../helpers/chromium.js';
 import { type RunningMxauth, startMxauth } from '../helpers/oauth-server.js';
+import { FIRST_HOUR_PAGES, walkFirstHourPages } from './first-hour-tour.js';
 import {
   MAIN_PAGES,
   MORE_PAGES,
@@ -24,6 +25,16 @@ import {
 const ARTIFACTS = 'test-artifacts/screenshots';
 const DOCS = 'docs/screenshots';
 const DOC_SHOTS = ['login-390.png', 'account-1280.png'];
+/** The first hour's pages shown in docs/first-hour.md. */
+const FIRST_HOUR_DOC_SHOTS = [
+  'home-1280.png',
+  'not-found-390.png',
+  'unknown-client-en-390.png',
+  'unknown-client-de-390.png',
+  'database-down-1280.png',
+  'consent-failing-logo-390.png',
+  'password-refused-390.png',
+];
 const WIDTHS = [390, 1280];
 const SCHEMES = ['light', 'dark'] as const;
 
@@ -94,6 +105,15 @@ test('screenshots of the main pages at 390 and 1280 px', async () => {
   assertShots(await shoot((context, visit) => walkMainPages(mainTour, context, visit)), MAIN_PAGES);
   if (process.env.UPDATE_DOC_SCREENSHOTS === '1')
     for (const shot of DOC_SHOTS) copyFileSync(join(ARTIFACTS, shot), join(DOCS, shot));
+});
+
+test('screenshots of the first hour’s pages (start, not found, unknown app, failing logo, refused password, database down) at 390 and 1280 px', async () => {
+  assertShots(
+    await shoot((context, visit) => walkFirstHourPages(mainTour, context, visit)),
+    FIRST_HOUR_PAGES,
+  );
+  if (process.env.UPDATE_DOC_SCREENSHOTS === '1')
+    for (const shot of FIRST_HOUR_DOC_SHOTS) copyFileSync(join(ARTIFACTS, shot), join(DOCS, shot));
 });
 
 test('screenshots of registration, terms, recovery and every account view at 390 and 1280 px', async () => {
