@@ -222,7 +222,6 @@ details.rename>summary{display:inline-flex;list-style:none;padding:.3rem .9rem;b
 details.rename>summary::-webkit-details-marker{display:none}
 details.rename>form{gap:.5rem;margin-top:.5rem}
 .account-header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:flex-start;gap:.5rem 1rem}
-.account-header>form{display:block}
 main nav{margin:0 0 1.5rem}
 main nav ul{list-style:none;margin:0;padding:0}
 main nav,main nav ul{display:flex;flex-wrap:wrap;gap:.5rem}

@@ -115,9 +115,16 @@ for (const kind of DATABASE_KINDS) {
         assert.match(header, /<h1>Your account<\/h1>/);
         assert.match(
           header,
-          /<form method="post" action="\/account\/sign-out" class="sign-out">\s*<input type="hidden" name="csrf" value="[^"]+">\s*<button type="submit" class="secondary">Sign out<\/button>/,
-          `${view} has a Sign out form with its CSRF token`,
+          /<button type="submit" form="account-sign-out" class="secondary">Sign out<\/button>/,
+          `${view} has Sign out in its header`,
         );
+        assert.match(
+          shown.html,
+          /<form method="post" action="\/account\/sign-out" id="account-sign-out" hidden>\s*<input type="hidden" name="csrf" value="[^"]+">\s*<\/form>/,
+          `${view} has the form that button posts, with its CSRF token`,
+        );
+        const forms = [...shown.html.matchAll(/<form\b[^>]*>/g)].map((m) => m[0]);
+        assert.ok(forms.at(-1)!.includes('id="account-sign-out"'), 'after the view’s own forms');
       }
 
       /** The rows of the browsers table. */

@@ -19,6 +19,12 @@ export interface AccountFrame {
 }
 
 /**
+ * The header's "Sign out" form. It comes after the view in the page, its button (tied to it by `form=`)
+ * in the header: the view's own form stays the page's first, and the button is reached where it is seen.
+ */
+const SIGN_OUT_FORM = 'account-sign-out';
+
+/**
  * An account view: the account heading with "Sign out", the navigation between views, the outcome, then
  * `body`. The navigation and the view are wrapped so wide screens can set them side by side.
  */
@@ -39,10 +45,7 @@ export function accountLayout(
     html`<div class="account-header">
 <div><h1>${t('account.title')}</h1>
 <p class="lead">${frame.userId}</p></div>
-<form method="post" action="${frame.signOutUrl}" class="sign-out">
-${csrfField(frame.csrf)}
-<button type="submit" class="secondary">${t('account.header.sign_out')}</button>
-</form>
+<button type="submit" form="${SIGN_OUT_FORM}" class="secondary">${t('account.header.sign_out')}</button>
 </div>
 <div class="account-body">
 <nav class="account-nav" aria-label="${t('account.nav.label')}"><ul>
@@ -53,7 +56,10 @@ ${frame.notice ? html`<p class="notice" role="status">${frame.notice}</p>` : ''}
 ${frame.error ? html`<p class="error" role="alert">${frame.error}</p>` : ''}
 ${body}
 </div>
-</div>`,
+</div>
+<form method="post" action="${frame.signOutUrl}" id="${SIGN_OUT_FORM}" hidden>
+${csrfField(frame.csrf)}
+</form>`,
     { wide: true },
   );
 }
