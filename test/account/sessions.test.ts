@@ -183,7 +183,7 @@ for (const kind of DATABASE_KINDS) {
       );
       assert.match(
         closed,
-        /<label for="(rename-\d+)">New name for device QUINNTABLET<\/label>\s*<input type="text" id="\1" name="name"/,
+        /<label for="(rename-\d+)">New name for device<\/label>\s*<input type="text" id="\1" name="name"[^>]*aria-label="New name for device QUINNTABLET"/,
       );
       assert.doesNotMatch(closed, /aria-invalid|autofocus/);
       const outside = page.html.replace(/<details class="rename"[\s\S]*?<\/details>/g, '');

@@ -140,8 +140,8 @@ export function devicesPage(chrome: PageChrome, frame: AccountFrame, view: Devic
 <summary aria-label="${t('account.rename')} ${deviceId}">${t('account.rename')}</summary>
 <form method="post" action="${renameUrl}">
 ${csrfField(frame.csrf)}
-<label for="rename-${i}">${t('account.device_name')} ${deviceId}</label>
-<input type="text" id="rename-${i}" name="name" value="${refused?.typed ?? ''}" required maxlength="100" autocomplete="off"${refused ? html` aria-invalid="true" aria-describedby="rename-${i}-error" autofocus` : ''}>
+<label for="rename-${i}">${t('account.device_name')}</label>
+<input type="text" id="rename-${i}" name="name" value="${refused?.typed ?? ''}" required maxlength="100" autocomplete="off" aria-label="${t('account.device_name')} ${deviceId}"${refused ? html` aria-invalid="true" aria-describedby="rename-${i}-error" autofocus` : ''}>
 ${refused ? html`<span class="field-error" id="rename-${i}-error">${refused.error}</span>` : ''}
 <button type="submit" class="secondary">${t('account.rename_save')}</button>
 </form>
