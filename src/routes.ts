@@ -163,6 +163,7 @@ export function routeTable(h: Handlers): readonly Route[] {
     { methods: ['POST'], path: '/account/compat-sessions/:id/rename', resource: 'human', handler: a.devices.renameCompatSession },
     { methods: ['POST'], path: '/account/browser-sessions/:id/end', resource: 'human', handler: a.devices.endBrowserSession },
     { methods: ['POST'], path: '/account/devices/sign-out-others', resource: 'human', handler: a.devices.signOutOthers },
+    { methods: ['POST'], path: '/account/sign-out', resource: 'human', handler: a.devices.signOut },
     { methods: ['GET'], path: '/account/profile', resource: 'human', handler: a.profile.view },
     { methods: ['POST'], path: '/account/profile', resource: 'human', handler: a.profile.save },
     { methods: ['GET'], path: '/account/emails', resource: 'human', handler: a.emails.view },

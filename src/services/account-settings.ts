@@ -128,7 +128,7 @@ export class AccountSettings {
     purpose: ContactPurpose,
     id: string,
     language: string,
-  ): Promise<Result<VerificationCode, { kind: 'not_found' } | { kind: 'throttled' }>> {
+  ): Promise<Result<VerificationCode, { kind: 'not_found' } | { kind: 'throttled'; retryAfterMs?: number }>> {
     return this.#codes.resend(user, purpose, id, language);
   }
 

@@ -220,6 +220,11 @@ dt{font-weight:600}
 dd{margin:0;overflow-wrap:anywhere}
 details{border:1px solid var(--border);border-radius:var(--field-radius);padding:.5rem 1rem}
 summary{cursor:pointer;min-height:44px;display:flex;align-items:center;font-weight:600}
+details.rename{border:0;padding:0;margin-top:.5rem}
+details.rename>summary{display:inline-flex;list-style:none;padding:.3rem .9rem;border:1px solid var(--accent);border-radius:var(--field-radius);color:var(--accent)}
+details.rename>summary::-webkit-details-marker{display:none}
+details.rename>form{gap:.5rem;margin-top:.5rem}
+.account-header{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:flex-start;gap:.5rem 1rem}
 main nav{margin:0 0 1.5rem}
 main nav ul{list-style:none;margin:0;padding:0}
 main nav,main nav ul{display:flex;flex-wrap:wrap;gap:.5rem}

@@ -49,6 +49,15 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(refused.status, 400);
       assert.equal(notice(refused), 'That is not your current password.');
       assert.match(refused.html, /name="erase" value="yes"[^>]*checked/, 'the choice is kept');
+      assert.match(
+        refused.html,
+        /<input type="password" name="password"[^>]*aria-invalid="true" aria-describedby="proof-error" autofocus>/,
+        'the focus is on the password for another try',
+      );
+      assert.match(
+        refused.html,
+        /<span class="field-error" id="proof-error">That is not your current password\.<\/span>/,
+      );
       assert.equal(await active(token), true, 'nothing happened');
       assert.equal(
         (await postWithoutCsrf(browser, '/account/deactivate', { password: PASSWORD })).status,

@@ -1,19 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { FormBrowser, Page } from '../helpers/browser.js';
+import { type FormBrowser, newBrowser, type Page } from '../helpers/browser.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import { eventually } from '../helpers/eventually.js';
+import type { RunningMxauth } from '../helpers/oauth-server.js';
 import {
   type AccountServer,
   formAction,
   lastCode,
   messagesTo,
   notice,
+  PASSWORD,
   postForm,
   postWithoutCsrf,
   register,
   signedIn,
   startAccountServer,
+  startPlain,
 } from './support.js';
 
 const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
@@ -202,6 +205,42 @@ for (const kind of DATABASE_KINDS) {
         'The email address was verified and added.',
         'the code still works for ivy',
       );
+    });
+  });
+}
+
+for (const kind of DATABASE_KINDS) {
+  describe(`email page hint follows account.login_with_email_allowed [${kind}]`, () => {
+    const SIGN_IN = 'You can sign in with any of your verified addresses instead of your username.';
+    const servers: RunningMxauth[] = [];
+    after(() => Promise.all(servers.map((s) => s.close())));
+
+    /** The sentence under the heading of the email page, and whether the address signs in. */
+    async function hintAndSignIn(loginWithEmail: boolean) {
+      const running = await startPlain(kind, { account: { login_with_email_allowed: loginWithEmail } });
+      servers.push(running);
+      await register(running, 'jana', { email: 'jana@example.org' });
+      const { page } = await signedIn(running.base, 'jana', '/account/emails');
+      const hint = /<h2>Email addresses<\/h2>\s*<p class="hint">([^<]*)<\/p>/.exec(page.html)?.[1];
+      const browser = newBrowser(running.base);
+      const answer = await browser.submit(await browser.get('/account/'), {
+        username: 'jana@example.org',
+        password: PASSWORD,
+      });
+      return { hint, signsIn: /<h1>Your account<\/h1>/.test(answer.html) };
+    }
+
+    test('off (the default): the page does not say addresses sign in, and they do not', async () => {
+      const { hint, signsIn } = await hintAndSignIn(false);
+      assert.ok(hint?.startsWith('Mail about your account goes to your primary address.'), hint);
+      assert.doesNotMatch(hint!, /sign in/);
+      assert.equal(signsIn, false);
+    });
+
+    test('on: the page says so, and it is true', async () => {
+      const { hint, signsIn } = await hintAndSignIn(true);
+      assert.ok(hint?.startsWith(`Mail about your account goes to your primary address. ${SIGN_IN}`), hint);
+      assert.equal(signsIn, true);
     });
   });
 }

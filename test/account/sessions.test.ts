@@ -29,6 +29,16 @@ function browsers(page: Page): string[] {
   );
 }
 
+/** The Rename disclosure in the row of device `deviceId`. */
+function renameDisclosure(page: Page, deviceId: string): string {
+  const row = [...page.html.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/g)].find((m) =>
+    m[1]!.includes(`<code>${deviceId}</code>`),
+  );
+  const found = /<details class="rename"[\s\S]*?<\/details>/.exec(row?.[1] ?? '')?.[0];
+  assert.ok(found, `${deviceId} has a Rename disclosure`);
+  return found;
+}
+
 for (const kind of DATABASE_KINDS) {
   describe(`devices and browser sessions [${kind}]`, () => {
     let server: AccountServer;
@@ -158,15 +168,61 @@ for (const kind of DATABASE_KINDS) {
       assert.match((await browser.get('/account/')).html, /name="password"/);
     });
 
+    test('renaming is behind a Rename button that opens the form, without a script', async () => {
+      await device('quinn', 'QUINNTABLET');
+      const { browser, page } = await signedIn(server.base, 'quinn', '/account/devices');
+      const closed = renameDisclosure(page, 'QUINNTABLET');
+      assert.match(
+        closed,
+        /^<details class="rename">\s*<summary aria-label="Rename QUINNTABLET">Rename<\/summary>/,
+      );
+      assert.match(
+        closed,
+        /<form method="post" action="[^"]+\/rename">/,
+        'the form is inside the disclosure',
+      );
+      assert.match(
+        closed,
+        /<label for="(rename-\d+)">New name for device<\/label>\s*<input type="text" id="\1" name="name"[^>]*aria-label="New name for device QUINNTABLET"/,
+      );
+      assert.doesNotMatch(closed, /aria-invalid|autofocus/);
+      const outside = page.html.replace(/<details class="rename"[\s\S]*?<\/details>/g, '');
+      assert.doesNotMatch(outside, /name="name"/, 'no name box is shown outside a Rename disclosure');
+      assert.doesNotMatch(page.html, /<script\b/, 'no script needed');
+
+      const action = /<form method="post" action="([^"]+\/rename)">/.exec(closed)![1]!;
+      const renamed = await browser.submit(page, { name: 'Quinn’s tablet' }, action);
+      assert.equal(notice(renamed), 'The device was renamed.');
+      assert.match(renamed.html, /<td>Quinn’s tablet <span class="muted">\(Element\)<\/span>/);
+      await eventually(
+        'the homeserver has the new name',
+        () => server.homeserver.users.get('quinn')!.devices.get('QUINNTABLET') === 'Quinn’s tablet',
+      );
+    });
+
     test('a device name of the wrong length gets the list back with the reason; forms need CSRF', async () => {
       await device('quinn', 'QUINNPHONE');
       const { browser, page } = await signedIn(server.base, 'quinn', '/account/devices');
-      const rename = formAction(page, '/rename');
+      const rename = /action="([^"]+\/rename)"/.exec(renameDisclosure(page, 'QUINNPHONE'))![1]!;
       for (const name of ['   ', 'x'.repeat(101), 'Line\nbreak']) {
         const refused = await browser.submit(page, { name }, rename);
         assert.equal(refused.status, 400, JSON.stringify(name));
         assert.equal(notice(refused), 'A device name has 1 to 100 characters, without line breaks.');
         assert.match(refused.html, /<code>QUINNPHONE<\/code>/, 'the list is shown again');
+        const open = renameDisclosure(refused, 'QUINNPHONE');
+        assert.match(open, /^<details class="rename" open>/, 'the refused rename is shown open');
+        assert.match(
+          open,
+          /<input [^>]*name="name"[^>]*aria-invalid="true" aria-describedby="(rename-\d+-error)" autofocus>/,
+        );
+        const errorId = /aria-describedby="(rename-\d+-error)"/.exec(open)![1];
+        assert.match(
+          open,
+          new RegExp(
+            `<span class="field-error" id="${errorId}">A device name has 1 to 100 characters, without line breaks\\.</span>`,
+          ),
+          'the reason is at the field',
+        );
       }
       // A NUL byte is refused at the HTTP edge for every form (http/text-guard.ts), before this page's rule.
       const nul = await browser.submit(page, { name: 'Nul\u0000byte' }, rename);

@@ -59,7 +59,7 @@ for (const kind of DATABASE_KINDS) {
       );
       assert.match(
         page.html,
-        /<tr class="focus" aria-current="true">\s*<td>Legacy client\s*<form[\s\S]*?<\/td>\s*<td><code>SCRIPT0001<\/code>/,
+        /<tr class="focus" aria-current="true">\s*<td>Legacy client\s*<details[\s\S]*?<\/td>\s*<td><code>SCRIPT0001<\/code>/,
       );
       assert.doesNotMatch(page.html, /No devices are signed in/);
 

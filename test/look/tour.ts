@@ -221,7 +221,7 @@ export async function walkMorePages(
   const view = (name: string) => page.goto(`${server.base}account/${name}`);
   await view('profile');
   await page.fill('input[name=displayname]', 'Walker Tour');
-  await page.click('button[type=submit]');
+  await page.click('form:has(input[name=displayname]) button[type=submit]');
   await page.waitForSelector('p.notice');
   await visit('account-profile', page);
   await view('emails');

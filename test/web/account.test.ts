@@ -96,6 +96,75 @@ for (const kind of DATABASE_KINDS) {
       assert.match(page.html, /@carol:example.test/);
     });
 
+    test('every view has "Sign out" in its header, which ends this browser’s session only', async () => {
+      const browser = newBrowser(server.base);
+      let page = await browser.get('/account/profile');
+      page = await browser.submit(page, { username: 'carol', password: PASSWORD });
+      const other = newBrowser(server.base);
+      await other.submit(await other.get('/account/'), { username: 'carol', password: PASSWORD });
+
+      const nav = /<nav class="account-nav"[\s\S]*?<\/nav>/.exec(page.html)?.[0] ?? '';
+      const views = [...nav.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
+      assert.ok(views.length >= 4, JSON.stringify(views));
+      for (const view of views) {
+        const shown = await browser.get(view);
+        const header = /<div class="account-header">([\s\S]*?)<div class="account-body">/.exec(
+          shown.html,
+        )?.[1];
+        assert.ok(header, `${view} has the account header`);
+        assert.match(header, /<h1>Your account<\/h1>/);
+        assert.match(
+          header,
+          /<button type="submit" form="account-sign-out" class="secondary">Sign out<\/button>/,
+          `${view} has Sign out in its header`,
+        );
+        assert.match(
+          shown.html,
+          /<form method="post" action="\/account\/sign-out" id="account-sign-out" hidden>\s*<input type="hidden" name="csrf" value="[^"]+">\s*<\/form>/,
+          `${view} has the form that button posts, with its CSRF token`,
+        );
+        const forms = [...shown.html.matchAll(/<form\b[^>]*>/g)].map((m) => m[0]);
+        assert.ok(forms.at(-1)!.includes('id="account-sign-out"'), 'after the view’s own forms');
+      }
+
+      /** The rows of the browsers table. */
+      const browserRows = (shown: Page) =>
+        (/<h3>Browsers<\/h3>[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/.exec(shown.html)?.[1] ?? '').match(/<tr\b/g)
+          ?.length ?? 0;
+      const listedBefore = browserRows(await other.get('/account/devices'));
+
+      const forged = await browser.submit(
+        { ...page, html: '<form method="post" action="/account/sign-out"></form>' },
+        {},
+      );
+      assert.equal(forged.status, 403, 'no CSRF token, no sign-out');
+      assert.doesNotMatch((await browser.get('/account/')).html, /name="password"/, 'still signed in');
+
+      const bye = await browser.submit(page, {}, '/account/sign-out');
+      assert.equal(bye.status, 200);
+      assert.match(bye.html, /<h1>You are signed out<\/h1>/);
+      assert.match(bye.html, /This browser is signed out of your account\./);
+      assert.match(bye.html, /<a href="\/account\/">Sign in again<\/a>/);
+      assert.match(
+        (await browser.get('/account/profile')).html,
+        /name="password"/,
+        'this browser must sign in again',
+      );
+      const stays = await other.get('/account/devices');
+      assert.doesNotMatch(
+        stays.html,
+        /name="password"/,
+        'another browser of the same person stays signed in',
+      );
+      assert.equal(browserRows(stays), listedBefore - 1, 'the signed-out browser is no longer listed');
+
+      const again = await browser.submit(await browser.get('/account/'), {
+        username: 'carol',
+        password: PASSWORD,
+      });
+      assert.match(again.html, /<h1>Your account<\/h1>/, 'signing in again works');
+    });
+
     test("another user's session cannot be ended, and forms need their CSRF token", async () => {
       const victim = newBrowser(server.base);
       const token = await signInDevice(victim, 'carol', 'VICTIM0001');

@@ -11,12 +11,12 @@ export type StartVerificationProblem =
   | { kind: 'invalid_phone'; problem: PhoneProblem }
   /** Some account (this one included) already has it. */
   | { kind: 'taken' }
-  /** Too many codes sent lately, to this target or by this account. */
-  | { kind: 'throttled' };
+  /** Too many codes sent lately, to this target or by this account (then for how long, in ms). */
+  | { kind: 'throttled'; retryAfterMs?: number };
 
 export type FinishVerificationProblem =
   | CheckProblem
-  | { kind: 'rate_limited' }
+  | { kind: 'rate_limited'; retryAfterMs: number }
   /** Another account verified the same address or number meanwhile. */
   | { kind: 'taken' };
 
@@ -43,7 +43,8 @@ export class ContactCodes {
     target: string,
     language: string,
   ): Promise<Result<VerificationCode, StartVerificationProblem>> {
-    if (!this.#sends.take(user.id).ok) return err({ kind: 'throttled' });
+    const taken = this.#sends.take(user.id);
+    if (!taken.ok) return err({ kind: 'throttled', retryAfterMs: taken.retryAfterMs });
     const sent = await this.deps.verification.send({
       purpose,
       channel: purpose === 'add_phone' ? 'sms' : 'email',
@@ -61,7 +62,8 @@ export class ContactCodes {
     id: string,
     code: string,
   ): Promise<Result<VerificationCode, FinishVerificationProblem>> {
-    if (!this.#checks.take(user.id).ok) return err({ kind: 'rate_limited' });
+    const taken = this.#checks.take(user.id);
+    if (!taken.ok) return err({ kind: 'rate_limited', retryAfterMs: taken.retryAfterMs });
     return this.deps.verification.check({ id, code, purpose, userId: user.id, context: null });
   }
 
@@ -85,11 +87,12 @@ export class ContactCodes {
     purpose: ContactPurpose,
     id: string,
     language: string,
-  ): Promise<Result<VerificationCode, { kind: 'not_found' } | { kind: 'throttled' }>> {
+  ): Promise<Result<VerificationCode, { kind: 'not_found' } | { kind: 'throttled'; retryAfterMs?: number }>> {
     const code = await this.deps.storage.verificationCodes.find(id);
     if (!code || code.userId !== user.id || code.purpose !== purpose || code.consumedAt)
       return err({ kind: 'not_found' });
     const sent = await this.send(user, purpose, code.target, language);
-    return sent.ok ? sent : err({ kind: 'throttled' });
+    if (sent.ok) return sent;
+    return err(sent.error.kind === 'throttled' ? sent.error : { kind: 'throttled' });
   }
 }

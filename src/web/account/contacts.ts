@@ -13,7 +13,14 @@ import {
   contactsPage,
   type PendingRow,
 } from '../pages/account-contacts.js';
-import { type AccountContext, type Done, formHandler, viewHandler, type Who } from './context.js';
+import {
+  type AccountContext,
+  type Done,
+  formHandler,
+  viewHandler,
+  type Who,
+  waitSentence,
+} from './context.js';
 import { VIEW_ROUTES } from './views.js';
 
 const PHONE_PROBLEMS: Record<PhoneProblem['kind'], MessageKey> = {
@@ -103,12 +110,15 @@ export function contactHandlers(ac: AccountContext): { emails: ContactView; phon
         };
       });
     },
+    // Says the addresses sign in only where they do (`account.login_with_email_allowed`).
     explanation: (t) =>
-      `${t('account.emails.explain')}${
-        config.account.password_recovery_enabled || config.account.password_registration_email_required
-          ? ` ${t('account.emails.explain_required')}`
-          : ''
-      }`,
+      [
+        t('account.emails.explain'),
+        ...(config.account.login_with_email_allowed ? [t('account.emails.explain_sign_in')] : []),
+        ...(config.account.password_recovery_enabled || config.account.password_registration_email_required
+          ? [t('account.emails.explain_required')]
+          : []),
+      ].join(' '),
     start: (who, input, language) => settings.startAddingEmail(who.user, input, language),
     finish: (who, id, code) => settings.finishAddingEmail(who.user, id, code),
     remove: (who, id) => settings.removeEmail(who.user, id),
@@ -196,7 +206,17 @@ function contactKindHandlers(ac: AccountContext, kind: ContactKind): ContactView
       await handle(ctx, who, form);
     });
 
+  /** Too many codes sent: how long to wait when the limit knows, else the hour the per-target limit spans. */
+  const throttled = (ctx: Context, t: Translate, retryAfterMs: number | undefined): string =>
+    retryAfterMs === undefined
+      ? t('account.contacts.error.throttled')
+      : waitSentence(ctx, t, retryAfterMs, {
+          one: 'account.contacts.error.throttled_one',
+          other: 'account.contacts.error.throttled_minutes',
+        });
+
   const startProblem = (
+    ctx: Context,
     t: Translate,
     problem: StartVerificationProblem,
   ): { error: string; status: number } => {
@@ -208,7 +228,7 @@ function contactKindHandlers(ac: AccountContext, kind: ContactKind): ContactView
       case 'taken':
         return { error: t(kind.taken), status: 400 };
       case 'throttled':
-        return { error: t('account.contacts.error.throttled'), status: 429 };
+        return { error: throttled(ctx, t, problem.retryAfterMs), status: 429 };
     }
   };
 
@@ -218,7 +238,7 @@ function contactKindHandlers(ac: AccountContext, kind: ContactKind): ContactView
     const t = ac.chrome(ctx).t;
     const typed = form[kind.field] ?? '';
     const sent = await kind.start(who, typed, t.language);
-    if (!sent.ok) return render(ctx, who, { ...startProblem(t, sent.error), typed });
+    if (!sent.ok) return render(ctx, who, { ...startProblem(ctx, t, sent.error), typed });
     ac.pending.add(ctx, sent.value.id);
     ac.redirectDone(ctx, route, 'code_sent');
   });
@@ -239,7 +259,10 @@ function contactKindHandlers(ac: AccountContext, kind: ContactKind): ContactView
         case 'wrong_code':
           return t('account.contacts.error.wrong_code', { left: String(problem.attemptsLeft) });
         case 'rate_limited':
-          return t('account.contacts.error.rate_limited');
+          return waitSentence(ctx, t, problem.retryAfterMs, {
+            one: 'account.contacts.error.rate_limited_one',
+            other: 'account.contacts.error.rate_limited',
+          });
         case 'too_many_attempts':
           return t('account.contacts.error.too_many_attempts');
         case 'expired':
@@ -262,11 +285,10 @@ function contactKindHandlers(ac: AccountContext, kind: ContactKind): ContactView
     if (!sent.ok) {
       if (sent.error.kind === 'not_found') ac.pending.remove(ctx, id);
       return render(ctx, who, {
-        error: t(
+        error:
           sent.error.kind === 'throttled'
-            ? 'account.contacts.error.throttled'
-            : 'account.contacts.error.expired',
-        ),
+            ? throttled(ctx, t, sent.error.retryAfterMs)
+            : t('account.contacts.error.expired'),
         status: sent.error.kind === 'throttled' ? 429 : 400,
       });
     }

@@ -13,7 +13,7 @@ import { readForm } from '../body.js';
 import type { BrowserSession } from '../browser-session.js';
 import { pageChrome } from '../chrome.js';
 import type { Csrf } from '../csrf.js';
-import type { MessageKey } from '../i18n.js';
+import type { MessageKey, Translate } from '../i18n.js';
 import type { KnownBrowsers } from '../known-browser.js';
 import { messagePage, type PageChrome } from '../layout.js';
 import type { AccountFrame } from '../pages/account.js';
@@ -44,6 +44,9 @@ export interface Who {
   user: User;
   sessionUid: string;
 }
+
+/** Where the header's "Sign out" posts: this browser's session ends (devices.ts serves it). */
+export const SIGN_OUT_ROUTE = '/account/sign-out';
 
 /** Outcomes the views announce after an action (`?done=…`), by the message that says so. */
 const DONE = {
@@ -84,6 +87,34 @@ export interface AccountContext {
    * password is right; undefined when this address, or this account in this browser, had too many wrong.
    */
   passwordAttempt(ctx: Context, user: User): { succeeded(): void } | undefined;
+  /**
+   * The sentence for a refused password attempt (`passwordAttempt` answered undefined): how many
+   * minutes to wait, rounded up; sets `Retry-After` too.
+   */
+  passwordLimited(ctx: Context): string;
+}
+
+/** Where `passwordAttempt` leaves how long the limit holds, for the sentence that says so. */
+const LIMITED_FOR = Symbol('password attempts limited for (ms)');
+
+/** Minutes to wait, rounded up (never "0 minutes"). */
+export function waitMinutes(retryAfterMs: number): number {
+  return Math.max(1, Math.ceil(retryAfterMs / 60_000));
+}
+
+/**
+ * "Try again in N minutes" in the page's language: `one` for a single minute, `other` with `{minutes}`
+ * (the catalogs have no plural rules). Sets `Retry-After` as the login page does.
+ */
+export function waitSentence(
+  ctx: Context,
+  t: Translate,
+  retryAfterMs: number,
+  keys: { one: MessageKey; other: MessageKey },
+): string {
+  ctx.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  const minutes = waitMinutes(retryAfterMs);
+  return minutes === 1 ? t(keys.one) : t(keys.other, { minutes: String(minutes) });
 }
 
 export function accountContext(deps: AccountDependencies): AccountContext {
@@ -118,6 +149,7 @@ export function accountContext(deps: AccountDependencies): AccountContext {
         nav: views.map((view) => ({ view, href: path(VIEW_ROUTES[view]) })),
         current,
         csrf: csrf.token(ctx),
+        signOutUrl: path(SIGN_OUT_ROUTE),
         ...(notice && !error ? { notice } : {}),
         ...(error ? { error } : {}),
       };
@@ -136,13 +168,23 @@ export function accountContext(deps: AccountDependencies): AccountContext {
         address: ctx.state.clientAddress,
         knownBrowser: knownBrowsers.idFor(ctx, user.id),
       });
-      if (!attempt.ok) return undefined;
+      if (!attempt.ok) {
+        (ctx.state as Record<symbol, number>)[LIMITED_FOR] = attempt.retryAfterMs;
+        return undefined;
+      }
       return {
         succeeded: () => {
           attempt.succeeded();
           knownBrowsers.remember(ctx, user.id);
         },
       };
+    },
+    passwordLimited(ctx) {
+      const limitedFor = (ctx.state as Record<symbol, number | undefined>)[LIMITED_FOR] ?? 60_000;
+      return waitSentence(ctx, chrome(ctx).t, limitedFor, {
+        one: 'account.password.error.rate_limited_one',
+        other: 'account.password.error.rate_limited',
+      });
     },
   };
 }

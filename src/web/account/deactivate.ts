@@ -53,13 +53,14 @@ export function deactivateHandlers(ac: AccountContext): {
     if (!done.ok) {
       const kind = done.error.kind;
       return render(ctx, who, {
-        error: t(
+        error:
           kind === 'rate_limited'
-            ? 'account.password.error.rate_limited'
-            : kind === 'wrong_password'
-              ? 'account.password.error.wrong'
-              : 'account.deactivate.error.confirmation',
-        ),
+            ? ac.passwordLimited(ctx)
+            : t(
+                kind === 'wrong_password'
+                  ? 'account.password.error.wrong'
+                  : 'account.deactivate.error.confirmation',
+              ),
         status: kind === 'rate_limited' ? 429 : 400,
         erase,
       });

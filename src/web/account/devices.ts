@@ -1,7 +1,13 @@
 import type { Context, Middleware } from 'koa';
 import { ACCOUNT_CLIENT_ID } from '../../oauth/provider.js';
-import { messagePage } from '../layout.js';
-import { accountMessagePage, type BrowserRow, type DeviceRow, devicesPage } from '../pages/account.js';
+import {
+  accountMessagePage,
+  type BrowserRow,
+  type DeviceRow,
+  devicesPage,
+  type RenameRefusal,
+  signedOutPage,
+} from '../pages/account.js';
 import { type AccountContext, formHandler, viewHandler, type Who } from './context.js';
 import { describeUserAgent } from './user-agent.js';
 import { VIEW_ROUTES } from './views.js';
@@ -20,7 +26,7 @@ export interface DevicesFocus {
 export type RenderDevices = (
   ctx: Context,
   who: Who,
-  options?: { focus?: DevicesFocus; error?: string; status?: number },
+  options?: { focus?: DevicesFocus; error?: string; status?: number; renameRefused?: RenameRefusal },
 ) => Promise<void>;
 
 export interface DeviceHandlers {
@@ -30,6 +36,8 @@ export interface DeviceHandlers {
   endCompatSession: Middleware;
   renameCompatSession: Middleware;
   endBrowserSession: Middleware;
+  /** The header's "Sign out" on every view: this browser's session ends, as its row's sign-out does. */
+  signOut: Middleware;
   signOutOthers: Middleware;
 }
 
@@ -39,6 +47,8 @@ export interface DeviceHandlers {
  */
 export function deviceHandlers(ac: AccountContext): { render: RenderDevices; handlers: DeviceHandlers } {
   const { interactions, sessions, compat } = ac.deps;
+  const oauthRenameUrl = (id: string) => ac.path(`/account/sessions/${id}/rename`);
+  const compatRenameUrl = (id: string) => ac.path(`/account/compat-sessions/${id}/rename`);
 
   const deviceRows = async (ctx: Context, who: Who): Promise<DeviceRow[]> => {
     const t = ac.chrome(ctx).t;
@@ -59,7 +69,7 @@ export function deviceHandlers(ac: AccountContext): { render: RenderDevices; han
           ip: s.lastActiveIp,
           userAgent: describeUserAgent(s.userAgent, join),
           endUrl: ac.path(`/account/sessions/${s.id}/end`),
-          renameUrl: ac.path(`/account/sessions/${s.id}/rename`),
+          renameUrl: oauthRenameUrl(s.id),
         };
       }),
     );
@@ -74,7 +84,7 @@ export function deviceHandlers(ac: AccountContext): { render: RenderDevices; han
         ip: s.lastActiveIp,
         userAgent: describeUserAgent(s.userAgent, join),
         endUrl: ac.path(`/account/compat-sessions/${s.id}/end`),
-        renameUrl: ac.path(`/account/compat-sessions/${s.id}/rename`),
+        renameUrl: compatRenameUrl(s.id),
       }),
     );
     return [...oauth, ...compatRows];
@@ -130,6 +140,7 @@ export function deviceHandlers(ac: AccountContext): { render: RenderDevices; han
             }
           : {}),
         signOutOthersUrl: ac.path('/account/devices/sign-out-others'),
+        ...(options.renameRefused ? { renameRefused: options.renameRefused } : {}),
       }),
       options.status ?? 200,
     );
@@ -151,15 +162,23 @@ export function deviceHandlers(ac: AccountContext): { render: RenderDevices; han
 
   /** Renames a device: 1 to 100 characters, here and on the homeserver. */
   const renameWith =
-    <S>(rename: (session: S, name: string) => Promise<void>) =>
+    <S>(renameUrl: (id: string) => string, rename: (session: S, name: string) => Promise<void>) =>
     async (ctx: Context, who: Who, session: S, form: Record<string, string>) => {
       const name = (form.name ?? '').trim();
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-      if (name === '' || [...name].length > MAX_DEVICE_NAME || /[\u0000-\u001f\u007f]/.test(name))
+      if (name === '' || [...name].length > MAX_DEVICE_NAME || /[\u0000-\u001f\u007f]/.test(name)) {
+        const error = ac.chrome(ctx).t('account.device_name_invalid', { max: String(MAX_DEVICE_NAME) });
+        // The form the person used, open again with the reason at its field.
         return render(ctx, who, {
-          error: ac.chrome(ctx).t('account.device_name_invalid', { max: String(MAX_DEVICE_NAME) }),
+          error,
           status: 400,
+          renameRefused: {
+            renameUrl: renameUrl(ctx.params.id!),
+            typed: (form.name ?? '').slice(0, MAX_DEVICE_NAME * 2),
+            error,
+          },
         });
+      }
       await rename(session, name);
       ctx.redirect(`${ac.path(HOME)}?renamed=1`);
     };
@@ -173,7 +192,7 @@ export function deviceHandlers(ac: AccountContext): { render: RenderDevices; han
   });
   const renameSession = sessionForm(
     oauthSession,
-    renameWith((session, name) => sessions.rename(session, name)),
+    renameWith(oauthRenameUrl, (session, name) => sessions.rename(session, name)),
   );
   const endCompatSession = sessionForm(compatSession, async (ctx, _who, session) => {
     if (!session.finishedAt) await compat.end(session);
@@ -181,22 +200,21 @@ export function deviceHandlers(ac: AccountContext): { render: RenderDevices; han
   });
   const renameCompatSession = sessionForm(
     compatSession,
-    renameWith((session, name) => compat.rename(session, name)),
+    renameWith(compatRenameUrl, (session, name) => compat.rename(session, name)),
   );
 
-  const endBrowserSession = formHandler(ac, ROUTE, async (ctx, who) => {
-    const uid = ctx.params.id!;
+  /** Ends one of the person's browser sessions; this browser's own ends on the signed-out page. */
+  const endBrowser = async (ctx: Context, who: Who, uid: string) => {
     const ended = await ac.settings.endBrowserSession(who.user, uid);
     const c = ac.chrome(ctx);
     if (!ended.ok) return render(ctx, who, { error: c.t('account.no_session'), status: 404 });
     // This browser signed itself out: there is no account page to go back to.
-    if (uid === who.sessionUid)
-      return ac.send(
-        ctx,
-        messagePage(c, c.t('account.browsers.ended_this_title'), c.t('account.browsers.ended_this')),
-      );
+    if (uid === who.sessionUid) return ac.send(ctx, signedOutPage(c, { signInUrl: ac.path(HOME) }));
     ac.redirectDone(ctx, ROUTE, 'browser_ended');
-  });
+  };
+
+  const endBrowserSession = formHandler(ac, ROUTE, (ctx, who) => endBrowser(ctx, who, ctx.params.id!));
+  const signOut = formHandler(ac, HOME, (ctx, who) => endBrowser(ctx, who, who.sessionUid));
 
   const signOutOthers = formHandler(ac, ROUTE, async (ctx, who) => {
     await ac.settings.signOutEverywhereElse(who.user, who.sessionUid);
@@ -212,6 +230,7 @@ export function deviceHandlers(ac: AccountContext): { render: RenderDevices; han
       endCompatSession,
       renameCompatSession,
       endBrowserSession,
+      signOut,
       signOutOthers,
     },
   };

@@ -1,6 +1,8 @@
 /** The account pages. */
 export const en = {
   'account.title': 'Your account',
+  'account.header.sign_out': 'Sign out',
+  'account.signed_out.sign_in_again': 'Sign in again',
   'account.nav.label': 'Account settings',
   'account.nav.profile': 'Profile',
   'account.nav.emails': 'Email addresses',
@@ -33,8 +35,9 @@ export const en = {
   'account.profile.error.control_characters':
     'A display name cannot contain line breaks or control characters.',
 
-  'account.emails.explain':
-    'Mail about your account goes to your primary address; the other addresses let you sign in and be found.',
+  'account.emails.explain': 'Mail about your account goes to your primary address.',
+  'account.emails.explain_sign_in':
+    'You can sign in with any of your verified addresses instead of your username.',
   'account.emails.explain_required':
     'You always keep at least one verified address: it is where a password reset link is sent.',
   'account.emails.none': 'No email addresses yet.',
@@ -81,12 +84,15 @@ export const en = {
     'That code has expired or was already used. Add the address or number again for a new code.',
   'account.contacts.error.throttled':
     'Too many codes were sent lately. Wait a while (up to an hour) and try again.',
-  'account.contacts.error.rate_limited': 'Too many codes were tried. Wait a minute and try again.',
+  'account.contacts.error.throttled_minutes':
+    'Too many codes were sent lately. Try again in {minutes} minutes.',
+  'account.contacts.error.throttled_one': 'Too many codes were sent lately. Try again in 1 minute.',
+  'account.contacts.error.rate_limited': 'Too many codes were tried. Try again in {minutes} minutes.',
+  'account.contacts.error.rate_limited_one': 'Too many codes were tried. Try again in 1 minute.',
   'account.contacts.error.not_found': 'It is not on your account (any more).',
 
   'account.password.current': 'Current password',
   'account.password.new': 'New password',
-  'account.password.new_hint': 'Long and unusual is best: a few random words make a strong password.',
   'account.password.confirm': 'New password again',
   'account.password.sign_out_others': 'Sign out of all other devices and browsers',
   'account.password.submit': 'Change password',
@@ -95,7 +101,8 @@ export const en = {
   'account.password.error.mismatch': 'The two new passwords are not the same.',
   'account.password.error.same': 'The new password is the same as the current one.',
   'account.password.error.weak': 'Choose a stronger password. {reason}',
-  'account.password.error.rate_limited': 'Too many password attempts. Wait a minute and try again.',
+  'account.password.error.rate_limited': 'Too many password attempts. Try again in {minutes} minutes.',
+  'account.password.error.rate_limited_one': 'Too many password attempts. Try again in 1 minute.',
 
   'account.sessions': 'Signed-in devices',
   'account.client': 'App',
@@ -110,6 +117,7 @@ export const en = {
   'account.signed_out': 'The device was signed out.',
   'account.never': '—',
   'account.rename': 'Rename',
+  'account.rename_save': 'Save name',
   'account.device_name': 'New name for device',
   'account.device_name_invalid': 'A device name has 1 to {max} characters, without line breaks.',
   'account.renamed': 'The device was renamed.',
@@ -158,6 +166,8 @@ export const en = {
 
 export const de: Record<keyof typeof en, string> = {
   'account.title': 'Dein Konto',
+  'account.header.sign_out': 'Abmelden',
+  'account.signed_out.sign_in_again': 'Wieder anmelden',
   'account.nav.label': 'Kontoeinstellungen',
   'account.nav.profile': 'Profil',
   'account.nav.emails': 'E-Mail-Adressen',
@@ -190,8 +200,9 @@ export const de: Record<keyof typeof en, string> = {
   'account.profile.error.control_characters':
     'Ein Anzeigename darf keine Zeilenumbrüche oder Steuerzeichen enthalten.',
 
-  'account.emails.explain':
-    'Post zu deinem Konto geht an deine Hauptadresse; mit den anderen Adressen kannst du dich anmelden und gefunden werden.',
+  'account.emails.explain': 'Post zu deinem Konto geht an deine Hauptadresse.',
+  'account.emails.explain_sign_in':
+    'Statt mit deinem Benutzernamen kannst du dich auch mit jeder deiner bestätigten Adressen anmelden.',
   'account.emails.explain_required':
     'Du behältst immer mindestens eine bestätigte Adresse: An sie geht ein Link zum Zurücksetzen des Passworts.',
   'account.emails.none': 'Noch keine E-Mail-Adressen.',
@@ -239,14 +250,18 @@ export const de: Record<keyof typeof en, string> = {
     'Dieser Code ist abgelaufen oder wurde schon verwendet. Füge die Adresse oder Nummer erneut hinzu, um einen neuen Code zu erhalten.',
   'account.contacts.error.throttled':
     'In letzter Zeit wurden zu viele Codes gesendet. Warte eine Weile (bis zu einer Stunde) und versuche es erneut.',
+  'account.contacts.error.throttled_minutes':
+    'In letzter Zeit wurden zu viele Codes gesendet. Versuche es in {minutes} Minuten erneut.',
+  'account.contacts.error.throttled_one':
+    'In letzter Zeit wurden zu viele Codes gesendet. Versuche es in einer Minute erneut.',
   'account.contacts.error.rate_limited':
-    'Es wurden zu viele Codes ausprobiert. Warte eine Minute und versuche es erneut.',
+    'Es wurden zu viele Codes ausprobiert. Versuche es in {minutes} Minuten erneut.',
+  'account.contacts.error.rate_limited_one':
+    'Es wurden zu viele Codes ausprobiert. Versuche es in einer Minute erneut.',
   'account.contacts.error.not_found': 'Das gehört (nicht mehr) zu deinem Konto.',
 
   'account.password.current': 'Aktuelles Passwort',
   'account.password.new': 'Neues Passwort',
-  'account.password.new_hint':
-    'Lang und ungewöhnlich ist am besten: Ein paar zufällige Wörter ergeben ein starkes Passwort.',
   'account.password.confirm': 'Neues Passwort wiederholen',
   'account.password.sign_out_others': 'Von allen anderen Geräten und Browsern abmelden',
   'account.password.submit': 'Passwort ändern',
@@ -256,7 +271,8 @@ export const de: Record<keyof typeof en, string> = {
   'account.password.error.same': 'Das neue Passwort ist dasselbe wie das aktuelle.',
   'account.password.error.weak': 'Wähle ein stärkeres Passwort. {reason}',
   'account.password.error.rate_limited':
-    'Zu viele Passwortversuche. Warte eine Minute und versuche es erneut.',
+    'Zu viele Passwortversuche. Versuche es in {minutes} Minuten erneut.',
+  'account.password.error.rate_limited_one': 'Zu viele Passwortversuche. Versuche es in einer Minute erneut.',
 
   'account.sessions': 'Angemeldete Geräte',
   'account.client': 'App',
@@ -271,6 +287,7 @@ export const de: Record<keyof typeof en, string> = {
   'account.signed_out': 'Das Gerät wurde abgemeldet.',
   'account.never': '—',
   'account.rename': 'Umbenennen',
+  'account.rename_save': 'Namen speichern',
   'account.device_name': 'Neuer Name für Gerät',
   'account.device_name_invalid': 'Ein Gerätename hat 1 bis {max} Zeichen, ohne Zeilenumbrüche.',
   'account.renamed': 'Das Gerät wurde umbenannt.',

@@ -12,7 +12,11 @@ export interface DeactivateView {
 
 export function deactivatePage(chrome: PageChrome, frame: AccountFrame, view: DeactivateView): string {
   const { t } = chrome;
-  const invalid = frame.error ? html` aria-invalid="true" autofocus` : '';
+  // A refusal is about the proof: the reason at its field, and the focus there for another try.
+  const invalid = frame.error ? html` aria-invalid="true" aria-describedby="proof-error" autofocus` : '';
+  const fieldError = frame.error
+    ? html`<span class="field-error" id="proof-error">${frame.error}</span>`
+    : '';
   return accountLayout(
     chrome,
     frame,
@@ -27,9 +31,11 @@ ${csrfField(frame.csrf)}
 ${
   view.proof.kind === 'password'
     ? html`<label>${t('account.deactivate.password')}
-<input type="password" name="password" required maxlength="${MAX_PASSWORD_LENGTH}" autocomplete="current-password"${invalid}></label>`
+<input type="password" name="password" required maxlength="${MAX_PASSWORD_LENGTH}" autocomplete="current-password"${invalid}>
+${fieldError}</label>`
     : html`<label>${t('account.deactivate.type_username', { localpart: view.proof.localpart })}
-<input type="text" name="confirmation" required autocomplete="off" autocapitalize="none" spellcheck="false"${invalid}></label>`
+<input type="text" name="confirmation" required autocomplete="off" autocapitalize="none" spellcheck="false"${invalid}>
+${fieldError}</label>`
 }
 <label class="check"><input type="checkbox" name="erase" value="yes" aria-describedby="erase-hint"${view.erase ? html` checked` : ''}>
 <span>${t('account.deactivate.erase')}</span></label>

@@ -10,6 +10,8 @@ export interface AccountFrame {
   /** The view shown (marked in the navigation); none for pages outside the views. */
   current?: AccountViewName;
   csrf: string;
+  /** The header's "Sign out": ends this browser's session. */
+  signOutUrl: string;
   /** The outcome of the last action (a status message). */
   notice?: string;
   /** Why the last form was refused. */
@@ -17,8 +19,14 @@ export interface AccountFrame {
 }
 
 /**
- * An account view: the account heading, the navigation between views, the outcome, then `body`. The
- * navigation and the view are wrapped so wide screens can set them side by side.
+ * The header's "Sign out" form. It comes after the view in the page, its button (tied to it by `form=`)
+ * in the header: the view's own form stays the page's first, and the button is reached where it is seen.
+ */
+const SIGN_OUT_FORM = 'account-sign-out';
+
+/**
+ * An account view: the account heading with "Sign out", the navigation between views, the outcome, then
+ * `body`. The navigation and the view are wrapped so wide screens can set them side by side.
  */
 export function accountLayout(
   chrome: PageChrome,
@@ -34,8 +42,11 @@ export function accountLayout(
   return layout(
     chrome,
     title,
-    html`<h1>${t('account.title')}</h1>
-<p class="lead">${frame.userId}</p>
+    html`<div class="account-header">
+<div><h1>${t('account.title')}</h1>
+<p class="lead">${frame.userId}</p></div>
+<button type="submit" form="${SIGN_OUT_FORM}" class="secondary">${t('account.header.sign_out')}</button>
+</div>
 <div class="account-body">
 <nav class="account-nav" aria-label="${t('account.nav.label')}"><ul>
 ${items}
@@ -45,7 +56,10 @@ ${frame.notice ? html`<p class="notice" role="status">${frame.notice}</p>` : ''}
 ${frame.error ? html`<p class="error" role="alert">${frame.error}</p>` : ''}
 ${body}
 </div>
-</div>`,
+</div>
+<form method="post" action="${frame.signOutUrl}" id="${SIGN_OUT_FORM}" hidden>
+${csrfField(frame.csrf)}
+</form>`,
     { wide: true },
   );
 }
@@ -82,6 +96,13 @@ export interface DeviceRow {
   renameUrl?: string;
 }
 
+/** A refused rename: its form is shown open, the field marked, the reason beside it. */
+export interface RenameRefusal {
+  renameUrl: string;
+  typed: string;
+  error: string;
+}
+
 /** A browser signed in to these pages. */
 export interface BrowserRow {
   /** "Firefox on Linux", or the user agent shortened. */
@@ -101,6 +122,7 @@ export interface DevicesView {
   /** device_delete: ask whether to sign the focused device out. */
   confirmEnd?: { name: string; deviceId: string; endUrl: string; cancelUrl: string };
   signOutOthersUrl: string;
+  renameRefused?: RenameRefusal;
 }
 
 export function devicesPage(chrome: PageChrome, frame: AccountFrame, view: DevicesView): string {
@@ -108,20 +130,30 @@ export function devicesPage(chrome: PageChrome, frame: AccountFrame, view: Devic
   const date = (d: Date | null) => formatDate(t, d);
   const where = (ip: string | null, agent: string | null) =>
     html`${agent ?? ''}${agent && ip ? html`<br>` : ''}${ip ? html`<span class="muted">${ip}</span>` : ''}${!agent && !ip ? '—' : ''}`;
+  /**
+   * Renaming, behind a "Rename" button: a disclosure (no script needed) holding the form, open with the
+   * field marked when that rename was refused.
+   */
+  const renameDisclosure = (renameUrl: string, deviceId: string, i: number) => {
+    const refused = view.renameRefused?.renameUrl === renameUrl ? view.renameRefused : undefined;
+    return html`<details class="rename"${refused ? html` open` : ''}>
+<summary aria-label="${t('account.rename')} ${deviceId}">${t('account.rename')}</summary>
+<form method="post" action="${renameUrl}">
+${csrfField(frame.csrf)}
+<label for="rename-${i}">${t('account.device_name')}</label>
+<input type="text" id="rename-${i}" name="name" value="${refused?.typed ?? ''}" required maxlength="100" autocomplete="off" aria-label="${t('account.device_name')} ${deviceId}"${refused ? html` aria-invalid="true" aria-describedby="rename-${i}-error" autofocus` : ''}>
+${refused ? html`<span class="field-error" id="rename-${i}-error">${refused.error}</span>` : ''}
+<button type="submit" class="secondary">${t('account.rename_save')}</button>
+</form>
+</details>`;
+  };
   const rows = view.devices.map(
     (
       d,
+      i,
     ) => html`<tr${d.deviceId && d.deviceId === view.focusDeviceId ? html` class="focus" aria-current="true"` : ''}>
 <td>${d.name}${d.detail ? html` <span class="muted">(${d.detail})</span>` : ''}
-${
-  d.renameUrl && d.deviceId
-    ? html`<form method="post" action="${d.renameUrl}" class="inline">
-${csrfField(frame.csrf)}
-<input type="text" name="name" required maxlength="100" autocomplete="off" aria-label="${t('account.device_name')} ${d.deviceId}" placeholder="${t('account.device_name')}">
-<button type="submit" class="secondary">${t('account.rename')}</button>
-</form>`
-    : ''
-}</td>
+${d.renameUrl && d.deviceId ? renameDisclosure(d.renameUrl, d.deviceId, i) : ''}</td>
 <td><code>${d.deviceId ?? '—'}</code></td>
 <td data-label="${t('account.created')}">${date(d.createdAt)}</td>
 <td data-label="${t('account.last_active')}">${date(d.lastActiveAt)}</td>
@@ -225,4 +257,16 @@ export function accountMessagePage(
   message: string,
 ): string {
   return accountLayout(chrome, frame, title, html`<h2>${title}</h2><p>${message}</p>`);
+}
+
+/** After "Sign out": this browser's session has ended; the way back in. */
+export function signedOutPage(chrome: PageChrome, view: { signInUrl: string }): string {
+  const { t } = chrome;
+  return layout(
+    chrome,
+    t('account.browsers.ended_this_title'),
+    html`<h1>${t('account.browsers.ended_this_title')}</h1>
+<p role="status">${t('account.browsers.ended_this')}</p>
+<p><a href="${view.signInUrl}">${t('account.signed_out.sign_in_again')}</a></p>`,
+  );
 }
