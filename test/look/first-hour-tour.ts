@@ -36,10 +36,11 @@ export async function walkFirstHourPages(
   const unknown = `${server.base}authorize?client_id=nobody&response_type=code&scope=openid`;
   await page.goto(unknown);
   await visit('unknown-client-en', page);
-  await page.setExtraHTTPHeaders({ 'accept-language': 'de' });
-  await page.goto(unknown);
+  // The language switch's parameter: German from here on (its cookie), English again after.
+  await page.goto(`${unknown}&lang=de`);
+  await page.waitForSelector('html[lang=de]');
   await visit('unknown-client-de', page);
-  await page.setExtraHTTPHeaders({});
+  await page.goto(`${server.base}?lang=en`);
 
   // An app whose logo, on its own https site, does not load (the test context answers it with HTML).
   const logoApp = await registerClient(server, {
