@@ -60,7 +60,9 @@ before(async () => {
     for (const line of lines) if (line.startsWith('{')) logLines.push(JSON.parse(line));
   });
   let banner = '';
-  child.stderr?.on('data', (chunk: Buffer) => void (banner += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    banner += chunk.toString();
+  });
   await eventually('the start banner', async () => /mxauth is running at/.test(banner), {
     timeoutMs: 30_000,
   });
