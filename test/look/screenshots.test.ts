@@ -25,7 +25,7 @@ import {
 const ARTIFACTS = 'test-artifacts/screenshots';
 const DOCS = 'docs/screenshots';
 const DOC_SHOTS = ['login-390.png', 'account-1280.png'];
-/** The first hour's pages shown in docs/first-hour.md. */
+/** The first hour's pages, kept under docs/screenshots/ for review. */
 const FIRST_HOUR_DOC_SHOTS = [
   'home-1280.png',
   'not-found-390.png',
