@@ -19,7 +19,7 @@ export type RequestProblem =
   | { kind: 'internal' };
 
 /** How long a client is asked to wait while the database is away. */
-const UNAVAILABLE_RETRY_SECONDS = 30;
+export const UNAVAILABLE_RETRY_SECONDS = 30;
 
 /**
  * Renders a problem as a page in the site's look and the person's language, with a way back

@@ -1,8 +1,9 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.js';
+import { UNAVAILABLE_RETRY_SECONDS } from '../http/respond.js';
 import { isDatabaseUnavailable } from '../storage/unavailable.js';
 import { pageChrome } from '../web/chrome.js';
-import { oauthErrorMessage, problemPage } from '../web/error-pages.js';
+import { oauthErrorMessage, problemPage, requestProblemView } from '../web/error-pages.js';
 import { html, SafeHtml } from '../web/html.js';
 import { layout, messagePage } from '../web/layout.js';
 
@@ -135,14 +136,8 @@ ${engineForm(form)}
       ctx.set('Cache-Control', 'no-store');
       if (isDatabaseUnavailable(error)) {
         // The engine read a client or a session and the database did not answer: wait, not a bug.
-        ctx.set('Retry-After', '30');
-        const service = c.frame?.serviceName ?? c.serverName;
-        const view = {
-          title: c.t('problem.unavailable.title', { service }),
-          message: c.t('problem.unavailable'),
-          code: '503',
-        };
-        return send(ctx, problemPage(c, view), 503);
+        ctx.set('Retry-After', String(UNAVAILABLE_RETRY_SECONDS));
+        return send(ctx, problemPage(c, requestProblemView(c, { kind: 'unavailable' }, 503)), 503);
       }
       // The engine's descriptions are English sentences for developers: the person gets a sentence of
       // their own in their language, and the code, which is what support asks for.

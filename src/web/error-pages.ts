@@ -47,7 +47,8 @@ export function requestProblemPages(config: Config): ProblemPages {
   };
 }
 
-function requestProblemView(c: PageChrome, problem: RequestProblem, status: number): ProblemView {
+/** What a request problem's page says (the engine's pages use it for the database being away too). */
+export function requestProblemView(c: PageChrome, problem: RequestProblem, status: number): ProblemView {
   const { t } = c;
   const service = c.frame?.serviceName ?? c.serverName;
   const code = String(status);

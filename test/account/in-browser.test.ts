@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, newContext } from '../helpers/chromium.js';
+import { collectPageProblems, launchChromium, newContext } from '../helpers/chromium.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import { signInDevice } from '../helpers/homeserver-flows.js';
 import { type RunningMxauth, registerClient } from '../helpers/oauth-server.js';
@@ -33,16 +33,7 @@ for (const kind of DATABASE_KINDS) {
     async function signedInPage(path: string): Promise<{ page: Page; problems: string[] }> {
       const context = await newContext(chromium);
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-          problems.push(message.text());
-      });
-      page.on('pageerror', (error) => problems.push(error.message));
-      page.on('response', (response) => {
-        if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
-          problems.push(`${response.status()} ${response.url()}`);
-      });
+      const problems = collectPageProblems(page);
       await page.goto(`${running.base}${path}`);
       await page.fill('input[name=username]', 'xena');
       await page.fill('input[name=password]', PASSWORD);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /**
  * Debian's Chromium, driven through playwright-core. Browsers are never downloaded: CI installs the
@@ -48,4 +48,22 @@ export async function newContext(
     route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>app</title>' }),
   );
   return context;
+}
+
+/**
+ * What goes wrong on `page` from now on, as a list to assert empty: script errors, console errors (a
+ * CSP refusal is one) and answers of 400 or more. Failed loads are listed by their response instead.
+ */
+export function collectPageProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('response', (response) => {
+    if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
+      problems.push(`${response.status()} ${response.url()}`);
+  });
+  return problems;
 }

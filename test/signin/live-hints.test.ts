@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { collectPageProblems } from '../helpers/chromium.js';
 import { DATABASE_KINDS } from '../helpers/databases.js';
 import { eventually } from '../helpers/eventually.js';
 import { type RunningMxauth, registerClient, startMxauth } from '../helpers/oauth-server.js';
@@ -79,17 +80,7 @@ for (const kind of DATABASE_KINDS) {
       });
       context.setDefaultTimeout(10_000);
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('console', (message) => {
-        // Failed loads are reported with their URL below (a missing favicon is not a problem).
-        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
-          problems.push(message.text());
-      });
-      page.on('pageerror', (error) => problems.push(error.message));
-      page.on('response', (response) => {
-        if (response.status() >= 400 && !response.url().endsWith('/favicon.ico'))
-          problems.push(`${response.status()} ${response.url()}`);
-      });
+      const problems = collectPageProblems(page);
       const url = oidc.buildAuthorizationUrl(client, {
         redirect_uri: REDIRECT,
         scope: API_SCOPE,
