@@ -265,7 +265,7 @@ describe('mail security and other transports', () => {
     const logs = captureLogs();
     const running = await startMxauth(
       'sqlite',
-      {},
+      { email: { transport: 'blackhole' } },
       { mxauth: { outbox: QUICK_OUTBOX, logger: logs.logger } },
     );
     try {
