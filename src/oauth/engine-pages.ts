@@ -26,6 +26,11 @@ export interface EnginePages {
   /** A signed-out browser sent on to a client without an id_token_hint: the click that allows it. */
   logoutContinue(ctx: Ctx, form: string, destination: URL): Promise<void>;
   logoutSuccess(ctx: Ctx): Promise<void>;
+  /**
+   * `response_mode=form_post`: the page whose form hands the response to the client's redirect URI
+   * (submitted by the page script at once, by its button without it).
+   */
+  formPost(ctx: Ctx, redirectUri: string, payload: Record<string, string>): void;
   error(ctx: Ctx, out: { error: string; error_description?: string }, error: unknown): Promise<void>;
   /** A device-sign-in page opened without the browser session it belongs to: start again there. */
   expired(ctx: Ctx): Promise<void>;
@@ -130,6 +135,30 @@ ${engineForm(form)}
     async logoutSuccess(ctx) {
       const c = chrome(ctx);
       send(ctx, messagePage(c, c.t('logout.title'), c.t('logout.done')));
+    },
+    formPost(ctx, redirectUri, payload) {
+      const c = chrome(ctx);
+      ctx.set('Cache-Control', 'no-store');
+      const host = URL.parse(redirectUri)?.host ?? redirectUri;
+      const inputs = Object.entries(payload).map(
+        ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+      );
+      // An error response keeps the status the engine chose for it (400, or 500 for its own failures).
+      if (![200, 400, 500].includes(ctx.status)) ctx.status = 'error' in payload ? 400 : 200;
+      send(
+        ctx,
+        layout(
+          c,
+          c.t('form_post.title'),
+          html`<h1>${c.t('form_post.title')}</h1>
+<p>${c.t('form_post.lead', { host })}</p>
+<form method="post" action="${redirectUri}" data-auto-submit>
+${inputs}
+<button type="submit" autofocus>${c.t('form_post.submit')}</button>
+</form>
+<script src="${c.assetsBase}mxauth.js" defer></script>`,
+        ),
+      );
     },
     async error(ctx, out, error) {
       const c = chrome(ctx);

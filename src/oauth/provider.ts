@@ -34,6 +34,21 @@ import type { RefreshTurns } from './refresh-turns.js';
 const ENGINE_CONTEXT = 'oidc-provider/lib/helpers/als.js';
 contextGate.add(((await import(ENGINE_CONTEXT)) as { default: AsyncLocalStorage<unknown> }).default);
 
+// The engine's internal state per provider (lib/helpers/weak_cache.js). Read once, for its response
+// modes: `registerResponseMode` keeps a mode that is already there, and the engine registers its own
+// form_post page (English, unbranded) while it is constructed.
+const ENGINE_STATE = 'oidc-provider/lib/helpers/weak_cache.js';
+type ResponseModeHandler = (
+  ctx: KoaContextWithOIDC,
+  redirectUri: string,
+  payload: Record<string, string>,
+) => unknown;
+const engineState = (
+  (await import(ENGINE_STATE)) as {
+    default: (engine: Provider) => { responseModes: Map<string, ResponseModeHandler> };
+  }
+).default;
+
 export type OAuthEngine = Provider;
 export type OAuthContext = KoaContextWithOIDC;
 
@@ -282,5 +297,6 @@ export function createEngine(deps: EngineDependencies): OAuthEngine {
   const engine = new Provider(config.http.issuer, configuration);
   engine.proxy = true;
   engine.use(logoutConfirmation(deps.pages) as never);
+  engineState(engine).responseModes.set('form_post', deps.pages.formPost);
   return engine;
 }

@@ -8,6 +8,9 @@
  *   values of the form's `[data-user-input]` fields) to that URL and shows the answer's `score` in the
  *   <meter> named by `data-meter-id` and its `message` in the element named by `data-feedback-id`.
  *
+ * - a form with `data-auto-submit` (the page that hands an authorization response to a client by POST)
+ *   is submitted at once; its button does the same without the script.
+ *
  * - an image with `data-logo-fallback` (a client's logo) is hidden when it cannot be loaded, which
  *   uncovers the client's initial under it (the stylesheet covers a broken image in most browsers too).
  *
@@ -91,6 +94,10 @@ export const SCRIPT = `(function () {
         })
         .catch(function () {});
     }, 250));
+  });
+
+  document.querySelectorAll('form[data-auto-submit]').forEach(function (form) {
+    form.submit();
   });
 
   document.querySelectorAll('img[data-logo-fallback]').forEach(function (img) {

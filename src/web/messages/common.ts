@@ -24,6 +24,9 @@ export const en = {
   'logout.continue_lead':
     'You are signed out of {server}. Only continue if you just signed out of an app on {host}.',
   'logout.continue': 'Continue to {host}',
+  'form_post.title': 'Returning to the app',
+  'form_post.lead': 'You are being sent back to {host}. If nothing happens, press Continue.',
+  'form_post.submit': 'Continue',
   'device.title': 'Connect a device',
   'device.lead': 'Enter the code shown on the device you want to sign in.',
   'device.code': 'Code',
@@ -66,6 +69,9 @@ export const de: Record<keyof typeof en, string> = {
   'logout.continue_lead':
     'Du bist von {server} abgemeldet. Fahre nur fort, wenn du dich gerade von einer App auf {host} abgemeldet hast.',
   'logout.continue': 'Weiter zu {host}',
+  'form_post.title': 'Zurück zur App',
+  'form_post.lead': 'Du wirst zu {host} zurückgeschickt. Wenn nichts passiert, drücke „Weiter“.',
+  'form_post.submit': 'Weiter',
   'device.title': 'Gerät verbinden',
   'device.lead': 'Gib den Code ein, der auf dem Gerät angezeigt wird, das du anmelden möchtest.',
   'device.code': 'Code',
