@@ -1,6 +1,7 @@
 import type { PasswordScheme } from '../services/passwords/hasher.js';
 import type { ConfigFile, ResourceName } from './schema.js';
 import type { SigningKey } from './signing-keys.js';
+import type { UpstreamProvider } from './upstream.js';
 
 export type Bind = { host: string; port: number } | { socket: string };
 
@@ -115,6 +116,8 @@ export interface Config {
   branding: ConfigFile['branding'];
   /** The override directory, absolute; undefined when none. */
   templates: { path: string | undefined };
+  /** Upstream identity providers, in the file's order (disabled ones included: their links stay). */
+  upstream: UpstreamProvider[];
 }
 
 export interface RateLimit {

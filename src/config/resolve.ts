@@ -17,6 +17,7 @@ import {
   rateLimitingConfig,
   tokensConfig,
 } from './sections.js';
+import { upstreamProviders } from './upstream.js';
 
 /**
  * Turns a validated file into the configuration the code uses: secrets read, paths resolved, defaults
@@ -35,6 +36,7 @@ export function resolveConfig(file: ConfigFile, baseDir: string): Result<Config,
   const captcha = captchaConfig(file, r);
   const templates = { path: file.templates.path === undefined ? undefined : r.path(file.templates.path) };
   checkBranding(file.branding, templates.path, r.at);
+  const upstream = upstreamProviders(file, r);
   if (r.problems.length > 0) return err(r.problems);
   return ok({
     http,
@@ -53,5 +55,6 @@ export function resolveConfig(file: ConfigFile, baseDir: string): Result<Config,
     captcha,
     branding: file.branding,
     templates,
+    upstream,
   });
 }

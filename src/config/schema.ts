@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { upstreamOAuth2 } from './upstream-schema.js';
 
 /*
  * The configuration file's schema. It is the single source of the config types, the defaults, the JSON
@@ -635,6 +636,9 @@ export const configSchema = z
     captcha: captcha.prefault({}).describe('CAPTCHA at registration'),
     branding: branding.prefault({}).describe('How the pages look'),
     templates: templates.prefault({}).describe('Page and mail overrides'),
+    upstream_oauth2: upstreamOAuth2
+      .prefault({})
+      .describe("Upstream OpenID Connect and OAuth 2.0 providers people sign in through (MAS's section)"),
     appservices: z
       .array(appservice)
       .default([])
