@@ -25,6 +25,21 @@ interface PresetImport {
 
 const suggest = (template: string): PresetImport => ({ template, action: 'suggest' });
 
+/** A self-hosted OpenID Connect server (its issuer is the admin's): the standard claims, suggested. */
+const selfHosted = (humanName: string, brand: string): Preset => ({
+  human_name: humanName,
+  brand_name: brand,
+  scope: 'openid profile email',
+  token_endpoint_auth_method: 'client_secret_basic',
+  claims_imports: {
+    localpart: suggest('{{ user.preferred_username }}'),
+    displayname: suggest('{{ user.name }}'),
+    email: suggest('{{ user.email }}'),
+    account_name: '{{ user.preferred_username }}',
+  },
+  needs: ['issuer'],
+});
+
 export const PRESETS_BY_NAME: Record<PresetName, Preset> = {
   google: {
     issuer: 'https://accounts.google.com',
@@ -86,32 +101,8 @@ export const PRESETS_BY_NAME: Record<PresetName, Preset> = {
     },
     needs: ['issuer'],
   },
-  keycloak: {
-    human_name: 'Keycloak',
-    brand_name: 'keycloak',
-    scope: 'openid profile email',
-    token_endpoint_auth_method: 'client_secret_basic',
-    claims_imports: {
-      localpart: suggest('{{ user.preferred_username }}'),
-      displayname: suggest('{{ user.name }}'),
-      email: suggest('{{ user.email }}'),
-      account_name: '{{ user.preferred_username }}',
-    },
-    needs: ['issuer'],
-  },
-  authentik: {
-    human_name: 'authentik',
-    brand_name: 'authentik',
-    scope: 'openid profile email',
-    token_endpoint_auth_method: 'client_secret_basic',
-    claims_imports: {
-      localpart: suggest('{{ user.preferred_username }}'),
-      displayname: suggest('{{ user.name }}'),
-      email: suggest('{{ user.email }}'),
-      account_name: '{{ user.preferred_username }}',
-    },
-    needs: ['issuer'],
-  },
+  keycloak: selfHosted('Keycloak', 'keycloak'),
+  authentik: selfHosted('authentik', 'authentik'),
   apple: {
     issuer: 'https://appleid.apple.com',
     human_name: 'Apple',
