@@ -176,9 +176,9 @@ const provider = z.strictObject({
     .describe("Scopes asked for, space-separated (default `openid`, or the preset's)"),
   discovery_mode: z
     .enum(['oidc', 'insecure', 'disabled'])
-    .default('oidc')
+    .optional()
     .describe(
-      '`oidc` reads and checks the discovery document; `insecure` reads it without the strict checks; `disabled` uses only the endpoints given here',
+      '`oidc` (the default, unless the preset says otherwise) reads and checks the discovery document; `insecure` reads it without the strict checks; `disabled` uses only the endpoints given here',
     ),
   pkce_method: z
     .enum(['auto', 'always', 'never'])
@@ -186,7 +186,10 @@ const provider = z.strictObject({
     .describe(
       'PKCE: `auto` when the discovery document lists S256 (none without discovery), `always`, or `never`',
     ),
-  fetch_userinfo: z.boolean().default(false).describe('Read the userinfo endpoint after the token exchange'),
+  fetch_userinfo: z
+    .boolean()
+    .optional()
+    .describe("Read the userinfo endpoint after the token exchange (default false, or the preset's)"),
   userinfo_signed_response_alg: z
     .string()
     .min(1)

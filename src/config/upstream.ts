@@ -109,11 +109,11 @@ function resolveProvider(
   for (const key of preset.needs ?? []) {
     if (given[key] === undefined) at(key)(`is required with preset ${given.preset}`);
   }
-  // A preset's value fills a key the file leaves out; the file's own keys (defaults aside) win.
+  // A preset's value fills a key the file leaves out; every key the file writes wins, so the keys a
+  // preset sets have no schema default (that would hide whether the file wrote them).
   const pick = <K extends keyof UpstreamProviderFile>(key: K): UpstreamProviderFile[K] =>
     (given[key] ?? preset[key as keyof typeof preset]) as UpstreamProviderFile[K];
-  const discoveryMode =
-    given.discovery_mode !== 'oidc' ? given.discovery_mode : (preset.discovery_mode ?? 'oidc');
+  const discoveryMode = pick('discovery_mode') ?? 'oidc';
   const issuer = pick('issuer');
   const endpoints = {
     authorization: pick('authorization_endpoint'),
@@ -227,7 +227,7 @@ function resolveProvider(
     scope: pick('scope') ?? 'openid',
     discoveryMode,
     pkceMethod: given.pkce_method,
-    fetchUserinfo: given.fetch_userinfo || preset.fetch_userinfo === true,
+    fetchUserinfo: pick('fetch_userinfo') ?? false,
     userinfoSignedResponseAlg: given.userinfo_signed_response_alg,
     endpoints,
     responseMode,

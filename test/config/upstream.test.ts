@@ -103,12 +103,21 @@ test('a preset fills a provider in a few lines, and the file wins over it', () =
             human_name: 'Company Google',
             claims_imports: { email: { action: 'force' } },
           },
+          {
+            id: '01JAYS74TCG3BTWKADN5Q4518P',
+            preset: 'github',
+            client_id: 'x',
+            client_secret: 'y',
+            issuer: 'https://github.example.com',
+            discovery_mode: 'oidc',
+            fetch_userinfo: false,
+          },
         ],
       },
     }),
   );
   assert.ok(loaded.ok, JSON.stringify(problems(loaded)));
-  const [github, google] = loaded.value.upstream;
+  const [github, google, ghes] = loaded.value.upstream;
   assert.equal(github?.endpoints.userinfo, 'https://api.github.com/user');
   assert.equal(github?.fetchUserinfo, true);
   assert.equal(github?.claims.subject, '{{ userinfo_claims.id }}');
@@ -118,6 +127,8 @@ test('a preset fills a provider in a few lines, and the file wins over it', () =
   assert.equal(google?.claims.email.action, 'force', "the file's action");
   assert.equal(google?.claims.email.template, '{{ user.email }}', "the preset's template");
   assert.equal(google?.claims.displayname.action, 'suggest', "the preset's action");
+  assert.equal(ghes?.discoveryMode, 'oidc', 'written in the file, even as the usual default, it wins');
+  assert.equal(ghes?.fetchUserinfo, false);
 });
 
 test('a provider that cannot work is refused with the key that is wrong', () => {
