@@ -257,6 +257,7 @@ async function tokensIssued(ctx: Ctx, deps: HookDependencies): Promise<void> {
     scope,
     userAgent: ctx.get('user-agent') || null,
     ip: ctx.ip ?? null,
+    browserSessionId: typeof token.sessionUid === 'string' ? token.sessionUid : null,
   });
   // Someone signed in with the client: it is kept, no longer swept as a registration never used.
   if (started.ok) {

@@ -30,6 +30,8 @@ export class OAuthSessionService {
     scope: string;
     userAgent: string | null;
     ip: string | null;
+    /** The engine's browser session it was signed in from (a back-channel logout upstream ends it). */
+    browserSessionId?: string | null;
   }): Promise<Result<OAuthSession, { kind: 'homeserver_unavailable'; error: string }>> {
     const { session, upsert } = await this.storage.transaction(async (tx) => {
       const existing = await tx.oauthSessions.findByGrantId(input.grantId);

@@ -8,6 +8,7 @@ import type {
 import type { Job, JobState, NewJob } from '../domain/job.js';
 import type { OAuthSession } from '../domain/oauth-session.js';
 import type { Result } from '../domain/result.js';
+import type { UpstreamAuthorization, UpstreamLink, UpstreamPurpose } from '../domain/upstream-link.js';
 import type { User, UserEmail, UserPassword, UserPhone } from '../domain/user.js';
 import type {
   CompatLoginTokenRepository,
@@ -303,7 +304,11 @@ export interface OAuthSessionRepository {
     scope: string;
     userAgent?: string | null;
     ip?: string | null;
+    /** The engine's browser session the device was signed in from. */
+    browserSessionId?: string | null;
   }): Promise<OAuthSession>;
+  /** Unfinished sessions signed in from any of these browser sessions. */
+  activeForBrowserSessions(ids: readonly string[]): Promise<OAuthSession[]>;
   findByGrantId(grantId: string): Promise<OAuthSession | undefined>;
   findById(id: string): Promise<OAuthSession | undefined>;
   /** Unfinished sessions of a user bound to this device id. */
@@ -343,4 +348,56 @@ export interface Repositories {
   terms: TermsRepository;
   registrationTokens: RegistrationTokenRepository;
   browserSessions: BrowserSessionRepository;
+  upstreamLinks: UpstreamLinkRepository;
+  upstreamAuthorizations: UpstreamAuthorizationRepository;
+}
+
+export interface UpstreamLinkRepository {
+  /** `taken` when the provider's subject is linked already (to anyone). */
+  create(input: {
+    providerId: string;
+    subject: string;
+    userId: string;
+    accountName: string | null;
+  }): Promise<Result<UpstreamLink, 'taken'>>;
+  findBySubject(providerId: string, subject: string): Promise<UpstreamLink | undefined>;
+  findById(id: string): Promise<UpstreamLink | undefined>;
+  listForUser(userId: string): Promise<UpstreamLink[]>;
+  /** Records a sign-in through the link, and the name the provider gives the identity now. */
+  signedIn(id: string, accountName: string | null): Promise<void>;
+  /** Removes one of the user's links; false when it is not theirs. */
+  remove(userId: string, id: string): Promise<boolean>;
+  /** Removes the user's links to one provider; returns how many. */
+  removeForProvider(userId: string, providerId: string): Promise<number>;
+}
+
+export interface UpstreamAuthorizationRepository {
+  create(input: {
+    providerId: string;
+    purpose: UpstreamPurpose;
+    interactionUid: string | null;
+    userId: string | null;
+    stateHash: string;
+    browserHash: string;
+    secretsSealed: string;
+    expiresAt: Date;
+  }): Promise<UpstreamAuthorization>;
+  find(id: string): Promise<UpstreamAuthorization | undefined>;
+  findByStateHash(stateHash: string): Promise<UpstreamAuthorization | undefined>;
+  /** Records the callback's outcome, once: false when it was completed already (a replayed callback). */
+  complete(
+    id: string,
+    input: { subject: string; claims: string; upstreamSid: string | null; idTokenSealed: string | null },
+  ): Promise<boolean>;
+  /** Uses a completed authorization up, once, for `userId`: false when it was used already. */
+  consume(id: string, userId: string): Promise<boolean>;
+  /** The engine browser session the authorization signed in. */
+  attachBrowserSession(id: string, browserSessionId: string): Promise<void>;
+  /** Used authorizations of a provider whose upstream session matches (each criterion given must match). */
+  findSignedIn(
+    providerId: string,
+    match: { subject?: string; sid?: string },
+  ): Promise<UpstreamAuthorization[]>;
+  /** Deletes the unused ones expired and the used ones older than `keepUsedMs`; returns how many. */
+  deleteStale(keepUsedMs: number): Promise<number>;
 }

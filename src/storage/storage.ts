@@ -17,6 +17,7 @@ import { kyselyPhones } from './kysely/phones.js';
 import { kyselyRecoveryTickets } from './kysely/recovery-tickets.js';
 import { kyselyRegistrationTokens } from './kysely/registration-tokens.js';
 import { kyselyTerms } from './kysely/terms.js';
+import { kyselyUpstreamAuthorizations, kyselyUpstreamLinks } from './kysely/upstream.js';
 import { kyselyUsers } from './kysely/users.js';
 import { kyselyVerificationCodes } from './kysely/verification-codes.js';
 import type { Repositories } from './repositories.js';
@@ -51,6 +52,8 @@ export function createStorage(database: Database, clock: Clock, rng: Rng): Stora
       terms: kyselyTerms(ctx),
       registrationTokens: kyselyRegistrationTokens(ctx),
       browserSessions: kyselyBrowserSessions(ctx),
+      upstreamLinks: kyselyUpstreamLinks(ctx),
+      upstreamAuthorizations: kyselyUpstreamAuthorizations(ctx),
     };
   };
   return {

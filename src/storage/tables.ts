@@ -130,6 +130,7 @@ export interface OAuthSessionsTable {
   user_agent: string | null;
   finished_at: number | null;
   display_name: string | null;
+  browser_session_id: string | null;
 }
 
 export interface OAuthClientLocalizationsTable {
@@ -157,6 +158,8 @@ export interface Tables {
   user_terms: UserTermsTable;
   registration_tokens: RegistrationTokensTable;
   browser_sessions: BrowserSessionsTable;
+  upstream_links: UpstreamLinksTable;
+  upstream_authorizations: UpstreamAuthorizationsTable;
 }
 
 export interface CompatSessionsTable {
@@ -196,4 +199,34 @@ export interface CompatLoginTokensTable {
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
+}
+
+export interface UpstreamLinksTable {
+  id: string;
+  provider_id: string;
+  subject: string;
+  user_id: string;
+  account_name: string | null;
+  created_at: number;
+  last_sign_in_at: number | null;
+}
+
+export interface UpstreamAuthorizationsTable {
+  id: string;
+  provider_id: string;
+  purpose: string;
+  interaction_uid: string | null;
+  user_id: string | null;
+  state_hash: string;
+  browser_hash: string;
+  secrets_sealed: string;
+  created_at: number;
+  expires_at: number;
+  completed_at: number | null;
+  consumed_at: number | null;
+  subject: string | null;
+  claims: string | null;
+  upstream_sid: string | null;
+  id_token_sealed: string | null;
+  browser_session_id: string | null;
 }

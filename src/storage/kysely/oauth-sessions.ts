@@ -28,6 +28,7 @@ export function kyselyOAuthSessions(ctx: RepositoryContext): OAuthSessionReposit
         user_agent: input.userAgent ?? null,
         finished_at: null,
         display_name: null,
+        browser_session_id: input.browserSessionId ?? null,
       };
       await db.insertInto('oauth_sessions').values(row).execute();
       return toSession(row);
@@ -39,6 +40,16 @@ export function kyselyOAuthSessions(ctx: RepositoryContext): OAuthSessionReposit
         .where('grant_id', '=', grantId)
         .executeTakeFirst();
       return row && toSession(row);
+    },
+    async activeForBrowserSessions(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom('oauth_sessions')
+        .selectAll()
+        .where('browser_session_id', 'in', ids)
+        .where('finished_at', 'is', null)
+        .execute();
+      return rows.map(toSession);
     },
     async findById(id) {
       const row = await db.selectFrom('oauth_sessions').selectAll().where('id', '=', id).executeTakeFirst();

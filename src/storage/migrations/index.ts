@@ -6,6 +6,7 @@ import * as compat from './0004_compat.js';
 import * as account from './0005_account.js';
 import * as tokenChangeNotices from './0006_token_change_notices.js';
 import * as unusedClientExpiry from './0007_unused_client_expiry.js';
+import * as upstream from './0008_upstream.js';
 
 /** Every migration, by name; names sort in the order they run. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_account': account,
   '0006_token_change_notices': tokenChangeNotices,
   '0007_unused_client_expiry': unusedClientExpiry,
+  '0008_upstream': upstream,
 };
 
 export const migrationProvider: MigrationProvider = {
