@@ -57,6 +57,16 @@ export class EngineInteractions {
     await this.engine.interactionFinished(req, res, result, { mergeWithLastSubmission: merge });
   }
 
+  /**
+   * The authorization parameters of an interaction in progress, found by its uid (where its cookie is
+   * not sent, as on the upstream routes); undefined when there is none or it ended.
+   */
+  async interactionParams(uid: string): Promise<Record<string, unknown> | undefined> {
+    const interaction = await this.engine.Interaction.find(uid);
+    if (!interaction || interaction.result) return undefined;
+    return interaction.params as Record<string, unknown>;
+  }
+
   /** Saves a new grant; its id is what consent hands back. */
   async grant(request: GrantRequest): Promise<string> {
     const grant = new this.engine.Grant({ accountId: request.accountId, clientId: request.clientId });

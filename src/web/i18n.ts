@@ -9,17 +9,18 @@ import * as common from './messages/common.js';
 import * as errors from './messages/errors.js';
 import * as mail from './messages/mail.js';
 import * as signIn from './messages/sign-in.js';
+import * as upstream from './messages/upstream.js';
 
 /*
  * Each area of the pages keeps its strings in its own file under messages/, English first; the other
  * languages are typed against it, so a missing translation does not compile.
  */
-const en = { ...common.en, ...errors.en, ...signIn.en, ...account.en, ...mail.en };
+const en = { ...common.en, ...errors.en, ...signIn.en, ...account.en, ...mail.en, ...upstream.en };
 
 export type MessageKey = keyof typeof en;
 type Catalog = Record<MessageKey, string>;
 
-const de: Catalog = { ...common.de, ...errors.de, ...signIn.de, ...account.de, ...mail.de };
+const de: Catalog = { ...common.de, ...errors.de, ...signIn.de, ...account.de, ...mail.de, ...upstream.de };
 
 const BUILT_IN: Readonly<Record<string, Catalog>> = { en, de };
 export const LANGUAGES = Object.keys(BUILT_IN);

@@ -36,6 +36,8 @@ export function registerProblemMessage(t: Translate, problem: RegisterProblem): 
       return t('register.token_invalid');
     case 'passwords_disabled':
       return t('register.passwords_disabled');
+    case 'upstream_identity_used':
+      return t('upstream.identity_used');
     case 'weak_password':
       return problem.reason;
   }

@@ -18,6 +18,8 @@ export type RegisterProblem =
   | { kind: 'homeserver_unavailable'; reason: string }
   /** The registration token was valid when checked but was used up, revoked or expired since. */
   | { kind: 'registration_token_invalid' }
+  /** The upstream identity was linked to another account, or its sign-in used, meanwhile. */
+  | { kind: 'upstream_identity_used' }
   | PasswordProblem;
 
 export interface RegisterInput {
@@ -53,6 +55,8 @@ export interface RegistrationExtras {
   termsUri?: string;
   /** The hash of the registration token, used up once; the registration fails if it no longer can be. */
   registrationTokenHash?: string;
+  /** The upstream identity the account is made from: linked, and its sign-in used up, with the account. */
+  upstream?: { providerId: string; subject: string; accountName: string | null; authorizationId: string };
 }
 
 /** Making accounts: checked first (here and on the homeserver), then created in one transaction. */
@@ -151,6 +155,12 @@ export class Registration {
         // registrations that both checked it before either used it.
         if (extras.registrationTokenHash && !(await tx.registrationTokens.use(extras.registrationTokenHash)))
           throw new Refused({ kind: 'registration_token_invalid' });
+        if (extras.upstream) {
+          const { providerId, subject, accountName, authorizationId } = extras.upstream;
+          const linked = await tx.upstreamLinks.create({ providerId, subject, userId: user.id, accountName });
+          if (!linked.ok || !(await tx.upstreamAuthorizations.consume(authorizationId, user.id)))
+            throw new Refused({ kind: 'upstream_identity_used' });
+        }
         await outbox.enqueue(tx, user.id, { kind: 'provision_user', userId: user.id });
         return ok(user);
       })

@@ -25,6 +25,8 @@ export function describeRegisterProblem(problem: RegisterProblem): string {
       return 'passwords are disabled on this server (passwords.enabled is false)';
     case 'weak_password':
       return problem.reason;
+    case 'upstream_identity_used':
+      return 'the upstream identity was linked to another account meanwhile';
   }
 }
 
