@@ -1,15 +1,39 @@
 /**
  * A minimal browser for driving the HTML pages over HTTP: keeps cookies, follows redirects within the
- * server, stops at the first redirect elsewhere (the client's redirect URI), and submits forms with their
- * hidden fields (CSRF tokens included), as a person's browser would.
+ * server (and to the origins given to `followAlso`, such as an upstream IdP), stops at the first redirect
+ * elsewhere (the client's redirect URI), and submits forms with their hidden fields (CSRF tokens
+ * included), as a person's browser would.
  */
 export class FormBrowser {
+  /** The cookies of the browser's own server (its origin); other origins' are in `cookiesOf`. */
   readonly cookies = new Map<string, string>();
+  /** One jar per origin, so an upstream IdP's cookies and mxauth's never mix (both run on 127.0.0.1). */
+  readonly #jars = new Map<string, Map<string, string>>();
+  readonly #alsoFollow = new Set<string>();
 
   constructor(
     readonly origin: string,
     readonly headers: Record<string, string> = {},
-  ) {}
+  ) {
+    this.#jars.set(new URL(origin).origin, this.cookies);
+  }
+
+  /** Follows redirects to `origin` too (an upstream IdP's sign-in), instead of stopping there. */
+  followAlso(origin: string): this {
+    this.#alsoFollow.add(new URL(origin).origin);
+    return this;
+  }
+
+  /** The cookies kept for `origin` (the own origin's are `cookies`). */
+  cookiesOf(origin: string): Map<string, string> {
+    const key = new URL(origin).origin;
+    let jar = this.#jars.get(key);
+    if (!jar) {
+      jar = new Map();
+      this.#jars.set(key, jar);
+    }
+    return jar;
+  }
 
   async get(url: string): Promise<Page> {
     return this.#follow(new URL(url, this.origin).href, { method: 'GET' });
@@ -39,6 +63,7 @@ export class FormBrowser {
     let current = url;
     let request = init;
     for (let hops = 0; hops < 20; hops++) {
+      const jar = this.cookiesOf(current);
       const response = await fetch(current, {
         method: request.method,
         redirect: 'manual',
@@ -46,7 +71,7 @@ export class FormBrowser {
         headers: {
           ...this.headers,
           ...(request.contentType ? { 'content-type': request.contentType } : {}),
-          cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+          cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
         },
       });
       for (const header of response.headers.getSetCookie()) {
@@ -54,13 +79,13 @@ export class FormBrowser {
         const eq = pair!.indexOf('=');
         const name = pair!.slice(0, eq).trim();
         const value = pair!.slice(eq + 1).trim();
-        if (value === '' || /expires=Thu, 01 Jan 1970/i.test(header)) this.cookies.delete(name);
-        else this.cookies.set(name, value);
+        if (value === '' || /expires=Thu, 01 Jan 1970/i.test(header)) jar.delete(name);
+        else jar.set(name, value);
       }
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         const next = new URL(location, current).href;
-        if (!next.startsWith(this.origin))
+        if (!next.startsWith(this.origin) && !this.#alsoFollow.has(new URL(next).origin))
           return { url: next, status: response.status, html: '', external: true, headers: response.headers };
         current = next;
         request = { method: 'GET' };
