@@ -21,6 +21,7 @@ import { sha256 } from './adapter.js';
 import { classifyEngineError } from './engine-errors.js';
 import type { EnginePages } from './engine-pages.js';
 import { engineFormTargets } from './form-targets.js';
+import { UPSTREAM_RESULT } from './interactions.js';
 import { refuseLoopbackPortZero } from './loopback-port.js';
 import { type OAuthEngine, ROUTES } from './provider.js';
 import type { RefreshTurns } from './refresh-turns.js';
@@ -41,6 +42,8 @@ export interface HookDependencies {
   limits: Config['rateLimiting'];
   clock: Clock;
   refreshTurns: RefreshTurns;
+  /** An upstream sign-in ended in this engine browser session (see UPSTREAM_RESULT). */
+  upstreamSignedIn?: (authorizationId: string, browserSessionUid: string) => Promise<void>;
 }
 
 /**
@@ -83,6 +86,7 @@ export function installHooks(engine: OAuthEngine, deps: HookDependencies): void 
     if (ctx.state.revokedGrants) await deps.sessions.grantsRevoked(ctx.state.revokedGrants as string[]);
     const route = ctx.oidc?.route;
     if (route === 'token' && ctx.status === 200) await tokensIssued(ctx, deps);
+    if (route === 'resume') await upstreamResumed(ctx, deps);
     if ((route === 'discovery' || route === 'jwks') && ctx.status === 200)
       ctx.set('Cache-Control', 'public, max-age=300, stale-while-revalidate=3600');
   }) as Middleware as never);
@@ -236,6 +240,14 @@ function authorizationDevice(rng: Rng): Middleware {
     }
     await next();
   };
+}
+
+/** An upstream sign-in's interaction resumed: the browser session it signed in is now known. */
+async function upstreamResumed(ctx: Ctx, deps: HookDependencies): Promise<void> {
+  const result = ctx.oidc.result as Record<string, { authorizationId?: unknown } | undefined> | undefined;
+  const id = result?.[UPSTREAM_RESULT]?.authorizationId;
+  const uid = ctx.oidc.session?.uid;
+  if (typeof id === 'string' && uid && deps.upstreamSignedIn) await deps.upstreamSignedIn(id, uid);
 }
 
 /** The first tokens of a grant mean a device signed in: record its session (ending any older one of that device). */

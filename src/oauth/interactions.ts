@@ -2,6 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import type { OAuthEngine } from './provider.js';
 
+/**
+ * The key of an interaction result naming the upstream authorization a sign-in came through; hooks.ts
+ * reads it at resume, where the engine's browser session is known, and records that session on it.
+ */
+export const UPSTREAM_RESULT = 'mxauth_upstream';
+
 /** An authorization's interaction, as the engine describes it. */
 export type InteractionDetails = Awaited<ReturnType<OAuthEngine['interactionDetails']>>;
 

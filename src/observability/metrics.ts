@@ -10,6 +10,8 @@ export interface Metrics {
   /** Outbox deliveries by queue, job kind and outcome (done, retry, fail). */
   jobDeliveries: Counter<'queue' | 'kind' | 'outcome'>;
   jobs: Gauge<'state'>;
+  /** Sign-ins through upstream providers by provider id and outcome (signed_in, registered, or why not). */
+  upstreamSignIns: Counter<'provider' | 'outcome'>;
 }
 
 /** Token lookups so far (introspection, userinfo) by what answered them, and the cache's size. */
@@ -89,6 +91,12 @@ export function createMetrics(
     dbQueries: new Counter({
       name: 'mxauth_db_queries_total',
       help: 'Database queries run',
+      registers: [registry],
+    }),
+    upstreamSignIns: new Counter({
+      name: 'mxauth_upstream_sign_ins_total',
+      help: 'Sign-ins through upstream providers by provider and outcome',
+      labelNames: ['provider', 'outcome'],
       registers: [registry],
     }),
     jobs: new Gauge({

@@ -105,6 +105,12 @@ export class UpstreamFlow {
     return (await this.deps.storage.upstreamAuthorizations.findByStateHash(tokenHash(state)))?.providerId;
   }
 
+  /** The interaction an authorization state signs in, for the way back from a failed callback. */
+  async interactionOfState(state: string): Promise<string | undefined> {
+    const found = await this.deps.storage.upstreamAuthorizations.findByStateHash(tokenHash(state));
+    return found?.interactionUid ?? undefined;
+  }
+
   /**
    * The callback: its state must be one this browser started for this provider, unused and in time;
    * then the code is exchanged and the subject rendered. Completed once: a replay finds it used.

@@ -1,19 +1,22 @@
 import type { Context } from 'koa';
 import type { Config } from '../../config/config.js';
+import { UPSTREAM_RESULT } from '../../oauth/interactions.js';
 import type { TermsService } from '../../services/terms.js';
 import { type Details, type InteractionKit, interactionExpiry } from '../interaction-kit.js';
 import { InteractionCookie } from '../interaction-state.js';
 
-/**
- * How the person proved who they are. The upstream sign-ins to come (OIDC, SAML, CAS) add their own
- * value and complete through here like the others.
- */
-export type SignInMethod = 'password' | 'registration';
+/** How the person proved who they are: a password, a new account, or an upstream provider. */
+export type SignInMethod = 'password' | 'registration' | 'upstream';
 
 /** Someone who proved who they are on this interaction, not yet signed in with the engine. */
 export interface ProvenSignIn {
   userId: string;
   method: SignInMethod;
+  /**
+   * The upstream authorization the sign-in came through (an account it created too): the engine's
+   * browser session it ends in is recorded on it, which a back-channel logout finds.
+   */
+  upstreamAuthorizationId?: string | undefined;
 }
 
 /**
@@ -39,7 +42,7 @@ export function signInCompletion(
 ): SignInCompletion {
   const { config, terms } = deps;
   // The cookie's name is from when only the terms step kept a sign-in; one in flight stays readable.
-  const kept = new InteractionCookie<{ userId: string; method?: string }>(
+  const kept = new InteractionCookie<{ userId: string; method?: string; upstreamAuthorizationId?: string }>(
     config,
     'mxauth-terms',
     config.http.publicBase.protocol === 'https:',
@@ -65,7 +68,9 @@ export function signInCompletion(
       if (d.prompt.name !== 'login' && d.prompt.name !== 'create') return undefined;
       const value = kept.get(ctx, d.uid, now);
       if (!value) return undefined;
-      return { userId: value.userId, method: value.method === 'registration' ? 'registration' : 'password' };
+      const method: SignInMethod =
+        value.method === 'registration' || value.method === 'upstream' ? value.method : 'password';
+      return { userId: value.userId, method, upstreamAuthorizationId: value.upstreamAuthorizationId };
     },
     release: (ctx, d) => kept.clear(ctx, d.uid),
   };
@@ -77,5 +82,8 @@ export function signInCompletion(
  */
 function engineResult(proven: ProvenSignIn): Record<string, unknown> {
   const login = { accountId: proven.userId, remember: true };
-  return proven.method === 'registration' ? { create: {}, login } : { login };
+  const upstream = proven.upstreamAuthorizationId
+    ? { [UPSTREAM_RESULT]: { authorizationId: proven.upstreamAuthorizationId } }
+    : {};
+  return proven.method === 'registration' ? { create: {}, login, ...upstream } : { login, ...upstream };
 }
