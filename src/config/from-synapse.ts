@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { type ProviderInput, translateSynapseOidc } from './from-synapse-oidc.js';
 import type { GenerateOptions } from './generate.js';
 
 /** What a Synapse `homeserver.yaml` tells about the mxauth configuration that fits it. */
@@ -9,6 +10,10 @@ export interface SynapseFacts {
   /** `password_config.pepper`: existing password hashes were made with it. */
   pepper: string | undefined;
   passwordsEnabled: boolean;
+  /** `oidc_providers` and an enabled `oidc_config`, as mxauth upstream providers. */
+  upstreamProviders: ProviderInput[];
+  /** What the operator should know: what could not be carried over, naming the provider and key. */
+  notes: string[];
 }
 
 /** Reads the facts mxauth needs from a Synapse configuration, or says which one is missing. */
@@ -44,6 +49,7 @@ export function readSynapseConfig(
     endpoint = config.public_baseurl.endsWith('/') ? config.public_baseurl : `${config.public_baseurl}/`;
   }
   const passwordConfig = (config.password_config ?? {}) as Record<string, unknown>;
+  const oidc = translateSynapseOidc(config, config.server_name);
   return {
     ok: true,
     value: {
@@ -54,15 +60,21 @@ export function readSynapseConfig(
           ? passwordConfig.pepper
           : undefined,
       passwordsEnabled: passwordConfig.enabled !== false,
+      upstreamProviders: oidc.providers,
+      notes: oidc.notes,
     },
   };
 }
 
-/** The generator options for a Synapse: its server name and address, and its password hashes kept valid. */
+/**
+ * The generator options for a Synapse: its server name and address, its password hashes kept valid, and
+ * its OpenID Connect providers (same `synapse_idp_id`, so its users' links can be imported).
+ */
 export function generateOptionsFor(facts: SynapseFacts): Partial<GenerateOptions> {
   return {
     serverName: facts.serverName,
     ...(facts.endpoint ? { homeserverEndpoint: facts.endpoint } : {}),
+    ...(facts.upstreamProviders.length > 0 ? { upstreamProviders: facts.upstreamProviders } : {}),
     // Synapse's bcrypt hashes (NFKC-normalised, peppered) stay valid as scheme 1; new ones are argon2id.
     passwordSchemes: [
       {

@@ -2,6 +2,7 @@ import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { cryptoRng, randomAlphanumeric } from '../domain/random.js';
+import type { ProviderInput } from './from-synapse-oidc.js';
 import type { ConfigFileInput } from './schema.js';
 import { jwkThumbprint } from './signing-keys.js';
 
@@ -22,6 +23,8 @@ export interface GenerateOptions {
   passwordRegistration?: boolean;
   /** `passwords.schemes`; one argon2id scheme by default. */
   passwordSchemes?: Record<string, unknown>[];
+  /** `upstream_oauth2.providers`; none by default. */
+  upstreamProviders?: ProviderInput[];
 }
 
 /** A complete configuration with fresh secrets and keys; it passes `mxauth config check` as it is. */
@@ -70,6 +73,9 @@ export async function generateConfig(options: GenerateOptions = {}): Promise<Con
     },
     account: { password_registration_enabled: options.passwordRegistration ?? false },
     ...(options.mailTransport ? { email: { transport: options.mailTransport } } : {}),
+    ...(options.upstreamProviders?.length
+      ? { upstream_oauth2: { providers: options.upstreamProviders } }
+      : {}),
   };
 }
 

@@ -28,7 +28,7 @@ export function configCommands(program: Command, io: CliIo): void {
     )
     .option(
       '--synapse-config <file>',
-      "fill matrix.* and the password schemes from Synapse's homeserver.yaml, and print the snippet Synapse needs",
+      "fill matrix.*, the password schemes and the upstream providers from Synapse's homeserver.yaml, and print the snippet Synapse needs",
     )
     .action(async (options) => {
       let fromSynapse: Partial<GenerateOptions> = {};
@@ -47,6 +47,8 @@ export function configCommands(program: Command, io: CliIo): void {
         if (!facts.ok)
           throw new CliError(`${path} is not a usable Synapse configuration: ${facts.error}`, EXIT_USAGE);
         fromSynapse = generateOptionsFor(facts.value);
+        // What could not be carried over goes to the operator, not into the file.
+        for (const note of facts.value.notes) io.err(`note: ${note}\n`);
       }
       const generated = await generateConfig({
         publicBase: options.publicBase,
