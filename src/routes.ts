@@ -5,6 +5,7 @@ import type { ResourceName } from './config/schema.js';
 import type { FastPathHandle } from './http/app.js';
 import type { MatrixDiscoveryHandlers } from './oauth/matrix-discovery.js';
 import type { UserinfoHandlers } from './oauth/userinfo.js';
+import type { UpstreamHandlers } from './upstream/http.js';
 import type { AccountHandlers } from './web/account.js';
 import type { AssetHandlers } from './web/assets.js';
 import type { HomeHandlers } from './web/home.js';
@@ -54,6 +55,8 @@ export interface Handlers {
   home: HomeHandlers;
   introspection: FastPathHandler;
   interaction: InteractionHandlers;
+  /** Undefined when no upstream provider is enabled. */
+  upstream: UpstreamHandlers | undefined;
 }
 
 /** The handlers of the routes served from the start, before the services exist. */
@@ -86,7 +89,7 @@ export function alwaysOnRoutes(h: AlwaysOnHandlers): readonly Route[] {
  * mxauth's own, as are the interaction pages.
  */
 export function routeTable(h: Handlers): readonly Route[] {
-  const { account: a, compatLogin: c, interaction: i } = h;
+  const { account: a, compatLogin: c, interaction: i, upstream: u } = h;
   // biome-ignore format: one row per line, so that the table reads as one
   const rows: Row[] = [
     // The Matrix login API for clients that do not speak OAuth (compat/).
@@ -139,8 +142,16 @@ export function routeTable(h: Handlers): readonly Route[] {
     { methods: ['POST'], path: '/interaction/:uid/register/resend', resource: 'human', handler: i.register.resend },
     { methods: ['GET'], path: '/interaction/:uid/login', resource: 'human', handler: i.login.form },
     { methods: ['POST'], path: '/interaction/:uid/login', resource: 'human', handler: i.login.submit },
+    { methods: ['GET'], path: '/interaction/:uid/upstream/:authorizationId', resource: 'human', handler: i.upstream?.show },
+    { methods: ['POST'], path: '/interaction/:uid/upstream/:authorizationId', resource: 'human', handler: i.upstream?.submit },
     { methods: ['POST'], path: '/interaction/:uid/terms', resource: 'human', handler: i.terms },
     { methods: ['POST'], path: '/interaction/:uid/consent', resource: 'human', handler: i.consent },
+
+    // Sign-in through upstream providers (upstream/): MAS's paths, and Synapse's callback path.
+    { methods: ['GET'], path: '/upstream/authorize/:providerId', resource: 'human', handler: u?.authorize },
+    { methods: ['GET', 'POST'], path: '/upstream/callback/:providerId', resource: 'human', handler: u?.callback },
+    { methods: ['GET', 'POST'], path: '/_synapse/client/oidc/callback', resource: 'human', handler: u?.synapseCallback },
+    { methods: ['POST'], path: '/upstream/backchannel-logout/:providerId', resource: 'human', handler: u?.backchannelLogout },
 
     // The forms' live hints (web/live-checks.ts) and password recovery (web/recovery.ts).
     { methods: ['GET'], path: '/register/available', resource: 'human', handler: h.liveChecks.availability },

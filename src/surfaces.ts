@@ -30,6 +30,7 @@ import { CaptchaVerifier } from './services/captcha.js';
 import type { OAuthSessionService } from './services/oauth-sessions.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { SecretBox } from './services/secret-box.js';
+import { buildUpstream } from './upstream/index.js';
 import { accountHandlers } from './web/account.js';
 import { assetHandlers } from './web/assets.js';
 import { setPublicRoot } from './web/base-path.js';
@@ -84,6 +85,19 @@ export function buildSurfaces(
     refreshTurns,
     fetch: deps.outboundFetch,
   });
+  // The human pages reach the engine only through this facade (oauth/interactions.ts).
+  const interactions = new EngineInteractions(engine);
+  const upstream = buildUpstream(config, {
+    storage,
+    users,
+    outbox: services.outbox,
+    sessions,
+    interactions,
+    encryptionKey: deriveKey(config, KEY_LABELS.upstream),
+    clock: deps.clock,
+    rng: deps.rng,
+    logger: deps.logger,
+  });
   installHooks(engine, {
     storage,
     clientLocalizations: services.clientLocalizations,
@@ -94,6 +108,7 @@ export function buildSurfaces(
     limits: config.rateLimiting,
     clock: deps.clock,
     refreshTurns,
+    ...(upstream ? { upstreamSignedIn: upstream.signedIn } : {}),
   });
 
   const csrf = new Csrf(deriveKey(config, KEY_LABELS.csrf), config.http.publicBase.protocol === 'https:');
@@ -119,8 +134,6 @@ export function buildSurfaces(
     new CaptchaVerifier(config.captcha, undefined, undefined, config.http.publicBase.hostname);
 
   const appservices = AppserviceRegistry.fromConfig(config);
-  // The human pages reach the engine only through this facade (oauth/interactions.ts).
-  const interactions = new EngineInteractions(engine);
   // The browser's sign-in to mxauth's own pages (the account, the start page).
   const browser = browserSession({
     config,
@@ -187,7 +200,9 @@ export function buildSurfaces(
       registrationLimits: limits.registration,
       verification: services.verification,
       clock: deps.clock,
+      upstream,
     }),
+    upstream: upstream?.handlers,
   };
   const routes = routeTable(handlers);
   // Listeners speak plain HTTP; with an https public_base a TLS-terminating proxy is in front, and the

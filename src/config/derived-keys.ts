@@ -16,6 +16,8 @@ export const KEY_LABELS = {
   registrationCookie: 'mxauth mxauth-registration',
   /** Sealed fields of the engine's stored records (oauth/adapter.ts). */
   oauthRecords: 'mxauth oauth records',
+  /** Sealed secrets of upstream sign-ins: nonce, PKCE verifier, ID token (upstream/flow.ts). */
+  upstream: 'mxauth upstream',
   /** CSRF token MACs (web/csrf.ts). */
   csrf: 'mxauth csrf',
   /** Sealed mail and SMS jobs (messaging/). */

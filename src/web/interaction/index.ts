@@ -9,6 +9,7 @@ import type { SignInService } from '../../services/sign-in.js';
 import type { TermsService } from '../../services/terms.js';
 import type { UserService } from '../../services/users.js';
 import type { VerificationService } from '../../services/verification.js';
+import type { Upstream } from '../../upstream/index.js';
 import type { Csrf } from '../csrf.js';
 import { type InteractionKit, interactionKit } from '../interaction-kit.js';
 import type { KnownBrowsers } from '../known-browser.js';
@@ -18,6 +19,7 @@ import { signInCompletion } from './complete-sign-in.js';
 import { consentStep, consentSubmit } from './consent.js';
 import { type LoginHandlers, loginForm, loginHandlers } from './login.js';
 import { termsStep, termsSubmit } from './terms.js';
+import { type UpstreamStepHandlers, upstreamStep } from './upstream.js';
 
 export interface InteractionDependencies {
   config: Config;
@@ -35,6 +37,8 @@ export interface InteractionDependencies {
   registrationLimits: RegistrationLimits;
   verification: VerificationService;
   clock: Clock;
+  /** Sign-in through upstream providers, when any is enabled. */
+  upstream: Upstream | undefined;
 }
 
 /** The handlers of `/interaction/:uid` and the pages under it (rows in src/routes.ts). */
@@ -47,6 +51,8 @@ export interface InteractionHandlers {
   terms: Middleware;
   /** `POST …/consent`. */
   consent: Middleware;
+  /** `GET|POST …/upstream/:authorizationId`, when upstream providers are enabled. */
+  upstream: UpstreamStepHandlers | undefined;
 }
 
 /**
@@ -58,7 +64,7 @@ export function interactionHandlers(deps: InteractionDependencies): InteractionH
   const { config, interactions, csrf } = deps;
   const base = interactionKit({ config, interactions, csrf });
   const clientName = clientNames(interactions, deps.reads);
-  const showLogin = loginForm(base, { config, csrf, clientName });
+  const showLogin = loginForm(base, { config, csrf, clientName, upstream: deps.upstream !== undefined });
   const kit: InteractionKit = { ...base, login: showLogin };
   const terms = termsStep(base, { csrf, terms: deps.terms });
   const completion = signInCompletion(base, { config, terms: deps.terms, showTerms: terms.show });
@@ -111,5 +117,17 @@ export function interactionHandlers(deps: InteractionDependencies): InteractionH
       consent: consent.next,
     }),
     consent: consentSubmit(kit, consent, terms),
+    upstream:
+      deps.upstream &&
+      upstreamStep(kit, {
+        config,
+        csrf,
+        flow: deps.upstream.flow,
+        accounts: deps.upstream.accounts,
+        binding: deps.upstream.binding,
+        metrics: deps.upstream.metrics,
+        completion,
+        termsUri: deps.terms.uri,
+      }),
   };
 }

@@ -21,10 +21,11 @@ export type ShowLogin = (
 /** The sign-in form of an interaction, prefilled from `login_hint`. */
 export function loginForm(
   kit: Omit<InteractionKit, 'login'>,
-  deps: { config: Config; csrf: Csrf; clientName: ClientNames },
+  deps: { config: Config; csrf: Csrf; clientName: ClientNames; upstream: boolean },
 ): ShowLogin {
   const { config, csrf } = deps;
   const root = config.http.publicBase.pathname;
+  const providers = deps.upstream ? config.upstream.filter((p) => p.enabled) : [];
   return async (ctx, d, extra = {}) => {
     const c = kit.chrome(ctx);
     const clientId = String(d.params.client_id);
@@ -44,6 +45,12 @@ export function loginForm(
         allowEmail: config.account.login_with_email_allowed,
         registerUrl: config.account.password_registration_enabled ? kit.step(d, 'register') : undefined,
         forgotUrl: config.account.password_recovery_enabled ? publicPath(root, RECOVER_ROUTE) : undefined,
+        passwords: config.passwords.enabled,
+        providers: providers.map((p) => ({
+          name: p.humanName,
+          brand: p.brandName,
+          url: publicPath(root, `/upstream/authorize/${p.id}?interaction=${encodeURIComponent(d.uid)}`),
+        })),
       }),
       extra.status,
     );

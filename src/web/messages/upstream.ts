@@ -20,6 +20,9 @@ export const en = {
   'upstream.problem.no_subject': '{provider} did not say who you are.',
   'upstream.problem.gone': 'This sign-in with {provider} is over or belongs to another browser. Start again.',
   'upstream.try_other': 'Sign in another way',
+  'upstream.inactive_locked':
+    'The account this {provider} identity signs in to is locked. Contact the administrators of {server}.',
+  'upstream.inactive_deactivated': 'The account this {provider} identity signs in to has been deactivated.',
   'upstream.refused.title': 'You cannot sign in here',
   'upstream.refused': 'Signing in through {provider} needs an account there with {requirement}.',
   'upstream.missing.title': 'Information missing',
@@ -80,6 +83,10 @@ export const de: Record<keyof typeof en, string> = {
   'upstream.problem.gone':
     'Diese Anmeldung mit {provider} ist vorbei oder gehört zu einem anderen Browser. Bitte neu beginnen.',
   'upstream.try_other': 'Anders anmelden',
+  'upstream.inactive_locked':
+    'Das Konto, bei dem diese Identität von {provider} anmeldet, ist gesperrt. Wenden Sie sich an die Administratoren von {server}.',
+  'upstream.inactive_deactivated':
+    'Das Konto, bei dem diese Identität von {provider} anmeldet, wurde deaktiviert.',
   'upstream.refused.title': 'Sie können sich hier nicht anmelden',
   'upstream.refused': 'Die Anmeldung über {provider} setzt dort ein Konto mit {requirement} voraus.',
   'upstream.missing.title': 'Angaben fehlen',
