@@ -185,14 +185,6 @@ export function createMxauth(config: Config | ConfigFileInput, options: MxauthOp
             }
           }
         }
-        // The upstream section is read and checked, but the sign-in through it is still being built:
-        // say so once rather than let an admin wonder why no button appears.
-        const upstream = resolved.upstream.filter((p) => p.enabled);
-        if (upstream.length > 0)
-          logger.warn(
-            { providers: upstream.map((p) => p.id) },
-            'upstream_oauth2 providers are configured and valid, but this version cannot sign in through them yet: no button is shown',
-          );
         state = 'started';
       } catch (e) {
         await Promise.all(servers.splice(0).map((s) => s.close(0)));

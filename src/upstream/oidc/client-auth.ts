@@ -15,6 +15,7 @@ const APPLE_SECRET_TTL_S = 60;
 export function clientAuthentication(
   provider: UpstreamProvider,
   keys: readonly SigningKey[],
+  now: () => number,
 ): oidc.ClientAuth {
   const alg = provider.tokenEndpointAuthSigningAlg;
   switch (provider.tokenEndpointAuthMethod) {
@@ -43,14 +44,14 @@ export function clientAuthentication(
       const apple = provider.signInWithApple!;
       const key = createPrivateKey(apple.privateKey);
       return async (_as, client, body) => {
-        const now = Math.floor(Date.now() / 1000);
+        const issuedAt = Math.floor(now() / 1000);
         const secret = await new SignJWT({})
           .setProtectedHeader({ alg: 'ES256', kid: apple.keyId })
           .setIssuer(apple.teamId)
           .setSubject(client.client_id)
           .setAudience('https://appleid.apple.com')
-          .setIssuedAt(now)
-          .setExpirationTime(now + APPLE_SECRET_TTL_S)
+          .setIssuedAt(issuedAt)
+          .setExpirationTime(issuedAt + APPLE_SECRET_TTL_S)
           .sign(key);
         body.set('client_id', client.client_id);
         body.set('client_secret', secret);

@@ -42,7 +42,8 @@ export interface OidcUpstreamOptions {
   keys: readonly SigningKey[];
   /** Every call to the provider gives up after this long. */
   timeoutMs: number;
-  now?: () => number;
+  /** The clock's milliseconds (logout token expiry, metadata age, Apple's secret). */
+  now: () => number;
 }
 
 /**
@@ -60,7 +61,7 @@ export class OidcUpstream {
     readonly provider: UpstreamProvider,
     private readonly options: OidcUpstreamOptions,
   ) {
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now;
   }
 
   /** The openid-client configuration, discovered once an hour; a failure is retried at the next call. */
@@ -82,7 +83,7 @@ export class OidcUpstream {
     if (!metadata.ok) return metadata;
     let auth: oidc.ClientAuth;
     try {
-      auth = clientAuthentication(provider, this.options.keys);
+      auth = clientAuthentication(provider, this.options.keys, this.#now);
     } catch (e) {
       return err({ kind: 'untrusted', detail: (e as Error).message });
     }
