@@ -10,14 +10,21 @@ const BATCH = 1000;
 const KEEP_EXPIRED_MS = 24 * 3_600_000;
 
 /**
+ * Upstream sign-ins are kept this long after they completed: a back-channel logout names the upstream
+ * session, and finds the browser session it signed in through them (longer than the default browser session).
+ */
+const KEEP_UPSTREAM_SIGN_INS_MS = 90 * 24 * 3_600_000;
+
+/**
  * Deletes expired OAuth records (tokens, codes, sessions, interactions, registered clients that never
  * got a session) in batches, expired login tokens of the SSO redirect, and verification codes and
- * recovery links a day after they expired; returns how many.
+ * recovery links a day after they expired, and upstream sign-ins never finished (or long used); returns how many.
  */
 export async function sweepExpired(storage: Storage): Promise<number> {
   let total = await storage.compatLoginTokens.deleteExpired();
   total += await storage.verificationCodes.deleteExpired(KEEP_EXPIRED_MS);
   total += await storage.recoveryTickets.deleteExpired(KEEP_EXPIRED_MS);
+  total += await storage.upstreamAuthorizations.deleteStale(KEEP_UPSTREAM_SIGN_INS_MS);
   for (;;) {
     // A registered client never used expires (oauth/adapter.ts). Its translations go first, so a sweep
     // cut short leaves the client to be found again, never translations of a client that is gone.

@@ -2,7 +2,7 @@ import type { Context, Middleware } from 'koa';
 import type { Config } from '../../config/config.js';
 import type { UpstreamProvider } from '../../config/upstream.js';
 import type { UpstreamAuthorization } from '../../domain/upstream-link.js';
-import type { NewIdentityPlan, UpstreamAccounts } from '../../upstream/accounts.js';
+import type { LinkedSignInProblem, NewIdentityPlan, UpstreamAccounts } from '../../upstream/accounts.js';
 import type { BrowserBinding } from '../../upstream/browser-binding.js';
 import type { UpstreamFlow } from '../../upstream/flow.js';
 import type { UpstreamMetrics } from '../../upstream/metrics.js';
@@ -81,6 +81,37 @@ export function upstreamStep(kit: InteractionKit, deps: UpstreamStepDependencies
   ) => {
     metrics.signIn(provider.id, outcome);
     sendUpstreamProblem(ctx, kit.chrome(ctx), { provider, ...view, otherWays: kit.step(d, 'login') });
+  };
+
+  const refusedView = (requirement: string) => ({
+    title: 'upstream.refused.title' as const,
+    message: 'upstream.refused' as const,
+    params: { requirement },
+    status: 403,
+  });
+
+  /** The page for an identity whose account cannot be signed in to. */
+  const linkedRefusal = (
+    ctx: Context,
+    d: Details,
+    provider: UpstreamProvider,
+    problem: LinkedSignInProblem,
+  ) => {
+    if (problem.kind === 'refused')
+      return refuse(ctx, d, provider, refusedView(problem.requirement), 'refused');
+    if (problem.kind === 'inactive')
+      return refuse(
+        ctx,
+        d,
+        provider,
+        {
+          title: 'upstream.refused.title',
+          message: problem.status === 'locked' ? 'upstream.inactive_locked' : 'upstream.inactive_deactivated',
+          status: 403,
+        },
+        problem.status,
+      );
+    return refuse(ctx, d, provider, { message: 'upstream.problem.gone', status: 400 }, 'replayed');
   };
 
   const signedIn = async (
@@ -176,50 +207,12 @@ export function upstreamStep(kit: InteractionKit, deps: UpstreamStepDependencies
     if (link) {
       const result = await accounts.signInLinked(provider, authorization, link);
       if (result.ok) return signedIn(ctx, d, provider, result.value.id, authorization.id, false);
-      const problem = result.error;
-      if (problem.kind === 'refused')
-        return refuse(
-          ctx,
-          d,
-          provider,
-          {
-            title: 'upstream.refused.title',
-            message: 'upstream.refused',
-            params: { requirement: problem.requirement },
-            status: 403,
-          },
-          'refused',
-        );
-      if (problem.kind === 'inactive')
-        return refuse(
-          ctx,
-          d,
-          provider,
-          {
-            title: 'upstream.refused.title',
-            message:
-              problem.status === 'locked' ? 'upstream.inactive_locked' : 'upstream.inactive_deactivated',
-            status: 403,
-          },
-          problem.status,
-        );
-      return refuse(ctx, d, provider, { message: 'upstream.problem.gone', status: 400 }, 'replayed');
+      return linkedRefusal(ctx, d, provider, result.error);
     }
     const plan = await accounts.plan(provider, authorization);
     switch (plan.kind) {
       case 'refused':
-        return refuse(
-          ctx,
-          d,
-          provider,
-          {
-            title: 'upstream.refused.title',
-            message: 'upstream.refused',
-            params: { requirement: plan.requirement },
-            status: 403,
-          },
-          'refused',
-        );
+        return refuse(ctx, d, provider, refusedView(plan.requirement), 'refused');
       case 'missing':
         return refuse(
           ctx,
@@ -262,22 +255,7 @@ export function upstreamStep(kit: InteractionKit, deps: UpstreamStepDependencies
       case 'link_existing': {
         const linked = await accounts.linkExisting(provider, authorization, plan.user, plan.replace);
         if (linked.ok) return signedIn(ctx, d, provider, linked.value.id, authorization.id, false);
-        if (linked.error.kind === 'inactive')
-          return refuse(
-            ctx,
-            d,
-            provider,
-            {
-              title: 'upstream.refused.title',
-              message:
-                linked.error.status === 'locked'
-                  ? 'upstream.inactive_locked'
-                  : 'upstream.inactive_deactivated',
-              status: 403,
-            },
-            linked.error.status,
-          );
-        return refuse(ctx, d, provider, { message: 'upstream.problem.gone', status: 400 }, 'replayed');
+        return linkedRefusal(ctx, d, provider, linked.error);
       }
       case 'create':
         if (!plan.confirm && plan.localpart?.fixed)
