@@ -132,12 +132,7 @@ export class UpstreamFlow {
     const error = input.parameters.get('error');
     if (error) {
       // The person cancelled or the provider refused: the authorization is spent either way.
-      await storage.upstreamAuthorizations.complete(found.id, {
-        subject: '',
-        claims: '{}',
-        upstreamSid: null,
-        idTokenSealed: null,
-      });
+      await this.#spend(found.id);
       return err({ kind: 'denied', error: error.slice(0, 100) });
     }
     const opened = box.open(found.secretsSealed);
@@ -151,12 +146,7 @@ export class UpstreamFlow {
     });
     if (!exchanged.ok) {
       // A code is good once: a failed exchange cannot be retried with it, so the authorization is spent.
-      await storage.upstreamAuthorizations.complete(found.id, {
-        subject: '',
-        claims: '{}',
-        upstreamSid: null,
-        idTokenSealed: null,
-      });
+      await this.#spend(found.id);
       return err({ kind: 'failed', failure: exchanged.error });
     }
     const identity = exchanged.value;
@@ -171,12 +161,7 @@ export class UpstreamFlow {
     const subject = renderTemplate(input.provider.claims.subject, templateContext(received));
     const subjectValue = subject.ok && subject.value !== 'undefined' ? subject.value : '';
     if (subjectValue === '') {
-      await storage.upstreamAuthorizations.complete(found.id, {
-        subject: '',
-        claims: '{}',
-        upstreamSid: null,
-        idTokenSealed: null,
-      });
+      await this.#spend(found.id);
       return err({
         kind: 'no_subject',
         detail: subject.ok ? 'the subject template rendered nothing' : subject.error,
@@ -196,6 +181,16 @@ export class UpstreamFlow {
       claims: JSON.stringify(received),
       upstreamSid: identity.sid ?? null,
       completedAt: clock.now(),
+    });
+  }
+
+  /** Marks an authorization done without an identity: its code (or refusal) cannot be used again. */
+  async #spend(id: string): Promise<void> {
+    await this.deps.storage.upstreamAuthorizations.complete(id, {
+      subject: '',
+      claims: '{}',
+      upstreamSid: null,
+      idTokenSealed: null,
     });
   }
 

@@ -144,7 +144,7 @@ for (const kind of DATABASE_KINDS) {
       assert.equal(user?.displayName, 'Carol C');
     });
 
-    test('a replayed callback and a tampered state are refused with a page, never a 5xx', async () => {
+    test('a forged state, no state, an unknown provider and huge parameters get a page, never a 5xx', async () => {
       idp.setAccount({ sub: 'u-dan', claims: { preferred_username: 'dan', groups: ['staff'] } });
       idp.signInAs('u-dan');
       const browser = newBrowser(server.base).followAlso(idp.origin);

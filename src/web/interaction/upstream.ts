@@ -59,10 +59,10 @@ export function upstreamStep(kit: InteractionKit, deps: UpstreamStepDependencies
       authorization.purpose !== 'sign_in' ||
       authorization.interactionUid !== d.uid
     ) {
-      const any = config.upstream[0];
-      if (!any) return void kit.login(ctx, d, { status: 400 });
+      // Not this browser's, or its provider is gone from the configuration: the other ways in.
+      if (!provider) return void (await kit.login(ctx, d, { status: 400 }));
       sendUpstreamProblem(ctx, kit.chrome(ctx), {
-        provider: provider ?? any,
+        provider,
         message: 'upstream.problem.gone',
         status: 400,
         otherWays: kit.step(d, 'login'),
